@@ -1,0 +1,49 @@
+//! Builds the guest component (`wasm32-wasip2`, release) so that `cargo test` and
+//! `cargo run -p host-test` always run the component of the current sources. The nested
+//! cargo gets its own target dir (the outer one is locked) and a clean flag environment.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() {
+    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let root = manifest.parent().expect("host-test lives in the workspace root").to_path_buf();
+    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
+    // The outer target dir is the ancestor cargo marked with CACHEDIR.TAG.
+    let target_root = out_dir
+        .ancestors()
+        .find(|p| p.join("CACHEDIR.TAG").exists())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| root.join("target"));
+    let target_dir = target_root.join("component");
+
+    for p in ["src", "wit", "Cargo.toml", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={}", root.join(p).display());
+    }
+
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(&root)
+        .args(["build", "--release", "--target", "wasm32-wasip2", "-p", "infomaniak-block-storage"])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        // The shipped component is built with LTO; the host keeps fast release builds.
+        .env("CARGO_PROFILE_RELEASE_LTO", "true")
+        .status()
+        .expect("running cargo for the wasm32-wasip2 component");
+    assert!(
+        status.success(),
+        "building the component failed; is the target installed? (rustup target add wasm32-wasip2)"
+    );
+    let wasm = target_dir.join("wasm32-wasip2/release/infomaniak_block_storage.wasm");
+    let dest = out_dir.join("infomaniak_block_storage.wasm");
+    std::fs::copy(&wasm, &dest).expect("copying the component");
+    println!("cargo:rustc-env=BLOCK_STORAGE_COMPONENT={}", dest.display());
+}

@@ -1,0 +1,391 @@
+//! Keystone v3: the token request for each credential kind, the token answer, endpoint
+//! selection from the service catalog, and token expiry.
+
+use serde::{Deserialize, Serialize};
+
+use crate::http::Response;
+use crate::{Error, PasswordCredential};
+
+/// Block storage service types in order of preference (`volumev2` is never used).
+pub const BLOCK_STORAGE_TYPES: &[&str] = &["block-storage", "volumev3"];
+/// Compute service types.
+pub const COMPUTE_TYPES: &[&str] = &["compute"];
+
+/// A secret string that never shows in `Debug` output (and so in no panic or log).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: String) -> Secret {
+        Secret(s)
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Credentials that can obtain a new token (a bare token cannot).
+#[derive(Clone, Debug)]
+pub enum Renewable {
+    ApplicationCredential {
+        id: String,
+        secret: Secret,
+    },
+    Password {
+        user_name: String,
+        password: Secret,
+        user_domain: String,
+        project_name: String,
+        project_domain: String,
+    },
+}
+
+impl Renewable {
+    pub fn from_password(p: PasswordCredential) -> Renewable {
+        Renewable::Password {
+            user_name: p.user_name,
+            password: Secret::new(p.password),
+            user_domain: p.user_domain,
+            project_name: p.project_name,
+            project_domain: p.project_domain,
+        }
+    }
+
+    /// The `POST /auth/tokens` body.
+    pub fn token_request_body(&self) -> Vec<u8> {
+        let auth = match self {
+            Renewable::ApplicationCredential { id, secret } => AuthRequest {
+                identity: Identity {
+                    methods: ["application_credential"],
+                    application_credential: Some(AppCred {
+                        id,
+                        secret: secret.expose(),
+                    }),
+                    password: None,
+                },
+                scope: None,
+            },
+            Renewable::Password {
+                user_name,
+                password,
+                user_domain,
+                project_name,
+                project_domain,
+            } => AuthRequest {
+                identity: Identity {
+                    methods: ["password"],
+                    application_credential: None,
+                    password: Some(PasswordId {
+                        user: User {
+                            name: user_name,
+                            domain: Domain { name: user_domain },
+                            password: password.expose(),
+                        },
+                    }),
+                },
+                scope: Some(Scope {
+                    project: Project {
+                        name: project_name,
+                        domain: Domain { name: project_domain },
+                    },
+                }),
+            },
+        };
+        serde_json::to_vec(&AuthEnvelope { auth }).unwrap_or_default()
+    }
+}
+
+#[derive(Serialize)]
+struct AuthEnvelope<'a> {
+    auth: AuthRequest<'a>,
+}
+#[derive(Serialize)]
+struct AuthRequest<'a> {
+    identity: Identity<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<Scope<'a>>,
+}
+#[derive(Serialize)]
+struct Identity<'a> {
+    methods: [&'static str; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    application_credential: Option<AppCred<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password: Option<PasswordId<'a>>,
+}
+#[derive(Serialize)]
+struct AppCred<'a> {
+    id: &'a str,
+    secret: &'a str,
+}
+#[derive(Serialize)]
+struct PasswordId<'a> {
+    user: User<'a>,
+}
+#[derive(Serialize)]
+struct User<'a> {
+    name: &'a str,
+    domain: Domain<'a>,
+    password: &'a str,
+}
+#[derive(Serialize)]
+struct Domain<'a> {
+    name: &'a str,
+}
+#[derive(Serialize)]
+struct Scope<'a> {
+    project: Project<'a>,
+}
+#[derive(Serialize)]
+struct Project<'a> {
+    name: &'a str,
+    domain: Domain<'a>,
+}
+
+#[derive(Deserialize)]
+struct TokenEnvelope {
+    token: TokenBody,
+}
+#[derive(Deserialize)]
+struct TokenBody {
+    expires_at: Option<String>,
+    project: Option<ProjectRef>,
+    #[serde(default)]
+    catalog: Vec<CatalogService>,
+}
+#[derive(Deserialize)]
+struct ProjectRef {
+    id: String,
+}
+
+/// One service of the catalog.
+#[derive(Deserialize, Debug, Clone)]
+pub struct CatalogService {
+    #[serde(rename = "type")]
+    pub service_type: String,
+    #[serde(default)]
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// One endpoint of a catalog service.
+#[derive(Deserialize, Debug, Clone)]
+pub struct Endpoint {
+    pub interface: String,
+    pub region: Option<String>,
+    pub region_id: Option<String>,
+    pub url: String,
+}
+
+/// A decoded token answer.
+#[derive(Debug)]
+pub struct Token {
+    pub token: Secret,
+    /// Unix seconds, when Keystone said.
+    pub expires_at: Option<u64>,
+    pub project_id: Option<String>,
+    pub catalog: Vec<CatalogService>,
+}
+
+/// Decodes a 201 answer of `POST /auth/tokens`.
+pub fn decode_token(resp: &Response) -> Result<Token, Error> {
+    let token = resp
+        .header("x-subject-token")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| Error::InvalidResponse("Keystone answer has no X-Subject-Token header".into()))?;
+    let body: TokenEnvelope =
+        serde_json::from_slice(&resp.body).map_err(|e| Error::InvalidResponse(format!("Keystone token body: {e}")))?;
+    Ok(Token {
+        token: Secret::new(token.to_string()),
+        expires_at: body.token.expires_at.as_deref().and_then(parse_timestamp),
+        project_id: body.token.project.map(|p| p.id),
+        catalog: body.token.catalog,
+    })
+}
+
+/// Picks the endpoint URL for the first of `types` that has one in `region` (any region
+/// when none) with `interface`.
+pub fn find_endpoint(
+    catalog: &[CatalogService],
+    types: &[&str],
+    region: Option<&str>,
+    interface: &str,
+) -> Result<String, Error> {
+    for ty in types {
+        for svc in catalog.iter().filter(|s| s.service_type == *ty) {
+            let found = svc.endpoints.iter().find(|e| {
+                e.interface == interface
+                    && region.is_none_or(|r| e.region.as_deref() == Some(r) || e.region_id.as_deref() == Some(r))
+            });
+            if let Some(e) = found {
+                return Ok(e.url.clone());
+            }
+        }
+    }
+    let offered: Vec<String> = catalog
+        .iter()
+        .filter(|s| types.contains(&s.service_type.as_str()))
+        .flat_map(|s| {
+            s.endpoints.iter().map(move |e| {
+                format!(
+                    "{} {}/{}",
+                    s.service_type,
+                    e.region.as_deref().or(e.region_id.as_deref()).unwrap_or("-"),
+                    e.interface
+                )
+            })
+        })
+        .collect();
+    Err(Error::NoEndpoint(format!(
+        "no {} endpoint in region {} with interface {}; the catalog offers {}",
+        types.join(" or "),
+        region.unwrap_or("(any)"),
+        interface,
+        if offered.is_empty() {
+            "none of that service".to_string()
+        } else {
+            offered.join(", ")
+        }
+    )))
+}
+
+/// Parses Keystone's ISO 8601 UTC timestamps (`2026-11-26T08:20:00.000000Z`, also
+/// `+00:00` or no zone) to Unix seconds.
+pub fn parse_timestamp(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    u64::try_from(days * 86400 + h * 3600 + mi * 60 + se).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog() -> Vec<CatalogService> {
+        serde_json::from_str(
+            r#"[
+            {"type": "volumev2", "endpoints": [{"interface": "public", "region": "dc3-a", "url": "https://v2"}]},
+            {"type": "volumev3", "endpoints": [{"interface": "public", "region": "dc3-a", "url": "https://v3-dc3"},
+                                              {"interface": "public", "region": "dc4-a", "url": "https://v3-dc4"}]},
+            {"type": "block-storage", "endpoints": [{"interface": "internal", "region_id": "dc3-a", "url": "https://bs-internal"},
+                                                   {"interface": "public", "region_id": "dc4-a", "url": "https://bs-dc4"}]},
+            {"type": "compute", "endpoints": [{"interface": "public", "region": "dc3-a", "url": "https://nova"}]}
+        ]"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn prefers_block_storage_then_volumev3_never_v2() {
+        let c = catalog();
+        assert_eq!(
+            find_endpoint(&c, BLOCK_STORAGE_TYPES, Some("dc4-a"), "public").unwrap(),
+            "https://bs-dc4"
+        );
+        assert_eq!(
+            find_endpoint(&c, BLOCK_STORAGE_TYPES, Some("dc3-a"), "public").unwrap(),
+            "https://v3-dc3"
+        );
+        assert_eq!(
+            find_endpoint(&c, BLOCK_STORAGE_TYPES, Some("dc3-a"), "internal").unwrap(),
+            "https://bs-internal"
+        );
+        assert_eq!(
+            find_endpoint(&c, COMPUTE_TYPES, None, "public").unwrap(),
+            "https://nova"
+        );
+        let e = find_endpoint(&c, BLOCK_STORAGE_TYPES, Some("dc9"), "public").unwrap_err();
+        assert!(
+            matches!(&e, Error::NoEndpoint(m) if m.contains("dc9") && m.contains("volumev3 dc3-a/public")),
+            "{e:?}"
+        );
+        let only_v2: Vec<CatalogService> = c.into_iter().filter(|s| s.service_type == "volumev2").collect();
+        assert!(matches!(
+            find_endpoint(&only_v2, BLOCK_STORAGE_TYPES, None, "public"),
+            Err(Error::NoEndpoint(_))
+        ));
+    }
+
+    #[test]
+    fn token_bodies() {
+        let app = Renewable::ApplicationCredential {
+            id: "ac".into(),
+            secret: Secret::new("s3cr3t".into()),
+        };
+        let v: serde_json::Value = serde_json::from_slice(&app.token_request_body()).unwrap();
+        assert_eq!(v["auth"]["identity"]["methods"][0], "application_credential");
+        assert_eq!(v["auth"]["identity"]["application_credential"]["secret"], "s3cr3t");
+        assert!(v["auth"].get("scope").is_none());
+        let pw = Renewable::from_password(PasswordCredential {
+            user_name: "u".into(),
+            password: "pw".into(),
+            user_domain: "Default".into(),
+            project_name: "p".into(),
+            project_domain: "Default".into(),
+        });
+        let v: serde_json::Value = serde_json::from_slice(&pw.token_request_body()).unwrap();
+        assert_eq!(v["auth"]["identity"]["password"]["user"]["name"], "u");
+        assert_eq!(v["auth"]["scope"]["project"]["name"], "p");
+        assert!(!format!("{pw:?}").contains("pw\""));
+        assert!(!format!("{app:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn decodes_token_answer() {
+        let resp = Response {
+            status: 201,
+            headers: vec![("x-subject-token".into(), "tok".into())],
+            body: br#"{"token": {"expires_at": "2026-11-26T08:20:00.000000Z", "project": {"id": "p1", "name": "x"}, "catalog": []}}"#.to_vec(),
+        };
+        let t = decode_token(&resp).unwrap();
+        assert_eq!(t.token.expose(), "tok");
+        assert_eq!(t.expires_at, Some(1795681200));
+        assert_eq!(t.project_id.as_deref(), Some("p1"));
+        let no_header = Response {
+            headers: vec![],
+            ..resp.clone()
+        };
+        assert!(matches!(decode_token(&no_header), Err(Error::InvalidResponse(_))));
+        let bad = Response {
+            body: b"{".to_vec(),
+            ..resp
+        };
+        assert!(matches!(decode_token(&bad), Err(Error::InvalidResponse(_))));
+    }
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(parse_timestamp("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_timestamp("2000-03-01T00:00:00.123456"), Some(951868800));
+        assert_eq!(parse_timestamp("garbage"), None);
+        assert_eq!(parse_timestamp("2026-13-01T00:00:00Z"), None);
+        assert_eq!(parse_timestamp("2026-1é-01T00:00:00Z"), None);
+    }
+}

@@ -1,0 +1,417 @@
+//! The session: connect (Keystone, catalog, microversion) and the one request path every
+//! operation goes through (token, headers, re-authentication, error mapping, decoding).
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::cell::RefCell;
+
+use crate::auth::{self, Renewable, Secret};
+use crate::error::{self, invalid};
+use crate::http::{Io, Method, Request, Response, Url};
+use crate::version::{self, Microversion};
+use crate::{Config, Credentials, Error};
+
+/// Default per-request timeout.
+pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
+/// Default cap on a response body: a detailed page of 1,000 volumes is about 1.3 MB, so
+/// this leaves room for large pages without letting a server exhaust memory.
+pub const DEFAULT_MAX_BODY: u32 = 64 << 20;
+/// A token is renewed this long before Keystone says it expires.
+const RENEW_MARGIN_S: u64 = 120;
+const USER_AGENT: &str = concat!("infomaniak-block-storage/", env!("CARGO_PKG_VERSION"));
+
+/// Which service a request is for (decides base URL and version headers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Service {
+    BlockStorage,
+    Compute,
+}
+
+struct TokenState {
+    token: Secret,
+    expires_at: Option<u64>,
+}
+
+/// An authenticated session. All requests go through [`Client::request`].
+pub struct Client<I: Io> {
+    io: I,
+    /// Keystone URL and credentials, when the token can be renewed.
+    renew: Option<(String, Renewable)>,
+    token: RefCell<TokenState>,
+    timeout_ms: u32,
+    max_body: u32,
+    block_storage_url: String,
+    /// The compute URL, or why there is none (reported when an attach needs it).
+    compute_url: Result<String, String>,
+    project_id: Option<String>,
+    microversion: Microversion,
+}
+
+impl<I: Io> std::fmt::Debug for Client<I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("block_storage_url", &self.block_storage_url)
+            .field("microversion", &self.microversion)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Validated configuration, before any request.
+struct Checked {
+    auth_url: Option<String>,
+    renew: Option<Renewable>,
+    token: Option<Secret>,
+    region: Option<String>,
+    interface: String,
+    block_storage_url: Option<String>,
+    compute_url: Option<String>,
+    timeout_ms: u32,
+    max_body: u32,
+    pinned: Option<Microversion>,
+}
+
+fn check_url(field: &str, v: &str) -> Result<String, Error> {
+    Url::parse(v).map_err(|why| invalid(field, why))?;
+    Ok(v.trim_end_matches('/').to_string())
+}
+
+fn check_config(cfg: Config) -> Result<Checked, Error> {
+    let interface = cfg.endpoint_interface.unwrap_or_else(|| "public".into());
+    if !matches!(interface.as_str(), "public" | "internal" | "admin") {
+        return Err(invalid("endpoint-interface", "must be public, internal or admin"));
+    }
+    if let Some(r) = &cfg.region {
+        if r.is_empty() || r.len() > 255 || r.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(invalid("region", "must be a non-empty name without spaces"));
+        }
+    }
+    let timeout_ms = cfg.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
+    if timeout_ms == 0 {
+        return Err(invalid("timeout-ms", "must be positive"));
+    }
+    let max_body = cfg.max_response_bytes.unwrap_or(DEFAULT_MAX_BODY);
+    if max_body < 1024 {
+        return Err(invalid("max-response-bytes", "must be at least 1024"));
+    }
+    let pinned = match &cfg.microversion {
+        None => None,
+        Some(s) => match Microversion::parse(s) {
+            Some(v) if v.major == 3 && v <= version::CINDER_MAX => Some(v),
+            _ => {
+                return Err(invalid(
+                    "microversion",
+                    format!("must be 3.0 to {}", version::CINDER_MAX),
+                ))
+            }
+        },
+    };
+    let block_storage_url = cfg
+        .block_storage_url
+        .as_deref()
+        .map(|u| check_url("block-storage-url", u))
+        .transpose()?;
+    let compute_url = cfg
+        .compute_url
+        .as_deref()
+        .map(|u| check_url("compute-url", u))
+        .transpose()?;
+    let (renew, token) = match cfg.credentials {
+        Credentials::Token(t) => {
+            if t.is_empty() || t.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                return Err(invalid("credentials.token", "must be a non-empty token without spaces"));
+            }
+            if block_storage_url.is_none() {
+                return Err(invalid(
+                    "block-storage-url",
+                    "is required with token credentials (no catalog is read)",
+                ));
+            }
+            (None, Some(Secret::new(t)))
+        }
+        Credentials::ApplicationCredential(a) => {
+            if a.id.is_empty() || a.secret.is_empty() {
+                return Err(invalid(
+                    "credentials.application-credential",
+                    "id and secret must not be empty",
+                ));
+            }
+            (
+                Some(Renewable::ApplicationCredential {
+                    id: a.id,
+                    secret: Secret::new(a.secret),
+                }),
+                None,
+            )
+        }
+        Credentials::Password(p) => {
+            for (f, v) in [
+                ("credentials.password.user-name", &p.user_name),
+                ("credentials.password.password", &p.password),
+                ("credentials.password.user-domain", &p.user_domain),
+                ("credentials.password.project-name", &p.project_name),
+                ("credentials.password.project-domain", &p.project_domain),
+            ] {
+                if v.is_empty() {
+                    return Err(invalid(f, "must not be empty"));
+                }
+            }
+            (Some(Renewable::from_password(p)), None)
+        }
+    };
+    let auth_url = match (&renew, cfg.auth_url.as_str()) {
+        (None, "") => None,
+        (_, url) => Some(check_url("auth-url", url)?),
+    };
+    Ok(Checked {
+        auth_url,
+        renew,
+        token,
+        region: cfg.region,
+        interface,
+        block_storage_url,
+        compute_url,
+        timeout_ms,
+        max_body,
+        pinned,
+    })
+}
+
+/// The project id in a Cinder URL `…/v3/<project>`.
+fn project_from_url(url: &str) -> Option<String> {
+    let path = Url::parse(url).ok()?.path().trim_end_matches('/').to_string();
+    let (head, last) = path.rsplit_once('/')?;
+    (head.ends_with("/v3") && !last.is_empty()).then(|| last.to_string())
+}
+
+impl<I: Io> Client<I> {
+    /// Authenticates (unless given a token), resolves the endpoints and negotiates the
+    /// microversion.
+    pub fn connect(io: I, cfg: Config) -> Result<Client<I>, Error> {
+        let c = check_config(cfg)?;
+        let (token, expires_at, project_id, catalog) = match (&c.renew, c.token) {
+            (Some(renew), _) => {
+                let auth_url = c.auth_url.as_deref().unwrap_or_default();
+                let t = authenticate(&io, auth_url, renew, c.timeout_ms, c.max_body)?;
+                (t.token, t.expires_at, t.project_id, t.catalog)
+            }
+            (None, Some(token)) => (token, None, None, Vec::new()),
+            (None, None) => return Err(invalid("credentials", "missing")),
+        };
+        let mut block_storage_url = match c.block_storage_url {
+            Some(u) => u,
+            None => {
+                let u = auth::find_endpoint(&catalog, auth::BLOCK_STORAGE_TYPES, c.region.as_deref(), &c.interface)?;
+                check_url("catalog block-storage endpoint", &u).map_err(|_| {
+                    Error::InvalidResponse("the catalog's block-storage URL is not a valid http(s) URL".into())
+                })?
+            }
+        };
+        // Project-less endpoints (`…/v3`) get the token's project appended.
+        if block_storage_url.ends_with("/v3") {
+            if let Some(p) = &project_id {
+                block_storage_url = format!("{block_storage_url}/{p}");
+            }
+        }
+        let compute_url = match c.compute_url {
+            Some(u) => Ok(u),
+            None if catalog.is_empty() => Err("no compute-url was configured and no catalog was read".to_string()),
+            None => auth::find_endpoint(&catalog, auth::COMPUTE_TYPES, c.region.as_deref(), &c.interface)
+                .map_err(|e| match e {
+                    Error::NoEndpoint(m) => m,
+                    _ => "no compute endpoint".to_string(),
+                })
+                .and_then(|u: String| {
+                    check_url("compute", &u)
+                        .map_err(|_| "the catalog's compute URL is not a valid http(s) URL".to_string())
+                }),
+        };
+        let project_id = project_id.or_else(|| project_from_url(&block_storage_url));
+        let mut client = Client {
+            io,
+            renew: c.renew.zip(c.auth_url).map(|(r, u)| (u, r)),
+            token: RefCell::new(TokenState { token, expires_at }),
+            timeout_ms: c.timeout_ms,
+            max_body: c.max_body,
+            block_storage_url,
+            compute_url,
+            project_id,
+            microversion: version::CINDER_MIN,
+        };
+        let doc_url = version::version_doc_url(
+            &Url::parse(&client.block_storage_url).map_err(|e| invalid("block-storage-url", e))?,
+        );
+        let doc = client.send_url(Service::BlockStorage, Method::Get, &doc_url, None, |s| {
+            s == 200 || s == 300
+        })?;
+        client.microversion = version::negotiate(&doc.body, c.pinned)?;
+        Ok(client)
+    }
+
+    pub fn io(&self) -> &I {
+        &self.io
+    }
+    pub fn project_id(&self) -> Option<String> {
+        self.project_id.clone()
+    }
+    pub fn block_storage_url(&self) -> &str {
+        &self.block_storage_url
+    }
+    pub fn microversion(&self) -> Microversion {
+        self.microversion
+    }
+
+    /// Sends `method path` to a service (path relative to its base URL, query included)
+    /// and returns the 2xx answer; every other status is mapped to its typed error.
+    pub fn request(&self, svc: Service, method: Method, path: &str, body: Option<Vec<u8>>) -> Result<Response, Error> {
+        let base = match svc {
+            Service::BlockStorage => self.block_storage_url.as_str(),
+            Service::Compute => self.compute_url.as_deref().map_err(|m| Error::NoEndpoint(m.clone()))?,
+        };
+        self.send_url(svc, method, &format!("{base}{path}"), body, |s| (200..300).contains(&s))
+    }
+
+    /// Deletes the resource at `path` (`/volumes/{id}`, …), or with `force` calls its
+    /// admin-only `os-force_delete` action (403 for normal users by default policy).
+    pub fn delete_resource(&self, path: &str, force: bool) -> Result<(), Error> {
+        if force {
+            let body = br#"{"os-force_delete":{}}"#.to_vec();
+            self.request(
+                Service::BlockStorage,
+                Method::Post,
+                &format!("{path}/action"),
+                Some(body),
+            )?;
+        } else {
+            self.request(Service::BlockStorage, Method::Delete, path, None)?;
+        }
+        Ok(())
+    }
+
+    /// GET and decode a JSON answer.
+    pub fn get_json<T: DeserializeOwned>(&self, svc: Service, path: &str, what: &str) -> Result<T, Error> {
+        decode(&self.request(svc, Method::Get, path, None)?, what)
+    }
+
+    /// Sends a JSON body.
+    pub fn send_json(
+        &self,
+        svc: Service,
+        method: Method,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<Response, Error> {
+        let bytes = serde_json::to_vec(body).map_err(|e| Error::InvalidInput(format!("request body: {e}")))?;
+        self.request(svc, method, path, Some(bytes))
+    }
+
+    /// The one HTTP path: renews a token about to expire, sets the headers, sends, retries
+    /// once after re-authenticating on 401, and maps errors.
+    fn send_url(
+        &self,
+        svc: Service,
+        method: Method,
+        url: &str,
+        body: Option<Vec<u8>>,
+        ok: impl Fn(u16) -> bool,
+    ) -> Result<Response, Error> {
+        if self.token_expiring() {
+            self.reauthenticate()?;
+        }
+        let mut req = Request {
+            method,
+            url: url.to_string(),
+            headers: Vec::new(),
+            body,
+            timeout_ms: self.timeout_ms,
+            max_body: self.max_body,
+        };
+        let mut reauthenticated = false;
+        loop {
+            req.headers = self.headers(svc, req.body.is_some());
+            let resp = self.io.send(&req)?;
+            if resp.status == 401 && self.renew.is_some() && !reauthenticated {
+                reauthenticated = true;
+                self.reauthenticate()?;
+                continue;
+            }
+            return if ok(resp.status) {
+                Ok(resp)
+            } else {
+                Err(error::from_response(&resp))
+            };
+        }
+    }
+
+    fn headers(&self, svc: Service, has_body: bool) -> Vec<(String, String)> {
+        let mut h = vec![
+            (
+                "x-auth-token".to_string(),
+                self.token.borrow().token.expose().to_string(),
+            ),
+            ("accept".to_string(), "application/json".to_string()),
+            ("user-agent".to_string(), USER_AGENT.to_string()),
+        ];
+        if has_body {
+            h.push(("content-type".into(), "application/json".into()));
+        }
+        match svc {
+            Service::BlockStorage => h.push(("openstack-api-version".into(), format!("volume {}", self.microversion))),
+            Service::Compute => {
+                h.push(("openstack-api-version".into(), format!("compute {}", version::NOVA)));
+                h.push(("x-openstack-nova-api-version".into(), version::NOVA.into()));
+            }
+        }
+        h
+    }
+
+    fn token_expiring(&self) -> bool {
+        match (self.renew.is_some(), self.token.borrow().expires_at) {
+            (true, Some(exp)) => self.io.unix_time_s().saturating_add(RENEW_MARGIN_S) >= exp,
+            _ => false,
+        }
+    }
+
+    fn reauthenticate(&self) -> Result<(), Error> {
+        let Some((url, renew)) = &self.renew else {
+            return Ok(());
+        };
+        let t = authenticate(&self.io, url, renew, self.timeout_ms, self.max_body)?;
+        *self.token.borrow_mut() = TokenState {
+            token: t.token,
+            expires_at: t.expires_at,
+        };
+        Ok(())
+    }
+}
+
+/// `POST {auth_url}/auth/tokens`.
+fn authenticate(
+    io: &impl Io,
+    auth_url: &str,
+    renew: &Renewable,
+    timeout_ms: u32,
+    max_body: u32,
+) -> Result<auth::Token, Error> {
+    let req = Request {
+        method: Method::Post,
+        url: format!("{auth_url}/auth/tokens"),
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            ("accept".into(), "application/json".into()),
+            ("user-agent".into(), USER_AGENT.into()),
+        ],
+        body: Some(renew.token_request_body()),
+        timeout_ms,
+        max_body,
+    };
+    let resp = io.send(&req)?;
+    if resp.status != 201 && resp.status != 200 {
+        return Err(error::from_response(&resp));
+    }
+    auth::decode_token(&resp)
+}
+
+/// Decodes a JSON body into a wire type; `what` names it in the error.
+pub fn decode<T: DeserializeOwned>(resp: &Response, what: &str) -> Result<T, Error> {
+    serde_json::from_slice(&resp.body).map_err(|e| Error::InvalidResponse(format!("{what}: {e}")))
+}

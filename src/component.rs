@@ -1,0 +1,166 @@
+//! The WIT exports: each function delegates to the client logic and logs its failure in
+//! one line on stderr.
+
+use crate::bindings::exports::infomaniak::block_storage::{backups, session, snapshots, volumes};
+use crate::client::Client;
+use crate::http::Io;
+use crate::wasi_io::WasiIo;
+use crate::{
+    attachments, error, Attachment, Backup, BackupCreate, Config, Error, ListOptions, Restored, Snapshot,
+    SnapshotCreate, Volume, VolumeCreate,
+};
+
+struct Component;
+
+/// The `session` resource: one authenticated client.
+pub struct Session(Client<WasiIo>);
+
+/// Runs an operation and logs its failure (never its inputs, so no secret).
+fn logged<T>(op: &str, id: &str, r: Result<T, Error>) -> Result<T, Error> {
+    if let Err(e) = &r {
+        WasiIo.log(&error::log_line(op, id, e));
+    }
+    r
+}
+
+fn client<'a>(s: &'a session::SessionBorrow<'_>) -> &'a Client<WasiIo> {
+    &s.get::<Session>().0
+}
+
+impl session::Guest for Component {
+    type Session = Session;
+
+    fn connect(cfg: Config) -> Result<session::Session, Error> {
+        let c = logged("session.connect", "", Client::connect(WasiIo, cfg))?;
+        Ok(session::Session::new(Session(c)))
+    }
+}
+
+impl session::GuestSession for Session {
+    fn project_id(&self) -> Option<String> {
+        self.0.project_id()
+    }
+    fn block_storage_url(&self) -> String {
+        self.0.block_storage_url().to_string()
+    }
+    fn microversion(&self) -> String {
+        self.0.microversion().to_string()
+    }
+}
+
+impl volumes::Guest for Component {
+    fn list(s: session::SessionBorrow<'_>, opts: ListOptions) -> Result<Vec<Volume>, Error> {
+        logged("volumes.list", "", crate::volumes::list(client(&s), &opts))
+    }
+    fn get(s: session::SessionBorrow<'_>, id: String) -> Result<Volume, Error> {
+        logged("volumes.get", &id, crate::volumes::get(client(&s), &id))
+    }
+    fn create(s: session::SessionBorrow<'_>, spec: VolumeCreate) -> Result<Volume, Error> {
+        logged("volumes.create", "", crate::volumes::create(client(&s), &spec))
+    }
+    fn delete(s: session::SessionBorrow<'_>, id: String, force: bool) -> Result<(), Error> {
+        logged("volumes.delete", &id, crate::volumes::delete(client(&s), &id, force))
+    }
+    fn extend(s: session::SessionBorrow<'_>, id: String, new_size: u32) -> Result<(), Error> {
+        logged("volumes.extend", &id, crate::volumes::extend(client(&s), &id, new_size))
+    }
+    fn attach(
+        s: session::SessionBorrow<'_>,
+        id: String,
+        server_id: String,
+        device: Option<String>,
+    ) -> Result<Attachment, Error> {
+        logged(
+            "volumes.attach",
+            &id,
+            attachments::attach(client(&s), &id, &server_id, &device),
+        )
+    }
+    fn detach(s: session::SessionBorrow<'_>, id: String, server_id: String) -> Result<(), Error> {
+        logged("volumes.detach", &id, attachments::detach(client(&s), &id, &server_id))
+    }
+    fn wait_for(
+        s: session::SessionBorrow<'_>,
+        id: String,
+        status: String,
+        timeout_s: u32,
+    ) -> Result<Option<Volume>, Error> {
+        logged(
+            "volumes.wait-for",
+            &id,
+            crate::volumes::wait_for(client(&s), &id, &status, timeout_s),
+        )
+    }
+}
+
+impl snapshots::Guest for Component {
+    fn list(s: session::SessionBorrow<'_>, opts: ListOptions) -> Result<Vec<Snapshot>, Error> {
+        logged("snapshots.list", "", crate::snapshots::list(client(&s), &opts))
+    }
+    fn get(s: session::SessionBorrow<'_>, id: String) -> Result<Snapshot, Error> {
+        logged("snapshots.get", &id, crate::snapshots::get(client(&s), &id))
+    }
+    fn create(s: session::SessionBorrow<'_>, spec: SnapshotCreate) -> Result<Snapshot, Error> {
+        logged("snapshots.create", "", crate::snapshots::create(client(&s), &spec))
+    }
+    fn delete(s: session::SessionBorrow<'_>, id: String, force: bool) -> Result<(), Error> {
+        logged(
+            "snapshots.delete",
+            &id,
+            crate::snapshots::delete(client(&s), &id, force),
+        )
+    }
+    fn wait_for(
+        s: session::SessionBorrow<'_>,
+        id: String,
+        status: String,
+        timeout_s: u32,
+    ) -> Result<Option<Snapshot>, Error> {
+        logged(
+            "snapshots.wait-for",
+            &id,
+            crate::snapshots::wait_for(client(&s), &id, &status, timeout_s),
+        )
+    }
+}
+
+impl backups::Guest for Component {
+    fn list(s: session::SessionBorrow<'_>, opts: ListOptions) -> Result<Vec<Backup>, Error> {
+        logged("backups.list", "", crate::backups::list(client(&s), &opts))
+    }
+    fn get(s: session::SessionBorrow<'_>, id: String) -> Result<Backup, Error> {
+        logged("backups.get", &id, crate::backups::get(client(&s), &id))
+    }
+    fn create(s: session::SessionBorrow<'_>, spec: BackupCreate) -> Result<Backup, Error> {
+        logged("backups.create", "", crate::backups::create(client(&s), &spec))
+    }
+    fn restore(
+        s: session::SessionBorrow<'_>,
+        id: String,
+        volume_id: Option<String>,
+        name: Option<String>,
+    ) -> Result<Restored, Error> {
+        logged(
+            "backups.restore",
+            &id,
+            crate::backups::restore(client(&s), &id, &volume_id, &name),
+        )
+    }
+    fn delete(s: session::SessionBorrow<'_>, id: String, force: bool) -> Result<(), Error> {
+        logged("backups.delete", &id, crate::backups::delete(client(&s), &id, force))
+    }
+    fn wait_for(
+        s: session::SessionBorrow<'_>,
+        id: String,
+        status: String,
+        timeout_s: u32,
+    ) -> Result<Option<Backup>, Error> {
+        logged(
+            "backups.wait-for",
+            &id,
+            crate::backups::wait_for(client(&s), &id, &status, timeout_s),
+        )
+    }
+}
+
+crate::bindings::export!(Component with_types_in crate::bindings);

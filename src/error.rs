@@ -1,0 +1,257 @@
+//! The one mapping from an HTTP error answer to the contract's typed `error`, and the
+//! one-line failure log.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use crate::http::Response;
+use crate::{ApiError, Error};
+
+/// Longest server message kept in an error (the rest is cut, marked with `…`).
+const MAX_MESSAGE: usize = 1024;
+
+/// Maps a non-2xx answer to its error variant, keeping the server's own message, the
+/// request id and `Retry-After`.
+pub fn from_response(resp: &Response) -> Error {
+    let api = ApiError {
+        status: resp.status,
+        message: fault_message(&resp.body).unwrap_or_else(|| fallback_message(resp)),
+        request_id: resp.request_id(),
+        retry_after_s: resp.header("retry-after").and_then(|v| v.trim().parse::<u32>().ok()),
+    };
+    match resp.status {
+        400 => Error::BadRequest(api),
+        401 => Error::Unauthorized(api),
+        403 => Error::Forbidden(api),
+        404 => Error::NotFound(api),
+        409 => Error::Conflict(api),
+        413 | 429 => Error::OverLimit(api),
+        _ => Error::Api(api),
+    }
+}
+
+/// Inner object of every OpenStack fault body: Cinder/Nova `{"badRequest": {"code",
+/// "message"}}`, Keystone `{"error": {"code", "title", "message"}}`.
+#[derive(Deserialize)]
+struct FaultBody {
+    message: Option<String>,
+    title: Option<String>,
+}
+
+fn fault_message(body: &[u8]) -> Option<String> {
+    let faults: BTreeMap<String, FaultBody> = serde_json::from_slice(body).ok()?;
+    faults
+        .into_values()
+        .find_map(|f| f.message.or(f.title))
+        .map(|m| clean(&m))
+        .filter(|m| !m.is_empty())
+}
+
+/// A body that is not a fault document (webob's plain-text 404, a proxy's HTML page):
+/// keep its text if short and readable, else the status line.
+fn fallback_message(resp: &Response) -> String {
+    let text = std::str::from_utf8(&resp.body).map(clean).unwrap_or_default();
+    if !text.is_empty() && !text.starts_with('<') {
+        return text;
+    }
+    format!("HTTP {} {}", resp.status, reason(resp.status))
+}
+
+/// Collapses whitespace, drops control characters and caps the length, so a hostile
+/// server cannot smuggle terminal escapes or megabytes into logs.
+pub fn clean(s: &str) -> String {
+    let mut out = String::new();
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().filter(|c| !c.is_control()));
+        if out.len() > MAX_MESSAGE {
+            let mut cut = MAX_MESSAGE;
+            while !out.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            out.truncate(cut);
+            out.push('…');
+            break;
+        }
+    }
+    out
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        409 => "Conflict",
+        413 => "Request Entity Too Large",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}
+
+/// `invalid-input` naming the field.
+pub fn invalid(field: &str, why: impl std::fmt::Display) -> Error {
+    Error::InvalidInput(format!("{field}: {why}"))
+}
+
+/// One log line for a failed operation: operation, resource id, status, request id and
+/// the error's text. Built only from the error (never from requests), so no secret can
+/// reach it.
+pub fn log_line(op: &str, id: &str, err: &Error) -> String {
+    let (kind, detail) = kind_and_detail(err);
+    let mut line = format!("infomaniak-block-storage: {op}");
+    if !id.is_empty() {
+        line.push_str(&format!(" {id}"));
+    }
+    line.push_str(&format!(" failed: {kind}"));
+    match detail {
+        Detail::Api(api) => {
+            line.push_str(&format!(" status={}", api.status));
+            if let Some(r) = &api.request_id {
+                line.push_str(&format!(" request-id={r}"));
+            }
+            line.push_str(&format!(": {}", api.message));
+        }
+        Detail::Text(t) => line.push_str(&format!(": {t}")),
+    }
+    line
+}
+
+enum Detail<'a> {
+    Api(&'a ApiError),
+    Text(&'a str),
+}
+
+fn kind_and_detail(err: &Error) -> (&'static str, Detail<'_>) {
+    match err {
+        Error::InvalidInput(t) => ("invalid-input", Detail::Text(t)),
+        Error::Unauthorized(a) => ("unauthorized", Detail::Api(a)),
+        Error::Forbidden(a) => ("forbidden", Detail::Api(a)),
+        Error::NotFound(a) => ("not-found", Detail::Api(a)),
+        Error::BadRequest(a) => ("bad-request", Detail::Api(a)),
+        Error::Conflict(a) => ("conflict", Detail::Api(a)),
+        Error::OverLimit(a) => ("over-limit", Detail::Api(a)),
+        Error::Api(a) => ("api", Detail::Api(a)),
+        Error::Transport(t) => ("transport", Detail::Text(t)),
+        Error::InvalidResponse(t) => ("invalid-response", Detail::Text(t)),
+        Error::NoEndpoint(t) => ("no-endpoint", Detail::Text(t)),
+        Error::WaitTimeout(t) => ("wait-timeout", Detail::Text(t)),
+        Error::ResourceFailed(t) => ("resource-failed", Detail::Text(t)),
+    }
+}
+
+/// Short name of the variant, for messages and tests.
+pub fn kind(err: &Error) -> &'static str {
+    kind_and_detail(err).0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
+        Response {
+            status,
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn maps_cinder_fault_with_request_id_and_retry_after() {
+        let r = resp(
+            413,
+            &[("x-openstack-request-id", "req-1"), ("retry-after", "0")],
+            r#"{"overLimit": {"code": 413, "message": "VolumeLimitExceeded: Maximum number of volumes allowed (10) exceeded for quota 'volumes'."}}"#,
+        );
+        match from_response(&r) {
+            Error::OverLimit(a) => {
+                assert_eq!(a.status, 413);
+                assert!(a.message.starts_with("VolumeLimitExceeded"));
+                assert_eq!(a.request_id.as_deref(), Some("req-1"));
+                assert_eq!(a.retry_after_s, Some(0));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn maps_every_status_class() {
+        let cases = [
+            (400, "bad-request"),
+            (401, "unauthorized"),
+            (403, "forbidden"),
+            (404, "not-found"),
+            (409, "conflict"),
+            (413, "over-limit"),
+            (429, "over-limit"),
+            (406, "api"),
+            (500, "api"),
+            (503, "api"),
+        ];
+        for (status, want) in cases {
+            assert_eq!(kind(&from_response(&resp(status, &[], ""))), want, "{status}");
+        }
+    }
+
+    #[test]
+    fn keystone_nova_and_plain_bodies() {
+        let k = resp(
+            401,
+            &[],
+            r#"{"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}}"#,
+        );
+        assert!(
+            matches!(from_response(&k), Error::Unauthorized(a) if a.message == "The request you have made requires authentication.")
+        );
+        let n = resp(
+            404,
+            &[("x-compute-request-id", "req-n")],
+            r#"{"itemNotFound": {"code": 404, "message": "Instance x could not be found."}}"#,
+        );
+        assert!(matches!(from_response(&n), Error::NotFound(a) if a.request_id.as_deref() == Some("req-n")));
+        let w = resp(404, &[], "404 Not Found\n\nThe resource could not be found.\n\n   ");
+        assert!(
+            matches!(from_response(&w), Error::NotFound(a) if a.message == "404 Not Found The resource could not be found.")
+        );
+        let h = resp(502, &[], "<html><body>bad gateway</body></html>");
+        assert!(matches!(from_response(&h), Error::Api(a) if a.message == "HTTP 502 Bad Gateway"));
+        let bin = Response {
+            status: 500,
+            headers: vec![],
+            body: vec![0xff, 0xfe, 0],
+        };
+        assert!(matches!(from_response(&bin), Error::Api(a) if a.message == "HTTP 500 Internal Server Error"));
+    }
+
+    #[test]
+    fn cleans_hostile_messages() {
+        let long = "x".repeat(5000);
+        let c = clean(&format!("a\u{1b}[31m b\n{long}"));
+        assert!(c.starts_with("a[31m b x"));
+        assert!(c.len() <= MAX_MESSAGE + 3);
+    }
+
+    #[test]
+    fn log_line_has_op_id_status_request_id() {
+        let e = from_response(&resp(
+            404,
+            &[("x-openstack-request-id", "req-9")],
+            r#"{"itemNotFound": {"code": 404, "message": "Volume v could not be found."}}"#,
+        ));
+        assert_eq!(
+            log_line("volumes.get", "v", &e),
+            "infomaniak-block-storage: volumes.get v failed: not-found status=404 request-id=req-9: Volume v could not be found."
+        );
+    }
+}

@@ -1,0 +1,448 @@
+//! Client flows over a scripted in-memory transport: connect, re-authentication,
+//! pagination, waiting, and the order and content of requests.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+
+use crate::client::Client;
+use crate::http::{Io, Method, Request, Response};
+use crate::{ApplicationCredential, Config, Credentials, Error, ListOptions};
+
+/// Answers requests from a script, records them, and runs a fake clock.
+#[derive(Default)]
+struct Fake {
+    script: RefCell<VecDeque<(Method, &'static str, Response)>>,
+    sent: RefCell<Vec<Request>>,
+    clock_ms: Cell<u64>,
+    logs: RefCell<Vec<String>>,
+}
+
+impl Fake {
+    fn expect(
+        self,
+        method: Method,
+        url_contains: &'static str,
+        status: u16,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Self {
+        let resp = Response {
+            status,
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            body: body.as_bytes().to_vec(),
+        };
+        self.script.borrow_mut().push_back((method, url_contains, resp));
+        self
+    }
+}
+
+impl Io for &Fake {
+    fn send(&self, req: &Request) -> Result<Response, Error> {
+        self.sent.borrow_mut().push(req.clone());
+        let (method, part, resp) = self
+            .script
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or_else(|| panic!("unexpected request {} {}", req.method.as_str(), req.url));
+        assert_eq!(method, req.method, "{}", req.url);
+        assert!(req.url.contains(part), "{} does not contain {part}", req.url);
+        Ok(resp)
+    }
+    fn now_ms(&self) -> u64 {
+        self.clock_ms.get()
+    }
+    fn sleep_ms(&self, ms: u64) {
+        self.clock_ms.set(self.clock_ms.get() + ms);
+    }
+    fn unix_time_s(&self) -> u64 {
+        1_795_680_000 // 2026-11-26T08:00:00Z
+    }
+    fn log(&self, line: &str) {
+        self.logs.borrow_mut().push(line.to_string());
+    }
+}
+
+const TOKEN_BODY: &str = r#"{"token": {"expires_at": "2026-11-26T09:00:00.000000Z", "project": {"id": "p1"}, "catalog": [
+  {"type": "block-storage", "endpoints": [{"interface": "public", "region": "dc3-a", "url": "https://bs.example/volume/v3/p1"}]},
+  {"type": "compute", "endpoints": [{"interface": "public", "region": "dc3-a", "url": "https://nova.example/compute/v2.1"}]}]}}"#;
+const VERSIONS: &str =
+    r#"{"versions": [{"id": "v3.0", "status": "CURRENT", "version": "3.71", "min_version": "3.0"}]}"#;
+
+fn cfg() -> Config {
+    Config {
+        auth_url: "https://keystone.example/identity/v3".into(),
+        credentials: Credentials::ApplicationCredential(ApplicationCredential {
+            id: "ac".into(),
+            secret: "SECRET-canary".into(),
+        }),
+        region: Some("dc3-a".into()),
+        endpoint_interface: None,
+        block_storage_url: None,
+        compute_url: None,
+        timeout_ms: Some(5000),
+        microversion: None,
+        max_response_bytes: None,
+    }
+}
+
+fn connected(fake: Fake) -> Fake {
+    fake.expect(
+        Method::Post,
+        "https://keystone.example/identity/v3/auth/tokens",
+        201,
+        &[("X-Subject-Token", "tok1")],
+        TOKEN_BODY,
+    )
+    .expect(Method::Get, "https://bs.example/volume/v3/", 200, &[], VERSIONS)
+}
+
+fn header<'a>(r: &'a Request, name: &str) -> Option<&'a str> {
+    r.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+fn volume(id: &str, status: &str) -> String {
+    format!(r#"{{"id": "{id}", "status": "{status}", "size": 1, "name": null, "created_at": "2026-11-26T07:00:00"}}"#)
+}
+
+#[test]
+fn connect_authenticates_discovers_and_negotiates() {
+    let fake = connected(Fake::default());
+    let c = Client::connect(&fake, cfg()).unwrap();
+    assert_eq!(c.block_storage_url(), "https://bs.example/volume/v3/p1");
+    assert_eq!(c.microversion().to_string(), "3.71");
+    assert_eq!(c.project_id().as_deref(), Some("p1"));
+    let sent = fake.sent.borrow();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[1].url, "https://bs.example/volume/v3/");
+    assert_eq!(header(&sent[1], "x-auth-token"), Some("tok1"));
+    assert_eq!(header(&sent[1], "openstack-api-version"), Some("volume 3.0"));
+}
+
+#[test]
+fn every_cinder_request_carries_token_and_microversion() {
+    let fake = connected(Fake::default()).expect(
+        Method::Get,
+        "/volumes/v1",
+        200,
+        &[],
+        &format!(r#"{{"volume": {}}}"#, volume("v1", "available")),
+    );
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let v = crate::volumes::get(&c, "v1").unwrap();
+    assert_eq!(v.status, "available");
+    let sent = fake.sent.borrow();
+    assert_eq!(sent[2].url, "https://bs.example/volume/v3/p1/volumes/v1");
+    assert_eq!(header(&sent[2], "openstack-api-version"), Some("volume 3.71"));
+    assert_eq!(header(&sent[2], "x-auth-token"), Some("tok1"));
+}
+
+#[test]
+fn reauthenticates_once_on_401_then_gives_up() {
+    let unauthorized = r#"{"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}}"#;
+    let fake = connected(Fake::default())
+        .expect(Method::Get, "/volumes/v1", 401, &[], unauthorized)
+        .expect(
+            Method::Post,
+            "/auth/tokens",
+            201,
+            &[("x-subject-token", "tok2")],
+            TOKEN_BODY,
+        )
+        .expect(
+            Method::Get,
+            "/volumes/v1",
+            200,
+            &[],
+            &format!(r#"{{"volume": {}}}"#, volume("v1", "available")),
+        )
+        .expect(Method::Get, "/volumes/v1", 401, &[], unauthorized)
+        .expect(
+            Method::Post,
+            "/auth/tokens",
+            201,
+            &[("x-subject-token", "tok3")],
+            TOKEN_BODY,
+        )
+        .expect(
+            Method::Get,
+            "/volumes/v1",
+            401,
+            &[("x-openstack-request-id", "req-x")],
+            unauthorized,
+        );
+    let c = Client::connect(&fake, cfg()).unwrap();
+    crate::volumes::get(&c, "v1").unwrap();
+    assert_eq!(header(&fake.sent.borrow()[4], "x-auth-token"), Some("tok2"));
+    let e = crate::volumes::get(&c, "v1").unwrap_err();
+    assert!(
+        matches!(&e, Error::Unauthorized(a) if a.request_id.as_deref() == Some("req-x")),
+        "{e:?}"
+    );
+    assert!(fake.script.borrow().is_empty());
+}
+
+#[test]
+fn token_credentials_make_no_keystone_call_and_are_not_renewed() {
+    let fake = Fake::default()
+        .expect(Method::Get, "http://cinder:8776/v3/", 200, &[], VERSIONS)
+        .expect(Method::Get, "/volumes/v1", 401, &[], "{}");
+    let mut cfg = cfg();
+    cfg.credentials = Credentials::Token("user:0123".into());
+    cfg.block_storage_url = Some("http://cinder:8776/v3/0123/".into());
+    cfg.auth_url = String::new();
+    let c = Client::connect(&fake, cfg).unwrap();
+    assert_eq!(c.project_id().as_deref(), Some("0123"));
+    assert!(matches!(crate::volumes::get(&c, "v1"), Err(Error::Unauthorized(_))));
+    assert!(matches!(
+        crate::attachments::detach(&c, "v1", "s1"),
+        Err(Error::NoEndpoint(_))
+    ));
+}
+
+#[test]
+fn bad_config_sends_nothing() {
+    let cases: Vec<(fn(&mut Config), &str)> = vec![
+        (|c| c.auth_url = String::new(), "auth-url"),
+        (|c| c.auth_url = "ftp://x".into(), "auth-url"),
+        (|c| c.auth_url = "https://u:SECRET-canary@x/".into(), "auth-url"),
+        (|c| c.endpoint_interface = Some("private".into()), "endpoint-interface"),
+        (|c| c.timeout_ms = Some(0), "timeout-ms"),
+        (|c| c.microversion = Some("3.99".into()), "microversion"),
+        (|c| c.block_storage_url = Some("not a url".into()), "block-storage-url"),
+        (|c| c.credentials = Credentials::Token("".into()), "credentials.token"),
+    ];
+    for (mutate, field) in cases {
+        let fake = Fake::default();
+        let mut c = cfg();
+        mutate(&mut c);
+        match Client::connect(&fake, c) {
+            Err(Error::InvalidInput(m)) => {
+                assert!(m.starts_with(field), "{m}");
+                assert!(!m.contains("SECRET-canary"));
+            }
+            other => panic!("{field}: {other:?}"),
+        }
+        assert!(fake.sent.borrow().is_empty());
+    }
+}
+
+#[test]
+fn renews_a_token_about_to_expire() {
+    let soon = TOKEN_BODY.replace("2026-11-26T09:00:00", "2026-11-26T08:01:00");
+    let soon: &'static str = Box::leak(soon.into_boxed_str());
+    let fake = Fake::default()
+        .expect(Method::Post, "/auth/tokens", 201, &[("x-subject-token", "old")], soon)
+        .expect(
+            Method::Post,
+            "/auth/tokens",
+            201,
+            &[("x-subject-token", "new")],
+            TOKEN_BODY,
+        )
+        .expect(Method::Get, "/volume/v3/", 200, &[], VERSIONS);
+    Client::connect(&fake, cfg()).unwrap();
+    assert_eq!(header(&fake.sent.borrow()[2], "x-auth-token"), Some("new"));
+}
+
+#[test]
+fn list_follows_next_links_on_our_own_endpoint() {
+    let page = |ids: &[&str], next: Option<&str>| {
+        let vols: Vec<String> = ids.iter().map(|i| volume(i, "available")).collect();
+        let links = next
+            .map(|n| format!(r#", "volumes_links": [{{"href": "{n}", "rel": "next"}}]"#))
+            .unwrap_or_default();
+        Box::leak(format!(r#"{{"volumes": [{}]{links}}}"#, vols.join(",")).into_boxed_str()) as &'static str
+    };
+    let fake = connected(Fake::default())
+        .expect(
+            Method::Get,
+            "/volumes/detail?limit=2&status=available",
+            200,
+            &[],
+            page(
+                &["a", "b"],
+                Some("http://evil.example/v3/p1/volumes/detail?limit=2&marker=b"),
+            ),
+        )
+        .expect(
+            Method::Get,
+            "https://bs.example/volume/v3/p1/volumes/detail?limit=2&marker=b",
+            200,
+            &[],
+            page(
+                &["c", "d"],
+                Some("https://bs.example/volume/v3/p1/volumes/detail?limit=2&marker=d"),
+            ),
+        )
+        .expect(Method::Get, "marker=d", 200, &[], page(&[], None));
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let opts = ListOptions {
+        status: Some("available".into()),
+        name: None,
+        page_size: Some(2),
+    };
+    let all = crate::volumes::list(&c, &opts).unwrap();
+    assert_eq!(
+        all.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(),
+        ["a", "b", "c", "d"]
+    );
+    assert!(fake.sent.borrow().iter().all(|r| !r.url.contains("evil")));
+}
+
+#[test]
+fn wait_polls_with_growing_interval_and_fails_fast() {
+    let one = |s: &str| Box::leak(format!(r#"{{"volume": {}}}"#, volume("v1", s)).into_boxed_str()) as &'static str;
+    let fake = connected(Fake::default())
+        .expect(Method::Get, "/volumes/v1", 200, &[], one("creating"))
+        .expect(Method::Get, "/volumes/v1", 200, &[], one("creating"))
+        .expect(Method::Get, "/volumes/v1", 200, &[], one("creating"))
+        .expect(Method::Get, "/volumes/v1", 200, &[], one("available"))
+        .expect(Method::Get, "/volumes/v1", 200, &[], one("error_extending"))
+        .expect(
+            Method::Get,
+            "/volumes/v1",
+            404,
+            &[],
+            r#"{"itemNotFound": {"code": 404, "message": "gone"}}"#,
+        )
+        .expect(Method::Get, "/volumes/v1", 200, &[], one("creating"))
+        .expect(Method::Get, "/volumes/v1", 200, &[], one("creating"));
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let v = crate::volumes::wait_for(&c, "v1", "available", 60).unwrap().unwrap();
+    assert_eq!(v.status, "available");
+    assert_eq!(fake.clock_ms.get(), 1000 + 2000 + 4000);
+    let e = crate::volumes::wait_for(&c, "v1", "available", 60).unwrap_err();
+    assert!(
+        matches!(&e, Error::ResourceFailed(m) if m.contains("error_extending")),
+        "{e:?}"
+    );
+    assert!(crate::volumes::wait_for(&c, "v1", "deleted", 60).unwrap().is_none());
+    let before = fake.clock_ms.get();
+    let e = crate::volumes::wait_for(&c, "v1", "available", 1).unwrap_err();
+    assert!(matches!(&e, Error::WaitTimeout(m) if m.contains("creating")), "{e:?}");
+    assert_eq!(fake.clock_ms.get() - before, 1000);
+}
+
+#[test]
+fn extend_reads_first_and_refuses_not_larger() {
+    let fake = connected(Fake::default())
+        .expect(
+            Method::Get,
+            "/volumes/v1",
+            200,
+            &[],
+            r#"{"volume": {"id": "v1", "status": "available", "size": 5}}"#,
+        )
+        .expect(
+            Method::Get,
+            "/volumes/v1",
+            200,
+            &[],
+            r#"{"volume": {"id": "v1", "status": "available", "size": 5}}"#,
+        )
+        .expect(Method::Post, "/volumes/v1/action", 202, &[], "");
+    let c = Client::connect(&fake, cfg()).unwrap();
+    assert!(matches!(crate::volumes::extend(&c, "v1", 5), Err(Error::InvalidInput(m)) if m.contains("5 GiB")));
+    crate::volumes::extend(&c, "v1", 6).unwrap();
+    assert_eq!(
+        fake.sent.borrow().last().unwrap().body.as_deref(),
+        Some(&br#"{"os-extend":{"new_size":6}}"#[..])
+    );
+}
+
+#[test]
+fn backup_create_reads_back_and_detach_finds_attachment() {
+    let fake = connected(Fake::default())
+        .expect(
+            Method::Post,
+            "/backups",
+            202,
+            &[],
+            r#"{"backup": {"id": "b1", "name": "x", "links": []}}"#,
+        )
+        .expect(
+            Method::Get,
+            "/backups/b1",
+            200,
+            &[],
+            r#"{"backup": {"id": "b1", "status": "creating", "size": 1, "volume_id": "v1"}}"#,
+        )
+        .expect(
+            Method::Get,
+            "https://nova.example/compute/v2.1/servers/s1/os-volume_attachments",
+            200,
+            &[("x-compute-request-id", "req-n")],
+            r#"{"volumeAttachments": []}"#,
+        )
+        .expect(
+            Method::Get,
+            "/servers/s1/os-volume_attachments",
+            200,
+            &[],
+            r#"{"volumeAttachments": [{"id": "v1", "volumeId": "v1", "serverId": "s1", "device": "/dev/vdb"}]}"#,
+        )
+        .expect(Method::Delete, "/servers/s1/os-volume_attachments/v1", 202, &[], "");
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let spec = crate::BackupCreate {
+        volume_id: "v1".into(),
+        name: Some("x".into()),
+        description: None,
+        incremental: false,
+        force: false,
+        snapshot_id: None,
+        container: None,
+    };
+    assert_eq!(crate::backups::create(&c, &spec).unwrap().status, "creating");
+    let e = crate::attachments::detach(&c, "v1", "s1").unwrap_err();
+    assert!(
+        matches!(&e, Error::NotFound(a) if a.request_id.as_deref() == Some("req-n")),
+        "{e:?}"
+    );
+    crate::attachments::detach(&c, "v1", "s1").unwrap();
+    let sent = fake.sent.borrow();
+    assert_eq!(header(&sent[5], "x-openstack-nova-api-version"), Some("2.89"));
+}
+
+#[test]
+fn force_delete_uses_the_action_and_reports_403() {
+    let fake = connected(Fake::default())
+        .expect(Method::Post, "/snapshots/s1/action", 403, &[], r#"{"forbidden": {"code": 403, "message": "Policy doesn't allow volume_extension:snapshot_admin_actions:force_delete to be performed."}}"#)
+        .expect(Method::Delete, "/snapshots/s1", 202, &[], "");
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let e = crate::snapshots::delete(&c, "s1", true).unwrap_err();
+    assert!(
+        matches!(&e, Error::Forbidden(a) if a.message.starts_with("Policy doesn't allow")),
+        "{e:?}"
+    );
+    assert_eq!(
+        fake.sent.borrow()[2].body.as_deref(),
+        Some(&br#"{"os-force_delete":{}}"#[..])
+    );
+    crate::snapshots::delete(&c, "s1", false).unwrap();
+}
+
+#[test]
+fn bad_ids_are_refused_before_sending() {
+    let fake = connected(Fake::default());
+    let c = Client::connect(&fake, cfg()).unwrap();
+    for id in ["", "../x", "a/b", "a?b", "a#b", "a%b", "a b"] {
+        assert!(matches!(crate::volumes::get(&c, id), Err(Error::InvalidInput(_))));
+        assert!(matches!(
+            crate::backups::restore(&c, id, &None, &None),
+            Err(Error::InvalidInput(_))
+        ));
+        assert!(matches!(
+            crate::snapshots::wait_for(&c, id, "available", 1),
+            Err(Error::InvalidInput(_))
+        ));
+    }
+    assert_eq!(fake.sent.borrow().len(), 2);
+}
+
+#[test]
+fn secrets_never_show_in_debug_output() {
+    let fake = connected(Fake::default());
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let dbg = format!("{c:?}");
+    assert!(!dbg.contains("SECRET-canary") && !dbg.contains("tok1"), "{dbg}");
+}

@@ -1,0 +1,55 @@
+//! The one waiter: polls a resource until it reaches a status, fails fast on `error*`,
+//! and treats `deleted` as "until 404".
+
+use crate::client::Client;
+use crate::http::Io;
+use crate::validate;
+use crate::Error;
+
+/// First polling interval; doubled after each poll up to [`MAX_INTERVAL_MS`].
+pub const FIRST_INTERVAL_MS: u64 = 1_000;
+pub const MAX_INTERVAL_MS: u64 = 10_000;
+
+/// Polls `get` until the status is `target` (returns the resource), or until it is gone
+/// when `target` is `deleted` (returns none).
+pub fn wait_for<I: Io, T>(
+    c: &Client<I>,
+    what: &str,
+    id: &str,
+    target: &str,
+    timeout_s: u32,
+    get: impl Fn() -> Result<T, Error>,
+    status_of: impl Fn(&T) -> &str,
+) -> Result<Option<T>, Error> {
+    validate::status("status", target)?;
+    let io = c.io();
+    let deadline = io.now_ms().saturating_add(u64::from(timeout_s) * 1000);
+    let mut interval = FIRST_INTERVAL_MS;
+    let mut last: String;
+    loop {
+        match get() {
+            Ok(r) => {
+                let status = status_of(&r).to_ascii_lowercase();
+                if status == target {
+                    return Ok(Some(r));
+                }
+                if status.starts_with("error") {
+                    return Err(Error::ResourceFailed(format!(
+                        "{what} {id} reached status {status} while waiting for {target}"
+                    )));
+                }
+                last = status;
+            }
+            Err(Error::NotFound(_)) if target == "deleted" => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        let now = io.now_ms();
+        if now >= deadline {
+            return Err(Error::WaitTimeout(format!(
+                "{what} {id} is still {last} after {timeout_s} s (waiting for {target})"
+            )));
+        }
+        io.sleep_ms(interval.min(deadline - now));
+        interval = (interval * 2).min(MAX_INTERVAL_MS);
+    }
+}

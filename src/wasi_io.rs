@@ -1,0 +1,187 @@
+//! The thin transport: [`Io`] over `wasi:http/outgoing-handler`, `wasi:clocks` and the
+//! stderr stream of `wasi:cli`. Whole-request deadlines are enforced here by polling the
+//! response and body streams together with a monotonic-clock timer.
+
+use wasip2::clocks::{monotonic_clock, wall_clock};
+use wasip2::http::outgoing_handler;
+use wasip2::http::types::{
+    ErrorCode, Fields, IncomingBody, Method as WasiMethod, OutgoingBody, OutgoingRequest, RequestOptions,
+    Scheme as WasiScheme,
+};
+use wasip2::io::poll;
+use wasip2::io::streams::StreamError;
+
+use crate::http::{Io, Method, Request, Response, Scheme, Url};
+use crate::Error;
+
+/// The component's host interface. Stateless: every handle lives for one call.
+pub struct WasiIo;
+
+const READ_CHUNK: u64 = 64 * 1024;
+const WRITE_CHUNK: usize = 4096;
+
+impl Io for WasiIo {
+    fn send(&self, req: &Request) -> Result<Response, Error> {
+        let deadline = monotonic_clock::now().saturating_add(u64::from(req.timeout_ms) * 1_000_000);
+        send(req, deadline)
+    }
+
+    fn now_ms(&self) -> u64 {
+        monotonic_clock::now() / 1_000_000
+    }
+
+    fn sleep_ms(&self, ms: u64) {
+        monotonic_clock::subscribe_duration(ms.saturating_mul(1_000_000)).block();
+    }
+
+    fn unix_time_s(&self) -> u64 {
+        wall_clock::now().seconds
+    }
+
+    fn log(&self, line: &str) {
+        let stderr = wasip2::cli::stderr::get_stderr();
+        let mut bytes = line.as_bytes().to_vec();
+        bytes.push(b'\n');
+        for chunk in bytes.chunks(WRITE_CHUNK) {
+            if stderr.blocking_write_and_flush(chunk).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn transport(what: &str, e: impl std::fmt::Debug) -> Error {
+    Error::Transport(format!("{what}: {e:?}"))
+}
+
+fn send(req: &Request, deadline: u64) -> Result<Response, Error> {
+    let url = Url::parse(&req.url).map_err(|e| Error::InvalidInput(format!("url {e}")))?;
+    let headers: Vec<(String, Vec<u8>)> = req
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_bytes().to_vec()))
+        .collect();
+    let fields = Fields::from_list(&headers).map_err(|e| Error::InvalidInput(format!("request headers: {e:?}")))?;
+    let out = OutgoingRequest::new(fields);
+    let method = match req.method {
+        Method::Get => WasiMethod::Get,
+        Method::Post => WasiMethod::Post,
+        Method::Put => WasiMethod::Put,
+        Method::Delete => WasiMethod::Delete,
+    };
+    let scheme = match url.scheme {
+        Scheme::Http => WasiScheme::Http,
+        Scheme::Https => WasiScheme::Https,
+    };
+    let set = out
+        .set_method(&method)
+        .and(out.set_scheme(Some(&scheme)))
+        .and(out.set_authority(Some(&url.authority)))
+        .and(out.set_path_with_query(Some(&url.path_and_query)));
+    set.map_err(|()| Error::InvalidInput(format!("url {} is not accepted by the host", url.origin())))?;
+    let options = RequestOptions::new();
+    let timeout_ns = u64::from(req.timeout_ms) * 1_000_000;
+    // Hosts may not support some timeouts; the deadline below applies regardless.
+    let _ = options.set_connect_timeout(Some(timeout_ns));
+    let _ = options.set_first_byte_timeout(Some(timeout_ns));
+    let _ = options.set_between_bytes_timeout(Some(timeout_ns));
+    let body = out.body().map_err(|()| transport("request body", "unavailable"))?;
+    let future = outgoing_handler::handle(out, Some(options)).map_err(|e| describe(&e))?;
+    {
+        let stream = body.write().map_err(|()| transport("request body", "unavailable"))?;
+        for chunk in req.body.as_deref().unwrap_or_default().chunks(WRITE_CHUNK) {
+            stream
+                .blocking_write_and_flush(chunk)
+                .map_err(|e| transport("sending request body", e))?;
+        }
+    }
+    OutgoingBody::finish(body, None).map_err(|e| describe(&e))?;
+
+    let timer = monotonic_clock::subscribe_instant(deadline);
+    let incoming = loop {
+        if let Some(r) = future.get() {
+            break r
+                .map_err(|()| transport("response", "already taken"))?
+                .map_err(|e| describe(&e))?;
+        }
+        // Only the timer ready: out of time. Otherwise loop and take the response.
+        if poll::poll(&[&future.subscribe(), &timer]) == [1] {
+            return Err(timeout(req));
+        }
+    };
+    let status = incoming.status();
+    let headers: Vec<(String, String)> = incoming
+        .headers()
+        .entries()
+        .into_iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), String::from_utf8_lossy(&v).into_owned()))
+        .collect();
+    let max = u64::from(req.max_body);
+    if let Some(len) = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.trim().parse::<u64>().ok())
+    {
+        if len > max {
+            return Err(too_big(max));
+        }
+    }
+    let incoming_body = incoming
+        .consume()
+        .map_err(|()| transport("response body", "unavailable"))?;
+    let mut buf = Vec::new();
+    {
+        let stream = incoming_body
+            .stream()
+            .map_err(|()| transport("response body", "unavailable"))?;
+        let readable = stream.subscribe();
+        loop {
+            match stream.read(READ_CHUNK) {
+                Ok(chunk) if chunk.is_empty() => {
+                    if poll::poll(&[&readable, &timer]) == [1] {
+                        return Err(timeout(req));
+                    }
+                }
+                Ok(chunk) => {
+                    if buf.len() as u64 + chunk.len() as u64 > max {
+                        return Err(too_big(max));
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+                Err(StreamError::Closed) => break,
+                Err(StreamError::LastOperationFailed(e)) => {
+                    return Err(Error::Transport(format!(
+                        "reading the response body: {}",
+                        e.to_debug_string()
+                    )))
+                }
+            }
+        }
+    }
+    drop(IncomingBody::finish(incoming_body));
+    Ok(Response {
+        status,
+        headers,
+        body: buf,
+    })
+}
+
+fn timeout(req: &Request) -> Error {
+    Error::Transport(format!("timed out after {} ms", req.timeout_ms))
+}
+
+fn too_big(max: u64) -> Error {
+    Error::InvalidResponse(format!("response body larger than {max} bytes"))
+}
+
+fn describe(e: &ErrorCode) -> Error {
+    match e {
+        ErrorCode::DnsTimeout | ErrorCode::ConnectionTimeout | ErrorCode::ConnectionReadTimeout => {
+            Error::Transport(format!("timed out: {e:?}"))
+        }
+        ErrorCode::HttpResponseBodySize(_) | ErrorCode::HttpResponseHeaderSize(_) => {
+            Error::InvalidResponse(format!("response too large: {e:?}"))
+        }
+        _ => Error::Transport(format!("{e:?}")),
+    }
+}
