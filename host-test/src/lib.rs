@@ -5,6 +5,8 @@
 //! `wasmtime::component::bindgen!`. The bindings are synchronous: call them from plain
 //! threads (or `spawn_blocking`), not from inside a tokio runtime.
 
+pub mod lifecycle;
+
 use std::sync::Arc;
 
 use wasmtime::component::{Component, Linker, ResourceAny, ResourceTable};

@@ -1,0 +1,146 @@
+//! The whole volume lifecycle through the component, step by step: used by the `demo`
+//! command and by the tests (and reusable by soak tests and benchmarks).
+
+use std::time::Instant;
+
+use crate::{describe, BackupCreate, Error, Session, SnapshotCreate, VolumeCreate};
+
+/// Timeout for each wait, in seconds.
+pub const WAIT_S: u32 = 120;
+
+/// Ids created by a run, for clean-up and checks.
+#[derive(Debug, Default, Clone)]
+pub struct Created {
+    pub volume: Option<String>,
+    pub snapshot: Option<String>,
+    pub backup: Option<String>,
+    pub restored_volume: Option<String>,
+}
+
+/// A failed step: its name and what went wrong (a typed error or a trap).
+#[derive(Debug)]
+pub struct StepError {
+    pub step: String,
+    pub detail: String,
+}
+
+impl std::fmt::Display for StepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.step, self.detail)
+    }
+}
+
+type Step<T> = Result<T, StepError>;
+
+fn step<T>(report: &mut dyn FnMut(&str, &str, u128), name: &str, f: impl FnOnce() -> crate::Call<T>, show: impl Fn(&T) -> String) -> Step<T> {
+    let start = Instant::now();
+    let out = match f() {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(StepError { step: name.into(), detail: describe(&e) }),
+        Err(trap) => Err(StepError { step: name.into(), detail: format!("trap: {trap:#}") }),
+    };
+    let ms = start.elapsed().as_millis();
+    match &out {
+        Ok(v) => report(name, &show(v), ms),
+        Err(e) => report(name, &format!("FAILED {}", e.detail), ms),
+    }
+    out
+}
+
+fn need<T>(name: &str, v: Option<T>) -> Step<T> {
+    v.ok_or_else(|| StepError { step: name.into(), detail: "resource vanished while waiting".into() })
+}
+
+/// Runs connect-to-delete on `s`: create, wait, extend, snapshot, backup, restore to a new
+/// volume, attach to `server_id` and detach, then delete everything. `report` gets each
+/// step's name, result and duration in ms. On failure the ids created so far are in
+/// `created` for clean-up.
+pub fn run(s: &mut Session, server_id: &str, created: &mut Created, report: &mut dyn FnMut(&str, &str, u128)) -> Step<()> {
+    let spec = VolumeCreate {
+        size: 1,
+        name: Some("demo-volume".into()),
+        description: Some("created by the lifecycle".into()),
+        volume_type: None,
+        availability_zone: None,
+        snapshot_id: None,
+        source_volume_id: None,
+        image_id: None,
+        backup_id: None,
+        metadata: vec![("purpose".into(), "demo".into())],
+    };
+    let v = step(report, "create volume", || s.volume_create(&spec), |v| format!("{} status={} size={} GiB", v.id, v.status, v.size))?;
+    let id = v.id.clone();
+    created.volume = Some(id.clone());
+    let w = step(report, "wait volume available", || s.volume_wait_for(&id, "available", WAIT_S), |v| status_of(v.as_ref().map(|v| &v.status)))?;
+    need("wait volume available", w)?;
+    step(report, "extend volume to 2 GiB", || s.volume_extend(&id, 2), |_| "accepted".into())?;
+    let w = step(report, "wait volume extended", || s.volume_wait_for(&id, "available", WAIT_S), |v| {
+        v.as_ref().map(|v| format!("status={} size={} GiB", v.status, v.size)).unwrap_or_default()
+    })?;
+    if need("wait volume extended", w)?.size != 2 {
+        return Err(StepError { step: "extend volume".into(), detail: "size did not change".into() });
+    }
+
+    let snap = SnapshotCreate { volume_id: id.clone(), name: Some("demo-snapshot".into()), description: None, force: false, metadata: vec![] };
+    let sn = step(report, "create snapshot", || s.snapshot_create(&snap), |x| format!("{} status={}", x.id, x.status))?;
+    created.snapshot = Some(sn.id.clone());
+    step(report, "wait snapshot available", || s.snapshot_wait_for(&sn.id, "available", WAIT_S), |x| status_of(x.as_ref().map(|x| &x.status)))?;
+
+    let bk = BackupCreate { volume_id: id.clone(), name: Some("demo-backup".into()), description: None, incremental: false, force: false, snapshot_id: None, container: None };
+    let b = step(report, "create backup", || s.backup_create(&bk), |x| format!("{} status={}", x.id, x.status))?;
+    created.backup = Some(b.id.clone());
+    step(report, "wait backup available", || s.backup_wait_for(&b.id, "available", WAIT_S), |x| status_of(x.as_ref().map(|x| &x.status)))?;
+    step(report, "wait volume available after backup", || s.volume_wait_for(&id, "available", WAIT_S), |v| status_of(v.as_ref().map(|v| &v.status)))?;
+
+    let r = step(report, "restore backup to a new volume", || s.backup_restore(&b.id, None, Some("demo-restored")), |r| {
+        format!("volume {} ({})", r.volume_id, r.volume_name.as_deref().unwrap_or("-"))
+    })?;
+    created.restored_volume = Some(r.volume_id.clone());
+    step(report, "wait restored volume available", || s.volume_wait_for(&r.volume_id, "available", WAIT_S), |v| status_of(v.as_ref().map(|v| &v.status)))?;
+    step(report, "wait backup available after restore", || s.backup_wait_for(&b.id, "available", WAIT_S), |x| status_of(x.as_ref().map(|x| &x.status)))?;
+
+    let a = step(report, "attach volume to server", || s.volume_attach(&id, server_id, None), |a| {
+        format!("device={} attachment={}", a.device.as_deref().unwrap_or("-"), a.attachment_id.as_deref().unwrap_or("-"))
+    })?;
+    let _ = a;
+    step(report, "wait volume in-use", || s.volume_wait_for(&id, "in-use", WAIT_S), |v| status_of(v.as_ref().map(|v| &v.status)))?;
+    step(report, "detach volume", || s.volume_detach(&id, server_id), |_| "accepted".into())?;
+    step(report, "wait volume available after detach", || s.volume_wait_for(&id, "available", WAIT_S), |v| status_of(v.as_ref().map(|v| &v.status)))?;
+
+    cleanup(s, created, report)
+}
+
+/// Deletes what `created` names (restored volume, backup, snapshot, volume: dependents
+/// first) and waits until each is gone.
+pub fn cleanup(s: &mut Session, created: &mut Created, report: &mut dyn FnMut(&str, &str, u128)) -> Step<()> {
+    if let Some(rv) = created.restored_volume.clone() {
+        step(report, "delete restored volume", || s.volume_delete(&rv, false), |_| "accepted".into())?;
+        step(report, "wait restored volume deleted", || s.volume_wait_for(&rv, "deleted", WAIT_S), |_| "gone".into())?;
+        created.restored_volume = None;
+    }
+    if let Some(b) = created.backup.clone() {
+        step(report, "delete backup", || s.backup_delete(&b, false), |_| "accepted".into())?;
+        step(report, "wait backup deleted", || s.backup_wait_for(&b, "deleted", WAIT_S), |_| "gone".into())?;
+        created.backup = None;
+    }
+    if let Some(sn) = created.snapshot.clone() {
+        step(report, "delete snapshot", || s.snapshot_delete(&sn, false), |_| "accepted".into())?;
+        step(report, "wait snapshot deleted", || s.snapshot_wait_for(&sn, "deleted", WAIT_S), |_| "gone".into())?;
+        created.snapshot = None;
+    }
+    if let Some(v) = created.volume.clone() {
+        step(report, "delete volume", || s.volume_delete(&v, false), |_| "accepted".into())?;
+        step(report, "wait volume deleted", || s.volume_wait_for(&v, "deleted", WAIT_S), |_| "gone".into())?;
+        created.volume = None;
+    }
+    Ok(())
+}
+
+fn status_of(s: Option<&String>) -> String {
+    s.map(|s| format!("status={s}")).unwrap_or_else(|| "gone".into())
+}
+
+/// Whether an error is of the given kind (`not-found`, …).
+pub fn is(e: &Error, kind: &str) -> bool {
+    crate::error_kind(e) == kind
+}
