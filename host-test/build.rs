@@ -8,7 +8,10 @@ use std::process::Command;
 
 fn main() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
-    let root = manifest.parent().expect("host-test lives in the workspace root").to_path_buf();
+    let root = manifest
+        .parent()
+        .expect("host-test lives in the workspace root")
+        .to_path_buf();
     let out_dir = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
     // The outer target dir is the ancestor cargo marked with CACHEDIR.TAG.
     let target_root = out_dir
@@ -18,6 +21,15 @@ fn main() {
         .unwrap_or_else(|| root.join("target"));
     let target_dir = target_root.join("component");
 
+    // A prebuilt component (e.g. a released one) can be tested instead of the sources.
+    println!("cargo:rerun-if-env-changed=BLOCK_STORAGE_WASM");
+    if let Ok(prebuilt) = env::var("BLOCK_STORAGE_WASM") {
+        let dest = out_dir.join("infomaniak_block_storage.wasm");
+        std::fs::copy(&prebuilt, &dest).expect("copying BLOCK_STORAGE_WASM");
+        println!("cargo:rerun-if-changed={prebuilt}");
+        println!("cargo:rustc-env=BLOCK_STORAGE_COMPONENT={}", dest.display());
+        return;
+    }
     for p in ["src", "wit", "Cargo.toml", "Cargo.lock"] {
         println!("cargo:rerun-if-changed={}", root.join(p).display());
     }
@@ -25,7 +37,14 @@ fn main() {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(&root)
-        .args(["build", "--release", "--target", "wasm32-wasip2", "-p", "infomaniak-block-storage"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "-p",
+            "infomaniak-block-storage",
+        ])
         .arg("--target-dir")
         .arg(&target_dir)
         .env_remove("RUSTFLAGS")

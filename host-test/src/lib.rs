@@ -46,13 +46,20 @@ pub struct State {
 
 impl WasiView for State {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
 impl WasiHttpView for State {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: Default::default() }
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: Default::default(),
+        }
     }
 }
 
@@ -84,18 +91,26 @@ impl Host {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
         let pre = BlockStoragePre::new(linker.instantiate_pre(&component)?)?;
-        Ok(Host { inner: Arc::new(Inner { engine, pre }), log: Log::Inherit })
+        Ok(Host {
+            inner: Arc::new(Inner { engine, pre }),
+            log: Log::Inherit,
+        })
     }
 
     /// The same loaded component with another log destination.
     pub fn with_log(&self, log: Log) -> Host {
-        Host { inner: self.inner.clone(), log }
+        Host {
+            inner: self.inner.clone(),
+            log,
+        }
     }
 
     /// The names of the component's imports (`wasi:http/outgoing-handler@0.2.x`, …).
     pub fn imports(&self) -> Vec<String> {
         let ty = self.inner.pre.instance_pre().component().component_type();
-        ty.imports(&self.inner.engine).map(|(name, _)| name.to_string()).collect()
+        ty.imports(&self.inner.engine)
+            .map(|(name, _)| name.to_string())
+            .collect()
     }
 
     /// Instantiates the component in a fresh store and calls `session.connect`.
@@ -112,13 +127,24 @@ impl Host {
                 wasi.stderr(pipe.clone());
             }
         }
-        let state = State { wasi: wasi.build(), http: WasiHttpCtx::new(), table: ResourceTable::new() };
+        let state = State {
+            wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+        };
         let mut store = Store::new(&self.inner.engine, state);
         let bindings = self.inner.pre.instantiate(&mut store)?;
-        let answer = bindings.infomaniak_block_storage_session().call_connect(&mut store, cfg)?;
+        let answer = bindings
+            .infomaniak_block_storage_session()
+            .call_connect(&mut store, cfg)?;
         let log = String::from_utf8_lossy(&pipe.contents()).into_owned();
         Ok(match answer {
-            Ok(handle) => Ok(Session { store, bindings, handle, pipe }),
+            Ok(handle) => Ok(Session {
+                store,
+                bindings,
+                handle,
+                pipe,
+            }),
             Err(error) => Err(ConnectError { error, log }),
         })
     }
@@ -163,66 +189,126 @@ impl Session {
 
     // Volumes.
     pub fn volume_list(&mut self, opts: &ListOptions) -> Call<Vec<Volume>> {
-        self.bindings.infomaniak_block_storage_volumes().call_list(&mut self.store, self.handle, opts)
+        self.bindings
+            .infomaniak_block_storage_volumes()
+            .call_list(&mut self.store, self.handle, opts)
     }
     pub fn volume_get(&mut self, id: &str) -> Call<Volume> {
-        self.bindings.infomaniak_block_storage_volumes().call_get(&mut self.store, self.handle, id)
+        self.bindings
+            .infomaniak_block_storage_volumes()
+            .call_get(&mut self.store, self.handle, id)
     }
     pub fn volume_create(&mut self, spec: &VolumeCreate) -> Call<Volume> {
-        self.bindings.infomaniak_block_storage_volumes().call_create(&mut self.store, self.handle, spec)
+        self.bindings
+            .infomaniak_block_storage_volumes()
+            .call_create(&mut self.store, self.handle, spec)
     }
     pub fn volume_delete(&mut self, id: &str, force: bool) -> Call<()> {
-        self.bindings.infomaniak_block_storage_volumes().call_delete(&mut self.store, self.handle, id, force)
+        self.bindings
+            .infomaniak_block_storage_volumes()
+            .call_delete(&mut self.store, self.handle, id, force)
     }
     pub fn volume_extend(&mut self, id: &str, new_size: u32) -> Call<()> {
-        self.bindings.infomaniak_block_storage_volumes().call_extend(&mut self.store, self.handle, id, new_size)
+        self.bindings
+            .infomaniak_block_storage_volumes()
+            .call_extend(&mut self.store, self.handle, id, new_size)
     }
     pub fn volume_attach(&mut self, id: &str, server_id: &str, device: Option<&str>) -> Call<Attachment> {
         let device = device.map(str::to_string);
-        self.bindings.infomaniak_block_storage_volumes().call_attach(&mut self.store, self.handle, id, server_id, device.as_deref())
+        self.bindings.infomaniak_block_storage_volumes().call_attach(
+            &mut self.store,
+            self.handle,
+            id,
+            server_id,
+            device.as_deref(),
+        )
     }
     pub fn volume_detach(&mut self, id: &str, server_id: &str) -> Call<()> {
-        self.bindings.infomaniak_block_storage_volumes().call_detach(&mut self.store, self.handle, id, server_id)
+        self.bindings
+            .infomaniak_block_storage_volumes()
+            .call_detach(&mut self.store, self.handle, id, server_id)
     }
     pub fn volume_wait_for(&mut self, id: &str, status: &str, timeout_s: u32) -> Call<Option<Volume>> {
-        self.bindings.infomaniak_block_storage_volumes().call_wait_for(&mut self.store, self.handle, id, status, timeout_s)
+        self.bindings.infomaniak_block_storage_volumes().call_wait_for(
+            &mut self.store,
+            self.handle,
+            id,
+            status,
+            timeout_s,
+        )
     }
 
     // Snapshots.
     pub fn snapshot_list(&mut self, opts: &ListOptions) -> Call<Vec<Snapshot>> {
-        self.bindings.infomaniak_block_storage_snapshots().call_list(&mut self.store, self.handle, opts)
+        self.bindings
+            .infomaniak_block_storage_snapshots()
+            .call_list(&mut self.store, self.handle, opts)
     }
     pub fn snapshot_get(&mut self, id: &str) -> Call<Snapshot> {
-        self.bindings.infomaniak_block_storage_snapshots().call_get(&mut self.store, self.handle, id)
+        self.bindings
+            .infomaniak_block_storage_snapshots()
+            .call_get(&mut self.store, self.handle, id)
     }
     pub fn snapshot_create(&mut self, spec: &SnapshotCreate) -> Call<Snapshot> {
-        self.bindings.infomaniak_block_storage_snapshots().call_create(&mut self.store, self.handle, spec)
+        self.bindings
+            .infomaniak_block_storage_snapshots()
+            .call_create(&mut self.store, self.handle, spec)
     }
     pub fn snapshot_delete(&mut self, id: &str, force: bool) -> Call<()> {
-        self.bindings.infomaniak_block_storage_snapshots().call_delete(&mut self.store, self.handle, id, force)
+        self.bindings
+            .infomaniak_block_storage_snapshots()
+            .call_delete(&mut self.store, self.handle, id, force)
     }
     pub fn snapshot_wait_for(&mut self, id: &str, status: &str, timeout_s: u32) -> Call<Option<Snapshot>> {
-        self.bindings.infomaniak_block_storage_snapshots().call_wait_for(&mut self.store, self.handle, id, status, timeout_s)
+        self.bindings.infomaniak_block_storage_snapshots().call_wait_for(
+            &mut self.store,
+            self.handle,
+            id,
+            status,
+            timeout_s,
+        )
     }
 
     // Backups.
     pub fn backup_list(&mut self, opts: &ListOptions) -> Call<Vec<Backup>> {
-        self.bindings.infomaniak_block_storage_backups().call_list(&mut self.store, self.handle, opts)
+        self.bindings
+            .infomaniak_block_storage_backups()
+            .call_list(&mut self.store, self.handle, opts)
     }
     pub fn backup_get(&mut self, id: &str) -> Call<Backup> {
-        self.bindings.infomaniak_block_storage_backups().call_get(&mut self.store, self.handle, id)
+        self.bindings
+            .infomaniak_block_storage_backups()
+            .call_get(&mut self.store, self.handle, id)
     }
     pub fn backup_create(&mut self, spec: &BackupCreate) -> Call<Backup> {
-        self.bindings.infomaniak_block_storage_backups().call_create(&mut self.store, self.handle, spec)
+        self.bindings
+            .infomaniak_block_storage_backups()
+            .call_create(&mut self.store, self.handle, spec)
     }
     pub fn backup_restore(&mut self, id: &str, volume_id: Option<&str>, name: Option<&str>) -> Call<Restored> {
-        self.bindings.infomaniak_block_storage_backups().call_restore(&mut self.store, self.handle, id, volume_id, name)
+        self.bindings
+            .infomaniak_block_storage_backups()
+            .call_restore(&mut self.store, self.handle, id, volume_id, name)
     }
     pub fn backup_delete(&mut self, id: &str, force: bool) -> Call<()> {
-        self.bindings.infomaniak_block_storage_backups().call_delete(&mut self.store, self.handle, id, force)
+        self.bindings
+            .infomaniak_block_storage_backups()
+            .call_delete(&mut self.store, self.handle, id, force)
     }
     pub fn backup_wait_for(&mut self, id: &str, status: &str, timeout_s: u32) -> Call<Option<Backup>> {
-        self.bindings.infomaniak_block_storage_backups().call_wait_for(&mut self.store, self.handle, id, status, timeout_s)
+        self.bindings.infomaniak_block_storage_backups().call_wait_for(
+            &mut self.store,
+            self.handle,
+            id,
+            status,
+            timeout_s,
+        )
+    }
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").finish_non_exhaustive()
     }
 }
 

@@ -32,12 +32,23 @@ impl std::fmt::Display for StepError {
 
 type Step<T> = Result<T, StepError>;
 
-fn step<T>(report: &mut dyn FnMut(&str, &str, u128), name: &str, f: impl FnOnce() -> crate::Call<T>, show: impl Fn(&T) -> String) -> Step<T> {
+fn step<T>(
+    report: &mut dyn FnMut(&str, &str, u128),
+    name: &str,
+    f: impl FnOnce() -> crate::Call<T>,
+    show: impl Fn(&T) -> String,
+) -> Step<T> {
     let start = Instant::now();
     let out = match f() {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(StepError { step: name.into(), detail: describe(&e) }),
-        Err(trap) => Err(StepError { step: name.into(), detail: format!("trap: {trap:#}") }),
+        Ok(Err(e)) => Err(StepError {
+            step: name.into(),
+            detail: describe(&e),
+        }),
+        Err(trap) => Err(StepError {
+            step: name.into(),
+            detail: format!("trap: {trap:#}"),
+        }),
     };
     let ms = start.elapsed().as_millis();
     match &out {
@@ -48,14 +59,22 @@ fn step<T>(report: &mut dyn FnMut(&str, &str, u128), name: &str, f: impl FnOnce(
 }
 
 fn need<T>(name: &str, v: Option<T>) -> Step<T> {
-    v.ok_or_else(|| StepError { step: name.into(), detail: "resource vanished while waiting".into() })
+    v.ok_or_else(|| StepError {
+        step: name.into(),
+        detail: "resource vanished while waiting".into(),
+    })
 }
 
 /// Runs connect-to-delete on `s`: create, wait, extend, snapshot, backup, restore to a new
 /// volume, attach to `server_id` and detach, then delete everything. `report` gets each
 /// step's name, result and duration in ms. On failure the ids created so far are in
 /// `created` for clean-up.
-pub fn run(s: &mut Session, server_id: &str, created: &mut Created, report: &mut dyn FnMut(&str, &str, u128)) -> Step<()> {
+pub fn run(
+    s: &mut Session,
+    server_id: &str,
+    created: &mut Created,
+    report: &mut dyn FnMut(&str, &str, u128),
+) -> Step<()> {
     let spec = VolumeCreate {
         size: 1,
         name: Some("demo-volume".into()),
@@ -68,44 +87,145 @@ pub fn run(s: &mut Session, server_id: &str, created: &mut Created, report: &mut
         backup_id: None,
         metadata: vec![("purpose".into(), "demo".into())],
     };
-    let v = step(report, "create volume", || s.volume_create(&spec), |v| format!("{} status={} size={} GiB", v.id, v.status, v.size))?;
+    let v = step(
+        report,
+        "create volume",
+        || s.volume_create(&spec),
+        |v| format!("{} status={} size={} GiB", v.id, v.status, v.size),
+    )?;
     let id = v.id.clone();
     created.volume = Some(id.clone());
-    let w = step(report, "wait volume available", || s.volume_wait_for(&id, "available", WAIT_S), |v| status_of(v.as_ref().map(|v| &v.status)))?;
+    let w = step(
+        report,
+        "wait volume available",
+        || s.volume_wait_for(&id, "available", WAIT_S),
+        |v| status_of(v.as_ref().map(|v| &v.status)),
+    )?;
     need("wait volume available", w)?;
-    step(report, "extend volume to 2 GiB", || s.volume_extend(&id, 2), |_| "accepted".into())?;
-    let w = step(report, "wait volume extended", || s.volume_wait_for(&id, "available", WAIT_S), |v| {
-        v.as_ref().map(|v| format!("status={} size={} GiB", v.status, v.size)).unwrap_or_default()
-    })?;
+    step(
+        report,
+        "extend volume to 2 GiB",
+        || s.volume_extend(&id, 2),
+        |_| "accepted".into(),
+    )?;
+    let w = step(
+        report,
+        "wait volume extended",
+        || s.volume_wait_for(&id, "available", WAIT_S),
+        |v| {
+            v.as_ref()
+                .map(|v| format!("status={} size={} GiB", v.status, v.size))
+                .unwrap_or_default()
+        },
+    )?;
     if need("wait volume extended", w)?.size != 2 {
-        return Err(StepError { step: "extend volume".into(), detail: "size did not change".into() });
+        return Err(StepError {
+            step: "extend volume".into(),
+            detail: "size did not change".into(),
+        });
     }
 
-    let snap = SnapshotCreate { volume_id: id.clone(), name: Some("demo-snapshot".into()), description: None, force: false, metadata: vec![] };
-    let sn = step(report, "create snapshot", || s.snapshot_create(&snap), |x| format!("{} status={}", x.id, x.status))?;
+    let snap = SnapshotCreate {
+        volume_id: id.clone(),
+        name: Some("demo-snapshot".into()),
+        description: None,
+        force: false,
+        metadata: vec![],
+    };
+    let sn = step(
+        report,
+        "create snapshot",
+        || s.snapshot_create(&snap),
+        |x| format!("{} status={}", x.id, x.status),
+    )?;
     created.snapshot = Some(sn.id.clone());
-    step(report, "wait snapshot available", || s.snapshot_wait_for(&sn.id, "available", WAIT_S), |x| status_of(x.as_ref().map(|x| &x.status)))?;
+    step(
+        report,
+        "wait snapshot available",
+        || s.snapshot_wait_for(&sn.id, "available", WAIT_S),
+        |x| status_of(x.as_ref().map(|x| &x.status)),
+    )?;
 
-    let bk = BackupCreate { volume_id: id.clone(), name: Some("demo-backup".into()), description: None, incremental: false, force: false, snapshot_id: None, container: None };
-    let b = step(report, "create backup", || s.backup_create(&bk), |x| format!("{} status={}", x.id, x.status))?;
+    let bk = BackupCreate {
+        volume_id: id.clone(),
+        name: Some("demo-backup".into()),
+        description: None,
+        incremental: false,
+        force: false,
+        snapshot_id: None,
+        container: None,
+    };
+    let b = step(
+        report,
+        "create backup",
+        || s.backup_create(&bk),
+        |x| format!("{} status={}", x.id, x.status),
+    )?;
     created.backup = Some(b.id.clone());
-    step(report, "wait backup available", || s.backup_wait_for(&b.id, "available", WAIT_S), |x| status_of(x.as_ref().map(|x| &x.status)))?;
-    step(report, "wait volume available after backup", || s.volume_wait_for(&id, "available", WAIT_S), |v| status_of(v.as_ref().map(|v| &v.status)))?;
+    step(
+        report,
+        "wait backup available",
+        || s.backup_wait_for(&b.id, "available", WAIT_S),
+        |x| status_of(x.as_ref().map(|x| &x.status)),
+    )?;
+    step(
+        report,
+        "wait volume available after backup",
+        || s.volume_wait_for(&id, "available", WAIT_S),
+        |v| status_of(v.as_ref().map(|v| &v.status)),
+    )?;
 
-    let r = step(report, "restore backup to a new volume", || s.backup_restore(&b.id, None, Some("demo-restored")), |r| {
-        format!("volume {} ({})", r.volume_id, r.volume_name.as_deref().unwrap_or("-"))
-    })?;
+    let r = step(
+        report,
+        "restore backup to a new volume",
+        || s.backup_restore(&b.id, None, Some("demo-restored")),
+        |r| format!("volume {} ({})", r.volume_id, r.volume_name.as_deref().unwrap_or("-")),
+    )?;
     created.restored_volume = Some(r.volume_id.clone());
-    step(report, "wait restored volume available", || s.volume_wait_for(&r.volume_id, "available", WAIT_S), |v| status_of(v.as_ref().map(|v| &v.status)))?;
-    step(report, "wait backup available after restore", || s.backup_wait_for(&b.id, "available", WAIT_S), |x| status_of(x.as_ref().map(|x| &x.status)))?;
+    step(
+        report,
+        "wait restored volume available",
+        || s.volume_wait_for(&r.volume_id, "available", WAIT_S),
+        |v| status_of(v.as_ref().map(|v| &v.status)),
+    )?;
+    step(
+        report,
+        "wait backup available after restore",
+        || s.backup_wait_for(&b.id, "available", WAIT_S),
+        |x| status_of(x.as_ref().map(|x| &x.status)),
+    )?;
 
-    let a = step(report, "attach volume to server", || s.volume_attach(&id, server_id, None), |a| {
-        format!("device={} attachment={}", a.device.as_deref().unwrap_or("-"), a.attachment_id.as_deref().unwrap_or("-"))
-    })?;
+    let a = step(
+        report,
+        "attach volume to server",
+        || s.volume_attach(&id, server_id, None),
+        |a| {
+            format!(
+                "device={} attachment={}",
+                a.device.as_deref().unwrap_or("-"),
+                a.attachment_id.as_deref().unwrap_or("-")
+            )
+        },
+    )?;
     let _ = a;
-    step(report, "wait volume in-use", || s.volume_wait_for(&id, "in-use", WAIT_S), |v| status_of(v.as_ref().map(|v| &v.status)))?;
-    step(report, "detach volume", || s.volume_detach(&id, server_id), |_| "accepted".into())?;
-    step(report, "wait volume available after detach", || s.volume_wait_for(&id, "available", WAIT_S), |v| status_of(v.as_ref().map(|v| &v.status)))?;
+    step(
+        report,
+        "wait volume in-use",
+        || s.volume_wait_for(&id, "in-use", WAIT_S),
+        |v| status_of(v.as_ref().map(|v| &v.status)),
+    )?;
+    step(
+        report,
+        "detach volume",
+        || s.volume_detach(&id, server_id),
+        |_| "accepted".into(),
+    )?;
+    step(
+        report,
+        "wait volume available after detach",
+        || s.volume_wait_for(&id, "available", WAIT_S),
+        |v| status_of(v.as_ref().map(|v| &v.status)),
+    )?;
 
     cleanup(s, created, report)
 }
@@ -114,23 +234,63 @@ pub fn run(s: &mut Session, server_id: &str, created: &mut Created, report: &mut
 /// first) and waits until each is gone.
 pub fn cleanup(s: &mut Session, created: &mut Created, report: &mut dyn FnMut(&str, &str, u128)) -> Step<()> {
     if let Some(rv) = created.restored_volume.clone() {
-        step(report, "delete restored volume", || s.volume_delete(&rv, false), |_| "accepted".into())?;
-        step(report, "wait restored volume deleted", || s.volume_wait_for(&rv, "deleted", WAIT_S), |_| "gone".into())?;
+        step(
+            report,
+            "delete restored volume",
+            || s.volume_delete(&rv, false),
+            |_| "accepted".into(),
+        )?;
+        step(
+            report,
+            "wait restored volume deleted",
+            || s.volume_wait_for(&rv, "deleted", WAIT_S),
+            |_| "gone".into(),
+        )?;
         created.restored_volume = None;
     }
     if let Some(b) = created.backup.clone() {
-        step(report, "delete backup", || s.backup_delete(&b, false), |_| "accepted".into())?;
-        step(report, "wait backup deleted", || s.backup_wait_for(&b, "deleted", WAIT_S), |_| "gone".into())?;
+        step(
+            report,
+            "delete backup",
+            || s.backup_delete(&b, false),
+            |_| "accepted".into(),
+        )?;
+        step(
+            report,
+            "wait backup deleted",
+            || s.backup_wait_for(&b, "deleted", WAIT_S),
+            |_| "gone".into(),
+        )?;
         created.backup = None;
     }
     if let Some(sn) = created.snapshot.clone() {
-        step(report, "delete snapshot", || s.snapshot_delete(&sn, false), |_| "accepted".into())?;
-        step(report, "wait snapshot deleted", || s.snapshot_wait_for(&sn, "deleted", WAIT_S), |_| "gone".into())?;
+        step(
+            report,
+            "delete snapshot",
+            || s.snapshot_delete(&sn, false),
+            |_| "accepted".into(),
+        )?;
+        step(
+            report,
+            "wait snapshot deleted",
+            || s.snapshot_wait_for(&sn, "deleted", WAIT_S),
+            |_| "gone".into(),
+        )?;
         created.snapshot = None;
     }
     if let Some(v) = created.volume.clone() {
-        step(report, "delete volume", || s.volume_delete(&v, false), |_| "accepted".into())?;
-        step(report, "wait volume deleted", || s.volume_wait_for(&v, "deleted", WAIT_S), |_| "gone".into())?;
+        step(
+            report,
+            "delete volume",
+            || s.volume_delete(&v, false),
+            |_| "accepted".into(),
+        )?;
+        step(
+            report,
+            "wait volume deleted",
+            || s.volume_wait_for(&v, "deleted", WAIT_S),
+            |_| "gone".into(),
+        )?;
         created.volume = None;
     }
     Ok(())

@@ -23,7 +23,12 @@ fn demo() -> ExitCode {
     let t0 = Instant::now();
     let cloud = MockCloud::start_with(MockOptions::default());
     let server = cloud.add_server("demo-server");
-    println!("mock cloud on {} (Keystone {}, project {})", cloud.base_url(), cloud.auth_url(), cloud.project_id());
+    println!(
+        "mock cloud on {} (Keystone {}, project {})",
+        cloud.base_url(),
+        cloud.auth_url(),
+        cloud.project_id()
+    );
 
     let start = Instant::now();
     let host = match Host::new() {
@@ -33,7 +38,12 @@ fn demo() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("{:<38} {:>6} ms  compiled {} bytes", "load component", start.elapsed().as_millis(), host_test::COMPONENT.len());
+    println!(
+        "{:<38} {:>6} ms  compiled {} bytes",
+        "load component",
+        start.elapsed().as_millis(),
+        host_test::COMPONENT.len()
+    );
 
     let cfg = Config {
         auth_url: cloud.auth_url(),
@@ -63,7 +73,11 @@ fn demo() -> ExitCode {
     };
     let mv = session.microversion().unwrap_or_default();
     let url = session.block_storage_url().unwrap_or_default();
-    println!("{:<38} {:>6} ms  {url} (microversion {mv})", "connect", start.elapsed().as_millis());
+    println!(
+        "{:<38} {:>6} ms  {url} (microversion {mv})",
+        "connect",
+        start.elapsed().as_millis()
+    );
 
     let mut report = |name: &str, result: &str, ms: u128| println!("{name:<38} {ms:>6} ms  {result}");
     let mut created = Created::default();

@@ -1,1 +1,262 @@
+//! A stateful mock of Keystone v3, Cinder v3 and Nova `os-volume_attachments`,
+//! served over HTTP/1.1 on 127.0.0.1 from its own thread and tokio runtime.
+//!
+//! Responses (shapes, status codes, messages) follow a real Cinder 29.0.0; see
+//! `host-test/fixtures/real-cinder-transcript.txt`.
 
+mod body;
+mod cinder;
+mod keystone;
+mod nova;
+mod server;
+mod state;
+mod util;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub use state::ResourceCounts;
+
+/// Accepted application credential id.
+pub const APP_CRED_ID: &str = "5a2c1c7e0d8b4f6e9a3b2c1d0e9f8a7b";
+/// Accepted application credential secret.
+pub const APP_CRED_SECRET: &str = "mock-app-cred-secret-Zx8Qw3";
+/// Accepted user name (password credential).
+pub const USER_NAME: &str = "mock-user";
+/// Accepted password.
+pub const PASSWORD: &str = "mock-password";
+/// Accepted user domain name.
+pub const USER_DOMAIN: &str = "Default";
+/// Accepted project domain name.
+pub const PROJECT_DOMAIN: &str = "Default";
+
+/// Options for [`MockCloud::start_with`].
+#[derive(Clone, Debug)]
+pub struct MockOptions {
+    pub project_id: String,
+    pub project_name: String,
+    pub region: String,
+    /// How long a transitional status lasts.
+    pub transition: Duration,
+    pub token_ttl: Duration,
+    pub catalog: Vec<CatalogEntry>,
+    /// false: a normal project member (force-delete gives 403).
+    pub admin: bool,
+    pub max_microversion: String,
+    /// `osapi_max_limit`.
+    pub max_page: usize,
+}
+
+/// One endpoint of the Keystone catalog. `url` may contain `{base}` and
+/// `{project}`, replaced when the mock starts.
+#[derive(Clone, Debug)]
+pub struct CatalogEntry {
+    pub service_type: String,
+    pub region: String,
+    pub interface: String,
+    pub url: String,
+}
+
+impl Default for MockOptions {
+    fn default() -> Self {
+        let region = "dc3-a".to_string();
+        let mut catalog = Vec::new();
+        for (ty, url) in [
+            ("block-storage", "{base}/volume/v3/{project}"),
+            ("volumev3", "{base}/volume/v3/{project}"),
+            ("compute", "{base}/compute/v2.1"),
+        ] {
+            for iface in ["public", "internal", "admin"] {
+                catalog.push(CatalogEntry {
+                    service_type: ty.to_string(),
+                    region: region.clone(),
+                    interface: iface.to_string(),
+                    url: url.to_string(),
+                });
+            }
+        }
+        MockOptions {
+            project_id: "0123456789abcdef0123456789abcdef".to_string(),
+            project_name: "demo-project".to_string(),
+            region,
+            transition: Duration::from_millis(300),
+            token_ttl: Duration::from_secs(3600),
+            catalog,
+            admin: false,
+            max_microversion: "3.71".to_string(),
+            max_page: 1000,
+        }
+    }
+}
+
+/// One request as received.
+#[derive(Clone, Debug)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// A fault to inject into matching requests.
+#[derive(Clone, Debug)]
+pub struct Fault {
+    pub method: Option<String>,
+    pub path_contains: String,
+    pub times: usize,
+    pub after: bool,
+    pub kind: FaultKind,
+}
+
+#[derive(Clone, Debug)]
+pub enum FaultKind {
+    Status {
+        status: u16,
+        body: Option<String>,
+        retry_after: Option<u32>,
+    },
+    Delay(Duration),
+    MalformedJson,
+    WrongShape,
+    EmptyBody,
+    Truncated,
+    DropConnection,
+    Enormous(usize),
+    Unauthorized,
+}
+
+impl Fault {
+    pub fn new(method: Option<&str>, path_contains: &str, kind: FaultKind) -> Fault {
+        Fault {
+            method: method.map(|m| m.to_string()),
+            path_contains: path_contains.to_string(),
+            times: 1,
+            after: false,
+            kind,
+        }
+    }
+    pub fn times(mut self, n: usize) -> Self {
+        self.times = n;
+        self
+    }
+    pub fn after(mut self) -> Self {
+        self.after = true;
+        self
+    }
+}
+
+/// A running mock cloud. Stops on [`MockCloud::stop`] or drop.
+pub struct MockCloud {
+    shared: Arc<Mutex<state::State>>,
+    base: String,
+    project_id: String,
+    shutdown: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl MockCloud {
+    pub fn start() -> MockCloud {
+        Self::start_with(MockOptions::default())
+    }
+
+    pub fn start_with(opts: MockOptions) -> MockCloud {
+        Self::start_on(opts, 0).expect("mock-cloud: cannot bind 127.0.0.1")
+    }
+
+    /// Like [`MockCloud::start_with`] on a given port (0 = any).
+    pub fn start_on(opts: MockOptions, port: u16) -> std::io::Result<MockCloud> {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let base = format!("http://127.0.0.1:{}", addr.port());
+        let project_id = opts.project_id.clone();
+        let shared = Arc::new(Mutex::new(state::State::new(opts, base.clone())));
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let sh = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("mock-cloud".into())
+            .spawn(move || server::run(listener, sh, rx, ready_tx))?;
+        let _ = ready_rx.recv();
+        Ok(MockCloud {
+            shared,
+            base,
+            project_id,
+            shutdown: Mutex::new(Some(tx)),
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    fn st(&self) -> std::sync::MutexGuard<'_, state::State> {
+        self.shared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn base_url(&self) -> String {
+        self.base.clone()
+    }
+    pub fn auth_url(&self) -> String {
+        format!("{}/identity/v3", self.base)
+    }
+    pub fn block_storage_url(&self) -> String {
+        format!("{}/volume/v3/{}", self.base, self.project_id)
+    }
+    pub fn compute_url(&self) -> String {
+        format!("{}/compute/v2.1", self.base)
+    }
+    pub fn project_id(&self) -> String {
+        self.project_id.clone()
+    }
+    /// A valid token, as Keystone would issue.
+    pub fn issue_token(&self) -> String {
+        self.st().issue_token()
+    }
+    /// Every token issued so far becomes invalid.
+    pub fn expire_tokens(&self) {
+        self.st().tokens.clear();
+    }
+    /// An ACTIVE Nova server; returns its id.
+    pub fn add_server(&self, name: &str) -> String {
+        self.st().add_server(name)
+    }
+    /// "volumes", "snapshots", "backups", "gigabytes", "backup_gigabytes"; -1 = unlimited.
+    pub fn set_quota(&self, resource: &str, limit: i64) {
+        self.st().quotas.insert(resource.to_string(), limit);
+    }
+    /// Force a status ("volume" | "snapshot" | "backup"); cancels pending transitions.
+    pub fn set_status(&self, kind: &str, id: &str, status: &str) {
+        self.st().set_status(kind, id, status);
+    }
+    pub fn inject(&self, fault: Fault) {
+        self.st().faults.push(fault);
+    }
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.st().requests.clone()
+    }
+    pub fn clear_requests(&self) {
+        self.st().requests.clear();
+    }
+    /// Resources still present (pending transitions are applied first).
+    pub fn counts(&self) -> ResourceCounts {
+        let mut st = self.st();
+        st.tick();
+        st.counts()
+    }
+    pub fn stop(self) {
+        // Drop does the work.
+    }
+    fn shutdown_now(&self) {
+        if let Some(tx) = self.shutdown.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for MockCloud {
+    fn drop(&mut self) {
+        self.shutdown_now();
+    }
+}

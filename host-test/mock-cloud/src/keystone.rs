@@ -1,0 +1,236 @@
+//! Keystone v3 under `/identity`.
+
+use crate::server::Req;
+use crate::state::{Resp, State};
+use crate::util::{hex32, now_us, req_id, ts};
+use crate::{APP_CRED_ID, APP_CRED_SECRET, PASSWORD, PROJECT_DOMAIN, USER_DOMAIN, USER_NAME};
+use serde_json::{json, Value};
+
+fn err(code: u16, title: &str, msg: &str) -> Resp {
+    Resp::json(code, &json!({"error": {"code": code, "title": title, "message": msg}}))
+}
+
+fn unauthorized() -> Resp {
+    err(
+        401,
+        "Unauthorized",
+        "The request you have made requires authentication.",
+    )
+    .header("WWW-Authenticate", "Keystone uri=\"\"")
+}
+
+fn bad_request(what: &str) -> Resp {
+    err(
+        400,
+        "Bad Request",
+        &format!("Expecting to find {what} in request body. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error."),
+    )
+}
+
+pub fn handle(st: &mut State, r: &Req) -> Resp {
+    let rid = req_id();
+    let resp = route(st, r);
+    let mut resp = resp.header("x-openstack-request-id", rid);
+    // Keystone's 401 carries WWW-Authenticate with its own URL.
+    for h in resp.headers.iter_mut() {
+        if h.0 == "WWW-Authenticate" {
+            h.1 = format!("Keystone uri=\"{}/identity\"", st.base);
+        }
+    }
+    resp.headers.push(("Vary".into(), "X-Auth-Token".into()));
+    resp
+}
+
+fn version_doc(st: &State) -> Value {
+    json!({"id": "v3.14", "status": "stable", "updated": "2020-04-07T00:00:00Z",
+        "links": [{"rel": "self", "href": format!("{}/identity/v3/", st.base)}],
+        "media-types": [{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}]})
+}
+
+fn route(st: &mut State, r: &Req) -> Resp {
+    let p = r.path.trim_end_matches('/');
+    match (r.method.as_str(), p) {
+        ("GET", "/identity") => Resp::json(300, &json!({"versions": {"values": [version_doc(st)]}})),
+        ("GET", "/identity/v3") => Resp::json(200, &json!({"version": version_doc(st)})),
+        ("POST", "/identity/v3/auth/tokens") => authenticate(st, r),
+        ("GET", "/identity/v3/auth/tokens") | ("HEAD", "/identity/v3/auth/tokens") => {
+            let caller = r.header("X-Auth-Token").unwrap_or("");
+            if !st.token_valid(caller) {
+                return unauthorized();
+            }
+            let subject = r.header("X-Subject-Token").unwrap_or("").to_string();
+            if !st.token_valid(&subject) {
+                return err(404, "Not Found", &format!("Could not find token: {subject}."));
+            }
+            let body = token_body(st, &["token"], true, None);
+            Resp::json(200, &body).header("X-Subject-Token", subject)
+        }
+        ("DELETE", "/identity/v3/auth/tokens") => {
+            let caller = r.header("X-Auth-Token").unwrap_or("");
+            if !st.token_valid(caller) {
+                return unauthorized();
+            }
+            let subject = r.header("X-Subject-Token").unwrap_or("").to_string();
+            if st.tokens.remove(&subject).is_none() {
+                return err(404, "Not Found", &format!("Could not find token: {subject}."));
+            }
+            Resp::empty(204, "application/json")
+        }
+        _ => err(404, "Not Found", "The resource could not be found."),
+    }
+}
+
+fn authenticate(st: &mut State, r: &Req) -> Resp {
+    let Ok(body) = serde_json::from_slice::<Value>(&r.body) else {
+        return err(
+            400,
+            "Bad Request",
+            "The request body could not be parsed as JSON. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.",
+        );
+    };
+    let Some(auth) = body.get("auth").filter(|a| a.is_object()) else {
+        return bad_request("auth");
+    };
+    let Some(identity) = auth.get("identity").filter(|a| a.is_object()) else {
+        return bad_request("identity");
+    };
+    let Some(methods) = identity.get("methods").and_then(|m| m.as_array()) else {
+        return bad_request("methods");
+    };
+    let methods: Vec<String> = methods
+        .iter()
+        .filter_map(|m| m.as_str().map(|s| s.to_string()))
+        .collect();
+    if methods.is_empty() {
+        return bad_request("methods");
+    }
+    let scope = auth.get("scope");
+    if methods.iter().any(|m| m == "application_credential") {
+        let Some(ac) = identity.get("application_credential").filter(|a| a.is_object()) else {
+            return bad_request("application_credential");
+        };
+        let id_ok = ac.get("id").and_then(|v| v.as_str()) == Some(APP_CRED_ID);
+        let secret_ok = ac.get("secret").and_then(|v| v.as_str()) == Some(APP_CRED_SECRET);
+        if !id_ok || !secret_ok || scope.is_some_and(|s| !s.is_null()) {
+            return unauthorized();
+        }
+        let tok = st.issue_token();
+        let body = token_body(st, &["application_credential"], true, Some(APP_CRED_ID));
+        return Resp::json(201, &body).header("X-Subject-Token", tok);
+    }
+    if methods.iter().any(|m| m == "password") {
+        let Some(user) = identity
+            .get("password")
+            .and_then(|p| p.get("user"))
+            .filter(|u| u.is_object())
+        else {
+            return bad_request("user");
+        };
+        let name_ok =
+            user.get("name").and_then(|v| v.as_str()) == Some(USER_NAME) && domain_ok(user.get("domain"), USER_DOMAIN);
+        let id_ok = user.get("id").and_then(|v| v.as_str()) == Some(st.user_id.as_str());
+        let pw_ok = user.get("password").and_then(|v| v.as_str()) == Some(PASSWORD);
+        if !(name_ok || id_ok) || !pw_ok {
+            return unauthorized();
+        }
+        let project = scope.and_then(|s| s.get("project"));
+        let scoped = match project {
+            None => false,
+            Some(p) => {
+                let by_id = p.get("id").and_then(|v| v.as_str()) == Some(st.opts.project_id.as_str());
+                let by_name = p.get("name").and_then(|v| v.as_str()) == Some(st.opts.project_name.as_str())
+                    && domain_ok(p.get("domain"), PROJECT_DOMAIN);
+                if !(by_id || by_name) {
+                    return unauthorized();
+                }
+                true
+            }
+        };
+        let tok = if scoped {
+            st.issue_token()
+        } else {
+            // Unscoped: valid at Keystone only; Cinder/Nova refuse it.
+            format!("gAAAAAB{}{}", hex32(), hex32())
+        };
+        let body = token_body(st, &["password"], scoped, None);
+        return Resp::json(201, &body).header("X-Subject-Token", tok);
+    }
+    unauthorized()
+}
+
+fn domain_ok(d: Option<&Value>, name: &str) -> bool {
+    match d {
+        Some(d) => {
+            d.get("name").and_then(|v| v.as_str()) == Some(name)
+                || d.get("id").and_then(|v| v.as_str()) == Some(&name.to_lowercase())
+        }
+        None => false,
+    }
+}
+
+fn iso_z(us: i64) -> String {
+    format!("{}Z", ts(us))
+}
+
+fn token_body(st: &State, methods: &[&str], scoped: bool, app_cred: Option<&str>) -> Value {
+    let now = now_us();
+    let exp = now + st.opts.token_ttl.as_micros() as i64;
+    let mut token = json!({
+        "methods": methods,
+        "user": {"id": st.user_id, "name": USER_NAME,
+                 "domain": {"id": "default", "name": USER_DOMAIN}, "password_expires_at": null},
+        "audit_ids": [hex32()[..22].to_string()],
+        "expires_at": iso_z(exp - exp % 1_000_000),
+        "issued_at": iso_z(now - now % 1_000_000),
+    });
+    if scoped {
+        token["project"] = json!({"id": st.opts.project_id, "name": st.opts.project_name,
+            "domain": {"id": "default", "name": PROJECT_DOMAIN}});
+        token["is_domain"] = json!(false);
+        token["roles"] = json!([
+            {"id": "9fe2ff9ee4384b1894a90878d3e92bab", "name": "member"},
+            {"id": "2f8ba6e1a7a54c37a0cf3f9b7a2dfb31", "name": "reader"}
+        ]);
+        if st.opts.admin {
+            if let Some(a) = token["roles"].as_array_mut() {
+                a.push(json!({"id": "c0ffee0dd0ba1100c0ffee0dd0ba1100", "name": "admin"}));
+            }
+        }
+        token["catalog"] = catalog(st);
+    }
+    if let Some(id) = app_cred {
+        token["application_credential"] = json!({"id": id, "name": "mock-app-cred", "restricted": true});
+    }
+    json!({ "token": token })
+}
+
+fn catalog(st: &State) -> Value {
+    let mut services: Vec<(String, Vec<Value>)> = Vec::new();
+    for e in &st.opts.catalog {
+        let url = e
+            .url
+            .replace("{base}", &st.base)
+            .replace("{project}", &st.opts.project_id);
+        let ep = json!({"id": hex32(), "interface": e.interface, "region": e.region,
+                        "region_id": e.region, "url": url});
+        match services.iter_mut().find(|(t, _)| *t == e.service_type) {
+            Some((_, eps)) => eps.push(ep),
+            None => services.push((e.service_type.clone(), vec![ep])),
+        }
+    }
+    Value::Array(
+        services
+            .into_iter()
+            .map(|(ty, eps)| {
+                let name = match ty.as_str() {
+                    "compute" => "nova",
+                    "block-storage" | "volumev3" => "cinderv3",
+                    "identity" => "keystone",
+                    other => other,
+                }
+                .to_string();
+                json!({"type": ty, "name": name, "id": hex32(), "endpoints": eps})
+            })
+            .collect(),
+    )
+}

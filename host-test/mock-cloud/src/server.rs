@@ -1,0 +1,339 @@
+//! The HTTP server: its own thread, its own tokio runtime.
+
+use crate::body::MockBody;
+use crate::state::{Resp, RespBody, State};
+use crate::{FaultKind, RecordedRequest};
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+
+pub type Shared = Arc<Mutex<State>>;
+
+/// A parsed incoming request.
+pub struct Req {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Req {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+pub fn run(
+    listener: std::net::TcpListener,
+    shared: Shared,
+    shutdown: tokio::sync::oneshot::Receiver<()>,
+    ready: std::sync::mpsc::Sender<()>,
+) {
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(_) => {
+            let _ = ready.send(());
+            return;
+        }
+    };
+    rt.block_on(async move {
+        let listener = match tokio::net::TcpListener::from_std(listener) {
+            Ok(l) => l,
+            Err(_) => {
+                let _ = ready.send(());
+                return;
+            }
+        };
+        let _ = ready.send(());
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => break,
+                acc = listener.accept() => {
+                    let Ok((stream, _)) = acc else { continue };
+                    let _ = stream.set_nodelay(true);
+                    let sh = shared.clone();
+                    tokio::spawn(async move {
+                        let svc = service_fn(move |req| handle(sh.clone(), req));
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .keep_alive(true)
+                            .serve_connection(TokioIo::new(stream), svc)
+                            .await;
+                    });
+                }
+            }
+        }
+    });
+    // Dropping the runtime cancels every connection task.
+}
+
+fn lock(sh: &Shared) -> std::sync::MutexGuard<'_, State> {
+    sh.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[derive(Debug)]
+struct Dropped;
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped on purpose")
+    }
+}
+impl std::error::Error for Dropped {}
+
+async fn handle(sh: Shared, req: hyper::Request<hyper::body::Incoming>) -> Result<hyper::Response<MockBody>, Dropped> {
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().map(|q| q.to_string());
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let body = match req.into_body().collect().await {
+        Ok(b) => b.to_bytes().to_vec(),
+        Err(_) => return Err(Dropped),
+    };
+    let r = Req {
+        method,
+        path,
+        query,
+        headers,
+        body,
+    };
+
+    // Record, then look for a fault.
+    let fault = {
+        let mut st = lock(&sh);
+        st.requests.push(RecordedRequest {
+            method: r.method.clone(),
+            path: r.path.clone(),
+            query: r.query.clone(),
+            headers: r.headers.clone(),
+            body: r.body.clone(),
+        });
+        let idx = st.faults.iter().position(|f| {
+            f.times > 0
+                && f.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(&r.method))
+                && r.path.contains(&f.path_contains)
+        });
+        idx.map(|i| {
+            let f = st.faults[i].clone();
+            st.faults[i].times -= 1;
+            if st.faults[i].times == 0 {
+                st.faults.remove(i);
+            }
+            f
+        })
+    };
+
+    let resp = match fault {
+        None => route(&sh, &r),
+        Some(f) => {
+            if let FaultKind::Delay(d) = f.kind {
+                if f.after {
+                    let resp = route(&sh, &r);
+                    tokio::time::sleep(d).await;
+                    resp
+                } else {
+                    tokio::time::sleep(d).await;
+                    route(&sh, &r)
+                }
+            } else {
+                if f.after {
+                    let _ = route(&sh, &r);
+                }
+                fault_response(&sh, &f.kind, &r)
+            }
+        }
+    };
+    to_hyper(resp)
+}
+
+fn route(sh: &Shared, r: &Req) -> Resp {
+    let mut st = lock(sh);
+    st.tick();
+    let resp = if r.path == "/identity" || r.path.starts_with("/identity/") {
+        crate::keystone::handle(&mut st, r)
+    } else if r.path == "/volume" || r.path.starts_with("/volume/") {
+        crate::cinder::handle(&mut st, r)
+    } else if r.path == "/compute" || r.path.starts_with("/compute/") {
+        crate::nova::handle(&mut st, r)
+    } else {
+        plain_not_found()
+    };
+    st.tick_if_instant();
+    resp
+}
+
+/// webob's 404 for unroutable paths (as real Cinder answers).
+pub fn plain_not_found() -> Resp {
+    Resp::json(
+        404,
+        &json!({"message": "The resource could not be found.<br /><br />\n\n\n", "code": "404 Not Found", "title": "Not Found"}),
+    )
+}
+
+pub fn keystonemiddleware_401(st: &State) -> Resp {
+    Resp::json(
+        401,
+        &json!({"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}}),
+    )
+    .header(
+        "WWW-Authenticate",
+        format!("Keystone uri=\"{}/identity/v3\"", st.base),
+    )
+}
+
+fn default_explanation(status: u16) -> (&'static str, &'static str) {
+    match status {
+        400 => (
+            "badRequest",
+            "The server could not comply with the request since it is either malformed or otherwise incorrect.",
+        ),
+        401 => (
+            "unauthorized",
+            "This server could not verify that you are authorized to access the document you requested.",
+        ),
+        403 => ("forbidden", "Access was denied to this resource."),
+        404 => ("itemNotFound", "The resource could not be found."),
+        405 => ("badMethod", "The method specified is not allowed for this resource."),
+        409 => (
+            "conflictingRequest",
+            "There was a conflict when trying to complete your request.",
+        ),
+        413 => (
+            "overLimit",
+            "The request is larger than the server is willing or able to process.",
+        ),
+        415 => (
+            "badMediaType",
+            "The request media type is not supported by this server.",
+        ),
+        429 => ("overLimit", "This request was rate-limited."),
+        501 => (
+            "notImplemented",
+            "The server has not implemented the requested operation.",
+        ),
+        502 => ("computeFault", "Bad gateway."),
+        503 => (
+            "serviceUnavailable",
+            "The server is currently unavailable. Please try again at a later time.",
+        ),
+        504 => ("computeFault", "The gateway has timed out."),
+        _ => (
+            "computeFault",
+            "The server has either erred or is incapable of performing the requested operation.",
+        ),
+    }
+}
+
+fn fault_response(sh: &Shared, kind: &FaultKind, r: &Req) -> Resp {
+    let rid = crate::util::req_id();
+    let with_ids = |resp: Resp| {
+        resp.header("x-openstack-request-id", rid.clone())
+            .header("x-compute-request-id", rid.clone())
+    };
+    match kind {
+        FaultKind::Status {
+            status,
+            body,
+            retry_after,
+        } => {
+            let status = if (100..=999).contains(status) { *status } else { 500 };
+            let mut resp = match body {
+                Some(b) => Resp {
+                    status,
+                    headers: vec![("Content-Type".into(), "application/json".into())],
+                    body: RespBody::Bytes(b.clone().into_bytes()),
+                },
+                None => {
+                    let (name, msg) = default_explanation(status);
+                    let mut inner = json!({"code": status, "message": msg});
+                    if let Some(ra) = retry_after {
+                        if status == 413 || status == 429 {
+                            inner["retryAfter"] = json!(ra.to_string());
+                        }
+                    }
+                    Resp::json(status, &json!({ name: inner }))
+                }
+            };
+            if let Some(ra) = retry_after {
+                resp = resp.header("Retry-After", ra.to_string());
+            }
+            with_ids(resp)
+        }
+        FaultKind::Delay(_) => route(sh, r),
+        FaultKind::MalformedJson => with_ids(Resp {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: RespBody::Bytes(b"{\"volume\": {\"id\": \"abc\", <html>not json".to_vec()),
+        }),
+        FaultKind::WrongShape => with_ids(Resp::json(200, &json!({"unexpected": []}))),
+        FaultKind::EmptyBody => with_ids(Resp::empty(200, "application/json")),
+        FaultKind::Truncated => {
+            let full = serde_json::to_vec(
+                &json!({"volumes": [{"id": crate::util::uuid4(), "name": "truncated", "links": []}]}),
+            )
+            .unwrap_or_default();
+            with_ids(Resp {
+                status: 200,
+                headers: vec![("Content-Type".into(), "application/json".into())],
+                body: RespBody::Truncated(full),
+            })
+        }
+        FaultKind::DropConnection => Resp {
+            status: 200,
+            headers: Vec::new(),
+            body: RespBody::Drop,
+        },
+        FaultKind::Enormous(n) => with_ids(Resp {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: RespBody::Enormous(*n),
+        }),
+        FaultKind::Unauthorized => {
+            let st = lock(sh);
+            with_ids(keystonemiddleware_401(&st))
+        }
+    }
+}
+
+fn to_hyper(resp: Resp) -> Result<hyper::Response<MockBody>, Dropped> {
+    let mut b = hyper::Response::builder().status(resp.status);
+    for (k, v) in &resp.headers {
+        b = b.header(k.as_str(), v.as_str());
+    }
+    let body = match resp.body {
+        RespBody::Drop => return Err(Dropped),
+        RespBody::Bytes(v) => {
+            if v.is_empty() {
+                b = b.header("Content-Length", "0");
+                MockBody::empty()
+            } else {
+                MockBody::full(Bytes::from(v))
+            }
+        }
+        RespBody::Enormous(n) => {
+            b = b.header("Content-Length", n.to_string());
+            MockBody::Enormous { total: n, sent: 0 }
+        }
+        RespBody::Truncated(v) => {
+            b = b.header("Content-Length", v.len().to_string());
+            let half = v.len() / 2;
+            MockBody::Truncated(Some(Bytes::from(v[..half].to_vec())), None)
+        }
+    };
+    b.body(body).map_err(|_| Dropped)
+}

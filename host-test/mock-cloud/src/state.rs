@@ -1,0 +1,362 @@
+//! Shared state of the mock cloud and its time-driven transitions.
+
+use crate::util::{hex32, now_us, uuid4};
+use crate::{Fault, MockOptions, RecordedRequest};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// Resources still present.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ResourceCounts {
+    pub volumes: usize,
+    pub snapshots: usize,
+    pub backups: usize,
+    pub attachments: usize,
+}
+
+pub enum RespBody {
+    Bytes(Vec<u8>),
+    Enormous(usize),
+    Truncated(Vec<u8>),
+    Drop,
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: RespBody,
+}
+
+impl Resp {
+    pub fn json(status: u16, v: &Value) -> Resp {
+        Resp {
+            status,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: RespBody::Bytes(serde_json::to_vec(v).unwrap_or_default()),
+        }
+    }
+    pub fn empty(status: u16, content_type: &str) -> Resp {
+        Resp {
+            status,
+            headers: vec![("Content-Type".into(), content_type.into())],
+            body: RespBody::Bytes(Vec::new()),
+        }
+    }
+    pub fn header(mut self, k: &str, v: impl Into<String>) -> Resp {
+        self.headers.push((k.into(), v.into()));
+        self
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct VolAttachment {
+    pub attachment_id: String,
+    pub server_id: String,
+    pub device: String,
+    pub attached_at: i64,
+    pub host_name: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Volume {
+    pub id: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub size: i64,
+    pub status: String,
+    pub created_at: i64,
+    pub updated_at: Option<i64>,
+    pub availability_zone: String,
+    pub volume_type: String,
+    pub snapshot_id: Option<String>,
+    pub source_volid: Option<String>,
+    pub metadata: Map<String, Value>,
+    pub attachments: Vec<VolAttachment>,
+    pub multiattach: bool,
+    /// Status to return to after a transient one (backing-up, extending...).
+    pub previous_status: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub id: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub volume_id: String,
+    pub status: String,
+    pub size: i64,
+    pub created_at: i64,
+    pub updated_at: Option<i64>,
+    pub metadata: Map<String, Value>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Backup {
+    pub id: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub volume_id: String,
+    pub snapshot_id: Option<String>,
+    pub status: String,
+    pub size: i64,
+    pub object_count: i64,
+    pub container: Option<String>,
+    pub created_at: i64,
+    pub updated_at: Option<i64>,
+    pub data_timestamp: i64,
+    pub parent_id: Option<String>,
+    pub metadata: Map<String, Value>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Bdm {
+    pub volume_id: String,
+    pub device: String,
+    pub attachment_id: String,
+    pub bdm_uuid: String,
+    pub tag: Option<String>,
+    pub delete_on_termination: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Server {
+    pub id: String,
+    pub name: String,
+    pub bdms: Vec<Bdm>,
+}
+
+#[derive(Debug)]
+pub enum Op {
+    VolStatus {
+        id: String,
+        status: String,
+        size: Option<i64>,
+        attach: Option<VolAttachment>,
+        detach: Option<String>,
+    },
+    VolRemove(String),
+    SnapStatus(String, String),
+    SnapRemove(String),
+    BackupStatus(String, String),
+    BackupRemove(String),
+}
+
+impl Op {
+    fn id(&self) -> &str {
+        match self {
+            Op::VolStatus { id, .. } => id,
+            Op::VolRemove(id)
+            | Op::SnapStatus(id, _)
+            | Op::SnapRemove(id)
+            | Op::BackupStatus(id, _)
+            | Op::BackupRemove(id) => id,
+        }
+    }
+}
+
+pub struct State {
+    pub opts: MockOptions,
+    pub base: String,
+    pub user_id: String,
+    pub tokens: HashMap<String, Instant>,
+    pub volumes: Vec<Volume>,
+    pub snapshots: Vec<Snapshot>,
+    pub backups: Vec<Backup>,
+    pub servers: Vec<Server>,
+    pub quotas: HashMap<String, i64>,
+    pub faults: Vec<Fault>,
+    pub requests: Vec<RecordedRequest>,
+    pub pending: Vec<(Instant, Op)>,
+    last_ts: i64,
+}
+
+impl State {
+    pub fn new(opts: MockOptions, base: String) -> State {
+        let mut quotas = HashMap::new();
+        for (k, v) in [
+            ("volumes", 10),
+            ("snapshots", 10),
+            ("backups", 10),
+            ("gigabytes", 1000),
+            ("backup_gigabytes", 1000),
+            ("per_volume_gigabytes", -1),
+            ("groups", 10),
+        ] {
+            quotas.insert(k.to_string(), v);
+        }
+        State {
+            opts,
+            base,
+            user_id: hex32(),
+            tokens: HashMap::new(),
+            volumes: Vec::new(),
+            snapshots: Vec::new(),
+            backups: Vec::new(),
+            servers: Vec::new(),
+            quotas,
+            faults: Vec::new(),
+            requests: Vec::new(),
+            pending: Vec::new(),
+            last_ts: 0,
+        }
+    }
+
+    /// A strictly increasing wall-clock timestamp (µs), so created_at orders.
+    pub fn now(&mut self) -> i64 {
+        let t = now_us().max(self.last_ts + 1);
+        self.last_ts = t;
+        t
+    }
+
+    pub fn issue_token(&mut self) -> String {
+        let tok = format!("gAAAAAB{}{}", hex32(), hex32());
+        let exp = Instant::now() + self.opts.token_ttl;
+        self.tokens.insert(tok.clone(), exp);
+        tok
+    }
+
+    pub fn token_valid(&self, tok: &str) -> bool {
+        matches!(self.tokens.get(tok), Some(exp) if *exp > Instant::now())
+    }
+
+    pub fn add_server(&mut self, name: &str) -> String {
+        let id = uuid4();
+        self.servers.push(Server {
+            id: id.clone(),
+            name: name.to_string(),
+            bdms: Vec::new(),
+        });
+        id
+    }
+
+    pub fn quota(&self, k: &str) -> i64 {
+        *self.quotas.get(k).unwrap_or(&-1)
+    }
+
+    pub fn schedule(&mut self, op: Op) {
+        let due = Instant::now() + self.opts.transition;
+        self.pending.push((due, op));
+    }
+
+    pub fn schedule_after(&mut self, extra: Duration, op: Op) {
+        let due = Instant::now() + self.opts.transition + extra;
+        self.pending.push((due, op));
+    }
+
+    pub fn set_status(&mut self, kind: &str, id: &str, status: &str) {
+        self.tick();
+        self.pending.retain(|(_, op)| op.id() != id);
+        let now = self.now();
+        match kind {
+            "volume" => {
+                if let Some(v) = self.volumes.iter_mut().find(|v| v.id == id) {
+                    v.status = status.to_string();
+                    v.updated_at = Some(now);
+                }
+            }
+            "snapshot" => {
+                if let Some(s) = self.snapshots.iter_mut().find(|s| s.id == id) {
+                    s.status = status.to_string();
+                    s.updated_at = Some(now);
+                }
+            }
+            "backup" => {
+                if let Some(b) = self.backups.iter_mut().find(|b| b.id == id) {
+                    b.status = status.to_string();
+                    b.updated_at = Some(now);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Apply every transition that is due.
+    pub fn tick(&mut self) {
+        let now = Instant::now();
+        if self.pending.iter().all(|(d, _)| *d > now) {
+            return;
+        }
+        self.pending.sort_by_key(|(d, _)| *d);
+        let split = self.pending.iter().position(|(d, _)| *d > now);
+        let due: Vec<(Instant, Op)> = match split {
+            Some(i) => {
+                let rest = self.pending.split_off(i);
+                std::mem::replace(&mut self.pending, rest)
+            }
+            None => std::mem::take(&mut self.pending),
+        };
+        for (_, op) in due {
+            self.apply(op);
+        }
+    }
+
+    fn apply(&mut self, op: Op) {
+        let now = self.now();
+        match op {
+            Op::VolStatus {
+                id,
+                status,
+                size,
+                attach,
+                detach,
+            } => {
+                if let Some(v) = self.volumes.iter_mut().find(|v| v.id == id) {
+                    v.status = status;
+                    v.previous_status = None;
+                    v.updated_at = Some(now);
+                    if let Some(s) = size {
+                        v.size = s;
+                    }
+                    if let Some(mut a) = attach {
+                        a.attached_at = now;
+                        v.attachments.push(a);
+                    }
+                    if let Some(aid) = detach {
+                        v.attachments.retain(|a| a.attachment_id != aid);
+                    }
+                }
+            }
+            Op::VolRemove(id) => self.volumes.retain(|v| v.id != id),
+            Op::SnapStatus(id, st) => {
+                if let Some(s) = self.snapshots.iter_mut().find(|s| s.id == id) {
+                    s.status = st;
+                    s.updated_at = Some(now);
+                }
+            }
+            Op::SnapRemove(id) => self.snapshots.retain(|s| s.id != id),
+            Op::BackupStatus(id, st) => {
+                if let Some(b) = self.backups.iter_mut().find(|b| b.id == id) {
+                    if b.status == "creating" && st == "available" {
+                        b.object_count = b.size.max(1) * 2;
+                        if b.container.is_none() {
+                            b.container = Some("volumebackups".into());
+                        }
+                    }
+                    b.status = st;
+                    b.updated_at = Some(now);
+                }
+            }
+            Op::BackupRemove(id) => self.backups.retain(|b| b.id != id),
+        }
+    }
+
+    pub fn tick_if_instant(&mut self) {
+        if self.opts.transition.is_zero() {
+            self.tick();
+        }
+    }
+
+    pub fn counts(&self) -> ResourceCounts {
+        ResourceCounts {
+            volumes: self.volumes.len(),
+            snapshots: self.snapshots.len(),
+            backups: self.backups.len(),
+            attachments: self.servers.iter().map(|s| s.bdms.len()).sum(),
+        }
+    }
+
+    pub fn has_dependent_backups(&self, id: &str) -> bool {
+        self.backups.iter().any(|b| b.parent_id.as_deref() == Some(id))
+    }
+}

@@ -1,0 +1,1107 @@
+mod common;
+
+use common::{request, wait_for, Client};
+use mock_cloud::*;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+fn fast() -> MockCloud {
+    MockCloud::start_with(MockOptions {
+        transition: Duration::from_millis(40),
+        ..Default::default()
+    })
+}
+
+fn client(m: &MockCloud, mv: &str) -> Client {
+    Client {
+        token: m.issue_token(),
+        mv: mv.to_string(),
+    }
+}
+
+fn create_volume(m: &MockCloud, c: &Client, body: Value) -> String {
+    let r = c.call(
+        "POST",
+        &format!("{}/volumes", m.block_storage_url()),
+        Some(&body.to_string()),
+    );
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    r.json()["volume"]["id"].as_str().unwrap().to_string()
+}
+
+fn status_of(m: &MockCloud, c: &Client, coll: &str, id: &str) -> Option<String> {
+    let r = c.call("GET", &format!("{}/{coll}/{id}", m.block_storage_url()), None);
+    if r.status == 404 {
+        return None;
+    }
+    let key = &coll[..coll.len() - 1];
+    Some(r.json()[key]["status"].as_str().unwrap().to_string())
+}
+
+fn wait_status(m: &MockCloud, c: &Client, coll: &str, id: &str, want: Option<&str>) {
+    wait_for(|| status_of(m, c, coll, id).as_deref() == want);
+}
+
+#[test]
+fn keystone_application_credential_and_password() {
+    let m = fast();
+    let url = format!("{}/auth/tokens", m.auth_url());
+    let body = json!({"auth": {"identity": {"methods": ["application_credential"],
+        "application_credential": {"id": APP_CRED_ID, "secret": APP_CRED_SECRET}}}});
+    let r = request(
+        "POST",
+        &url,
+        &[("Content-Type", "application/json")],
+        Some(&body.to_string()),
+    )
+    .unwrap();
+    assert_eq!(r.status, 201);
+    let tok = r.header("X-Subject-Token").unwrap().to_string();
+    assert!(r.header("x-openstack-request-id").unwrap().starts_with("req-"));
+    let j = r.json();
+    assert_eq!(j["token"]["project"]["id"], m.project_id());
+    assert!(j["token"]["expires_at"].as_str().unwrap().ends_with('Z'));
+    let cat = j["token"]["catalog"].as_array().unwrap();
+    let bs = cat.iter().find(|s| s["type"] == "block-storage").unwrap();
+    let public = bs["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["interface"] == "public")
+        .unwrap();
+    assert_eq!(public["url"], m.block_storage_url());
+    assert_eq!(public["region"], "dc3-a");
+    assert!(cat.iter().any(|s| s["type"] == "compute"));
+    assert!(cat.iter().any(|s| s["type"] == "volumev3"));
+    // The token works on Cinder.
+    let c = Client {
+        token: tok,
+        mv: "3.71".into(),
+    };
+    assert_eq!(
+        c.call("GET", &format!("{}/volumes", m.block_storage_url()), None)
+            .status,
+        200
+    );
+
+    // Password, scoped by project name.
+    let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": USER_NAME,
+        "domain": {"name": USER_DOMAIN}, "password": PASSWORD}}},
+        "scope": {"project": {"name": "demo-project", "domain": {"name": PROJECT_DOMAIN}}}}});
+    let r = request(
+        "POST",
+        &url,
+        &[("Content-Type", "application/json")],
+        Some(&body.to_string()),
+    )
+    .unwrap();
+    assert_eq!(r.status, 201);
+    assert_eq!(r.json()["token"]["roles"][0]["name"], "member");
+    assert_eq!(r.json()["token"]["methods"][0], "password");
+
+    // Wrong secret / password.
+    for body in [
+        json!({"auth": {"identity": {"methods": ["application_credential"],
+            "application_credential": {"id": APP_CRED_ID, "secret": "nope"}}}}),
+        json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": USER_NAME,
+            "domain": {"name": USER_DOMAIN}, "password": "bad"}}},
+            "scope": {"project": {"name": "demo-project", "domain": {"name": PROJECT_DOMAIN}}}}}),
+    ] {
+        let r = request(
+            "POST",
+            &url,
+            &[("Content-Type", "application/json")],
+            Some(&body.to_string()),
+        )
+        .unwrap();
+        assert_eq!(r.status, 401);
+        assert_eq!(
+            r.json(),
+            json!({"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}})
+        );
+    }
+    // Malformed.
+    let r = request("POST", &url, &[("Content-Type", "application/json")], Some("{nope")).unwrap();
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"]["title"], "Bad Request");
+    let r = request("POST", &url, &[("Content-Type", "application/json")], Some("{}")).unwrap();
+    assert_eq!(r.status, 400);
+}
+
+#[test]
+fn token_validation_and_expiry() {
+    let m = fast();
+    let url = format!("{}/volumes", m.block_storage_url());
+    let r = request("GET", &url, &[], None).unwrap();
+    assert_eq!(r.status, 401);
+    assert_eq!(
+        r.header("WWW-Authenticate").unwrap(),
+        format!("Keystone uri=\"{}\"", m.auth_url())
+    );
+    assert_eq!(r.json()["error"]["code"], 401);
+    let r = request("GET", &url, &[("X-Auth-Token", "bogus")], None).unwrap();
+    assert_eq!(r.status, 401);
+    let c = client(&m, "3.71");
+    assert_eq!(c.call("GET", &url, None).status, 200);
+    m.expire_tokens();
+    assert_eq!(c.call("GET", &url, None).status, 401);
+    let r = c.call(
+        "GET",
+        &format!("{}/servers/x/os-volume_attachments", m.compute_url()),
+        None,
+    );
+    assert_eq!(r.status, 401);
+    // TTL expiry.
+    let m = MockCloud::start_with(MockOptions {
+        token_ttl: Duration::from_millis(100),
+        ..Default::default()
+    });
+    let c = client(&m, "3.71");
+    let url = format!("{}/volumes", m.block_storage_url());
+    assert_eq!(c.call("GET", &url, None).status, 200);
+    std::thread::sleep(Duration::from_millis(150));
+    assert_eq!(c.call("GET", &url, None).status, 401);
+}
+
+#[test]
+fn versions_and_microversions() {
+    let m = fast();
+    let r = request("GET", &format!("{}/volume/", m.base_url()), &[], None).unwrap();
+    assert_eq!(r.status, 300);
+    let v = &r.json()["versions"][0];
+    assert_eq!(v["id"], "v3.0");
+    assert_eq!(v["version"], "3.71");
+    assert_eq!(v["min_version"], "3.0");
+    let c = client(&m, "");
+    let r = c.call("GET", &format!("{}/volume/v3/", m.base_url()), None);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["versions"][0]["status"], "CURRENT");
+
+    let url = format!("{}/volumes", m.block_storage_url());
+    let r = c.call("GET", &url, None);
+    assert_eq!(r.header("OpenStack-API-Version"), Some("volume 3.0"));
+    assert_eq!(r.header("Vary"), Some("OpenStack-API-Version"));
+    let rid = r.header("x-openstack-request-id").unwrap();
+    assert!(rid.starts_with("req-") && rid.len() == 40);
+    assert_eq!(r.header("x-compute-request-id"), Some(rid));
+    let r = client(&m, "latest").call("GET", &url, None);
+    assert_eq!(r.header("OpenStack-API-Version"), Some("volume 3.71"));
+    let r = client(&m, "3.72").call("GET", &url, None);
+    assert_eq!(r.status, 406);
+    assert_eq!(
+        r.json(),
+        json!({"computeFault": {"code": 406, "message": "Version 3.72 is not supported by the API. Minimum is 3.0 and maximum is 3.71."}})
+    );
+    let r = client(&m, "3.0.1").call("GET", &url, None);
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json()["badRequest"]["message"],
+        "API Version String 3.0.1 is of invalid format. Must be of format MajorNum.MinorNum."
+    );
+    // Other project in URL.
+    let r = client(&m, "3.71").call(
+        "GET",
+        &format!("{}/volume/v3/ffffffffffffffffffffffffffffffff/volumes", m.base_url()),
+        None,
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["badRequest"]["message"], "Malformed request url");
+    let r = client(&m, "3.71").call("GET", &format!("{}/no-such", m.block_storage_url()), None);
+    assert_eq!(r.status, 404);
+    assert_eq!(r.json()["title"], "Not Found");
+}
+
+#[test]
+fn volume_lifecycle_with_transitions() {
+    let m = MockCloud::start(); // 300 ms transitions
+    let c = client(&m, "3.71");
+    let base = m.block_storage_url();
+    let r = c.call(
+        "POST",
+        &format!("{base}/volumes"),
+        Some(r#"{"volume":{"size":1,"name":"a","metadata":{"k":"v"}}}"#),
+    );
+    assert_eq!(r.status, 202);
+    let v = r.json()["volume"].clone();
+    assert_eq!(v["status"], "creating");
+    assert_eq!(v["bootable"], "false");
+    assert_eq!(v["updated_at"], Value::Null);
+    assert_eq!(v["volume_type"], "__DEFAULT__");
+    assert_eq!(v["consumes_quota"], true);
+    assert!(v.get("os-vol-host-attr:host").is_none());
+    let created = v["created_at"].as_str().unwrap();
+    assert_eq!(created.len(), 26, "{created}");
+    let id = v["id"].as_str().unwrap().to_string();
+    assert_eq!(v["links"][0]["href"], format!("{base}/volumes/{id}"));
+    assert_eq!(
+        v["links"][1]["href"],
+        format!("{}/volume/{}/volumes/{id}", m.base_url(), m.project_id())
+    );
+    assert_eq!(status_of(&m, &c, "volumes", &id).as_deref(), Some("creating"));
+    std::thread::sleep(Duration::from_millis(350));
+    let r = c.call("GET", &format!("{base}/volumes/{id}"), None);
+    let v = &r.json()["volume"];
+    assert_eq!(v["status"], "available");
+    assert_eq!(v["os-vol-tenant-attr:tenant_id"], m.project_id());
+    assert_eq!(v["volume_type_id"].as_str().unwrap().len(), 36);
+    // 3.0 view has no microversioned fields.
+    let r = client(&m, "").call("GET", &format!("{base}/volumes/{id}"), None);
+    let v0 = &r.json()["volume"];
+    for k in [
+        "group_id",
+        "shared_targets",
+        "service_uuid",
+        "volume_type_id",
+        "consumes_quota",
+        "provider_id",
+        "cluster_name",
+    ] {
+        assert!(v0.get(k).is_none(), "{k} at 3.0");
+    }
+    // extend
+    let r = c.call(
+        "POST",
+        &format!("{base}/volumes/{id}/action"),
+        Some(r#"{"os-extend":{"new_size":1}}"#),
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json()["badRequest"]["message"],
+        "Invalid input received: New size for extend must be greater than current size. (current: 1, extended: 1)."
+    );
+    let r = c.call(
+        "POST",
+        &format!("{base}/volumes/{id}/action"),
+        Some(r#"{"os-extend":{"new_size":3}}"#),
+    );
+    assert_eq!(r.status, 202);
+    assert!(r.body.is_empty());
+    assert_eq!(status_of(&m, &c, "volumes", &id).as_deref(), Some("extending"));
+    let r = c.call(
+        "POST",
+        &format!("{base}/volumes/{id}/action"),
+        Some(r#"{"os-extend":{"new_size":4}}"#),
+    );
+    assert_eq!(
+        r.json()["badRequest"]["message"],
+        format!(
+            "Invalid volume: Volume {id} status must be '{{'status': 'available'}}' to extend, currently extending."
+        )
+    );
+    wait_status(&m, &c, "volumes", &id, Some("available"));
+    assert_eq!(
+        c.call("GET", &format!("{base}/volumes/{id}"), None).json()["volume"]["size"],
+        3
+    );
+    // snapshot blocks delete
+    let r = c.call(
+        "POST",
+        &format!("{base}/snapshots"),
+        Some(&json!({"snapshot": {"volume_id": id, "name": "s"}}).to_string()),
+    );
+    assert_eq!(r.status, 202);
+    let sid = r.json()["snapshot"]["id"].as_str().unwrap().to_string();
+    assert_eq!(r.json()["snapshot"]["size"], 3);
+    let r = c.call("DELETE", &format!("{base}/volumes/{id}"), None);
+    assert_eq!(r.status, 400);
+    assert!(r.json()["badRequest"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Invalid volume: Volume status must be available or error"));
+    wait_status(&m, &c, "snapshots", &sid, Some("available"));
+    let r = c.call("GET", &format!("{base}/snapshots/{sid}"), None);
+    assert_eq!(r.json()["snapshot"]["os-extended-snapshot-attributes:progress"], "100%");
+    assert_eq!(c.call("DELETE", &format!("{base}/snapshots/{sid}"), None).status, 202);
+    assert_eq!(status_of(&m, &c, "snapshots", &sid).as_deref(), Some("deleting"));
+    wait_status(&m, &c, "snapshots", &sid, None);
+    let r = c.call("DELETE", &format!("{base}/volumes/{id}"), None);
+    assert_eq!(r.status, 202);
+    assert_eq!(status_of(&m, &c, "volumes", &id).as_deref(), Some("deleting"));
+    wait_status(&m, &c, "volumes", &id, None);
+    let r = c.call("GET", &format!("{base}/volumes/{id}"), None);
+    assert_eq!(
+        r.json(),
+        json!({"itemNotFound": {"code": 404, "message": format!("Volume {id} could not be found.")}})
+    );
+    assert_eq!(m.counts(), ResourceCounts::default());
+}
+
+#[test]
+fn create_validation() {
+    let m = fast();
+    let c = client(&m, "3.71");
+    let url = format!("{}/volumes", m.block_storage_url());
+    let cases = [
+        ("not json", "Malformed request body"),
+        (r#"{"volume":{"size":"abc"}}"#, "Invalid input for field/attribute size. Value: abc. 'abc' does not match '^[0-9]+$'"),
+        (r#"{"volume":{"size":0}}"#, "Invalid input for field/attribute size. Value: 0. 0 is less than the minimum of 1"),
+        (r#"{"volume":{"size":1,"bogus_key":1}}"#, "Invalid input for field/attribute volume. Value: {'bogus_key': 1, 'size': 1}. Additional properties are not allowed ('bogus_key' was unexpected)"),
+        (r#"{"volume":{"size":1,"imageRef":"00000000-0000-0000-0000-000000000000"}}"#, "Invalid image identifier or unable to access requested image."),
+        (r#"{"volume":{}}"#, "The server could not comply with the request since it is either malformed or otherwise incorrect."),
+    ];
+    for (body, msg) in cases {
+        let r = c.call("POST", &url, Some(body));
+        assert_eq!(r.status, 400, "{body}");
+        assert_eq!(r.json()["badRequest"]["message"], msg, "{body}");
+    }
+    let r = c.call(
+        "POST",
+        &url,
+        Some(r#"{"volume":{"size":1,"snapshot_id":"00000000-0000-0000-0000-000000000000"}}"#),
+    );
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        r.json()["itemNotFound"]["message"],
+        "Snapshot 00000000-0000-0000-0000-000000000000 could not be found."
+    );
+    // From a source volume, too small.
+    let src = create_volume(&m, &c, json!({"volume": {"size": 2}}));
+    wait_status(&m, &c, "volumes", &src, Some("available"));
+    let r = c.call(
+        "POST",
+        &url,
+        Some(&json!({"volume": {"size": 1, "source_volid": src}}).to_string()),
+    );
+    assert_eq!(r.json()["badRequest"]["message"], "Invalid input received: Volume size '1'GB cannot be smaller than original volume size  2GB. They must be >= original volume size.");
+    let r = c.call(
+        "POST",
+        &url,
+        Some(&json!({"volume": {"source_volid": src}}).to_string()),
+    );
+    assert_eq!(r.status, 202);
+    assert_eq!(r.json()["volume"]["size"], 2);
+    assert_eq!(r.json()["volume"]["source_volid"], src.as_str());
+}
+
+#[test]
+fn pagination_with_next_links() {
+    let m = MockCloud::start_with(MockOptions {
+        transition: Duration::ZERO,
+        max_page: 4,
+        ..Default::default()
+    });
+    m.set_quota("volumes", -1);
+    let c = client(&m, "3.71");
+    let base = m.block_storage_url();
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        ids.push(create_volume(
+            &m,
+            &c,
+            json!({"volume": {"size": 1, "name": format!("v{i}")}}),
+        ));
+    }
+    ids.reverse(); // default order: created_at desc
+    let mut seen = Vec::new();
+    let mut url = format!("{base}/volumes/detail?limit=2");
+    let mut pages = 0;
+    loop {
+        let j = c.call("GET", &url, None).json();
+        pages += 1;
+        for v in j["volumes"].as_array().unwrap() {
+            assert_eq!(v["status"], "available");
+            seen.push(v["id"].as_str().unwrap().to_string());
+        }
+        match j.get("volumes_links") {
+            Some(l) => {
+                assert_eq!(l[0]["rel"], "next");
+                url = l[0]["href"].as_str().unwrap().to_string();
+                assert!(
+                    url.starts_with(&format!("{base}/volumes/detail?limit=2&marker=")),
+                    "{url}"
+                );
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, ids);
+    assert_eq!(pages, 4); // 2+2+2+1
+                          // Exactly full last page -> a next link leading to an empty page.
+    let j = c
+        .call("GET", &format!("{base}/volumes?limit=4&marker={}", ids[2]), None)
+        .json();
+    assert_eq!(j["volumes"].as_array().unwrap().len(), 4);
+    let next = j["volumes_links"][0]["href"].as_str().unwrap().to_string();
+    let j = c.call("GET", &next, None).json();
+    assert_eq!(j, json!({"volumes": []}));
+    // No limit: capped at max_page (4) with a next link.
+    let j = c.call("GET", &format!("{base}/volumes"), None).json();
+    assert_eq!(j["volumes"].as_array().unwrap().len(), 4);
+    assert_eq!(j["volumes"][0].as_object().unwrap().len(), 3); // id, name, links
+    assert!(j["volumes_links"][0]["href"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("{base}/volumes?marker=")));
+    // Filters.
+    let j = c.call("GET", &format!("{base}/volumes?name=v3"), None).json();
+    assert_eq!(j["volumes"].as_array().unwrap().len(), 1);
+    assert!(j.get("volumes_links").is_none());
+    // Errors.
+    let r = c.call("GET", &format!("{base}/volumes?limit=abc"), None);
+    assert_eq!(r.json()["badRequest"]["message"], "limit param must be an integer");
+    let r = c.call("GET", &format!("{base}/volumes?limit=-1"), None);
+    assert_eq!(r.json()["badRequest"]["message"], "limit param must be positive");
+    let r = c.call("GET", &format!("{base}/volumes?marker=nonexist"), None);
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        r.json()["itemNotFound"]["message"],
+        "Volume nonexist could not be found."
+    );
+}
+
+#[test]
+fn quotas_413() {
+    let m = MockCloud::start_with(MockOptions {
+        transition: Duration::ZERO,
+        ..Default::default()
+    });
+    let c = client(&m, "3.71");
+    let base = m.block_storage_url();
+    m.set_quota("volumes", 1);
+    create_volume(&m, &c, json!({"volume": {"size": 1}}));
+    let r = c.call("POST", &format!("{base}/volumes"), Some(r#"{"volume":{"size":1}}"#));
+    assert_eq!(r.status, 413);
+    assert_eq!(r.header("Retry-After"), Some("0"));
+    assert_eq!(
+        r.json(),
+        json!({"overLimit": {"code": 413, "message": "VolumeLimitExceeded: Maximum number of volumes allowed (1) exceeded for quota 'volumes'.", "retryAfter": "0"}})
+    );
+    m.set_quota("volumes", -1);
+    let r = c.call("POST", &format!("{base}/volumes"), Some(r#"{"volume":{"size":2000}}"#));
+    assert_eq!(r.status, 413);
+    assert_eq!(r.json()["overLimit"]["message"], "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested 2000G, quota is 1000G and 1G has been consumed.");
+    let q = c
+        .call("GET", &format!("{base}/os-quota-sets/{}", m.project_id()), None)
+        .json();
+    assert_eq!(q["quota_set"]["volumes"], -1);
+    assert_eq!(q["quota_set"]["gigabytes"], 1000);
+    let r = c.call(
+        "PUT",
+        &format!("{base}/os-quota-sets/{}", m.project_id()),
+        Some(r#"{"quota_set":{"volumes":5}}"#),
+    );
+    assert_eq!(r.status, 403);
+}
+
+#[test]
+fn force_delete_forbidden_for_members_allowed_for_admin() {
+    let m = fast();
+    let c = client(&m, "3.71");
+    let base = m.block_storage_url();
+    let id = create_volume(&m, &c, json!({"volume": {"size": 1}}));
+    let r = c.call(
+        "POST",
+        &format!("{base}/volumes/{id}/action"),
+        Some(r#"{"os-force_delete":{}}"#),
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.json(),
+        json!({"forbidden": {"code": 403, "message": "Policy doesn't allow volume_extension:volume_admin_actions:force_delete to be performed."}})
+    );
+    wait_status(&m, &c, "volumes", &id, Some("available"));
+    let sid = c
+        .call(
+            "POST",
+            &format!("{base}/snapshots"),
+            Some(&json!({"snapshot": {"volume_id": id}}).to_string()),
+        )
+        .json()["snapshot"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = c.call(
+        "POST",
+        &format!("{base}/snapshots/{sid}/action"),
+        Some(r#"{"os-force_delete":{}}"#),
+    );
+    assert_eq!(
+        r.json()["forbidden"]["message"],
+        "Policy doesn't allow volume_extension:snapshot_admin_actions:force_delete to be performed."
+    );
+    let r = c.call(
+        "POST",
+        &format!("{base}/volumes/{id}/action"),
+        Some(r#"{"os-bogus":{}}"#),
+    );
+    assert_eq!(
+        r.json()["badRequest"]["message"],
+        "There is no such action: os-bogus. Verify the request body and Content-Type header and try again."
+    );
+
+    let m = MockCloud::start_with(MockOptions {
+        admin: true,
+        transition: Duration::from_millis(40),
+        ..Default::default()
+    });
+    let c = client(&m, "3.71");
+    let base = m.block_storage_url();
+    let id = create_volume(&m, &c, json!({"volume": {"size": 1}}));
+    m.set_status("volume", &id, "error_deleting");
+    let r = c.call(
+        "POST",
+        &format!("{base}/volumes/{id}/action"),
+        Some(r#"{"os-force_delete":{}}"#),
+    );
+    assert_eq!(r.status, 202);
+    wait_status(&m, &c, "volumes", &id, None);
+}
+
+#[test]
+fn snapshots_of_in_use_volumes_by_microversion() {
+    let m = fast();
+    let c = client(&m, "3.71");
+    let base = m.block_storage_url();
+    let server = m.add_server("vm1");
+    let id = create_volume(&m, &c, json!({"volume": {"size": 1}}));
+    wait_status(&m, &c, "volumes", &id, Some("available"));
+    let r = c.call(
+        "POST",
+        &format!("{}/servers/{server}/os-volume_attachments", m.compute_url()),
+        Some(&json!({"volumeAttachment": {"volumeId": id}}).to_string()),
+    );
+    assert_eq!(r.status, 200);
+    wait_status(&m, &c, "volumes", &id, Some("in-use"));
+    let snap = |mv: &str, force: Option<bool>| {
+        let mut s = json!({"volume_id": id});
+        if let Some(f) = force {
+            s["force"] = json!(f);
+        }
+        client(&m, mv).call(
+            "POST",
+            &format!("{base}/snapshots"),
+            Some(&json!({"snapshot": s}).to_string()),
+        )
+    };
+    let r = snap("3.65", None);
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        r.json()["badRequest"]["message"],
+        format!("Invalid volume: Volume {id} status must be available, but current status is: in-use.")
+    );
+    assert_eq!(snap("3.65", Some(true)).status, 202);
+    let r = snap("3.66", Some(false));
+    assert_eq!(r.status, 400);
+    assert!(r.json()["badRequest"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Since microversion 3.66 the 'force' flag is invalid"));
+    assert_eq!(snap("3.66", None).status, 202);
+    assert_eq!(snap("3.71", Some(true)).status, 202);
+    // Backup of an in-use volume needs force.
+    let r = c.call(
+        "POST",
+        &format!("{base}/backups"),
+        Some(&json!({"backup": {"volume_id": id}}).to_string()),
+    );
+    assert_eq!(
+        r.json()["badRequest"]["message"],
+        "Invalid volume: Backing up an in-use volume must use the force flag."
+    );
+    // Delete in-use volume.
+    let r = c.call("DELETE", &format!("{base}/volumes/{id}"), None);
+    assert_eq!(r.status, 400);
+}
+
+#[test]
+fn backups_incremental_and_restore() {
+    let m = fast();
+    let c = client(&m, "3.71");
+    let base = m.block_storage_url();
+    let id = create_volume(&m, &c, json!({"volume": {"size": 2, "name": "src"}}));
+    wait_status(&m, &c, "volumes", &id, Some("available"));
+    let r = c.call(
+        "POST",
+        &format!("{base}/backups"),
+        Some(&json!({"backup": {"volume_id": id, "incremental": true}}).to_string()),
+    );
+    assert_eq!(
+        r.json()["badRequest"]["message"],
+        "Invalid backup: No backups available to do an incremental backup."
+    );
+    let r = c.call(
+        "POST",
+        &format!("{base}/backups"),
+        Some(&json!({"backup": {"volume_id": id, "name": "full"}}).to_string()),
+    );
+    assert_eq!(r.status, 202);
+    let b = r.json()["backup"].clone();
+    assert_eq!(b.as_object().unwrap().len(), 3);
+    let full = b["id"].as_str().unwrap().to_string();
+    assert_eq!(status_of(&m, &c, "volumes", &id).as_deref(), Some("backing-up"));
+    wait_status(&m, &c, "backups", &full, Some("available"));
+    wait_status(&m, &c, "volumes", &id, Some("available"));
+    let r = c.call(
+        "POST",
+        &format!("{base}/backups"),
+        Some(&json!({"backup": {"volume_id": id, "incremental": true}}).to_string()),
+    );
+    let inc = r.json()["backup"]["id"].as_str().unwrap().to_string();
+    wait_status(&m, &c, "backups", &inc, Some("available"));
+    let fj = c.call("GET", &format!("{base}/backups/{full}"), None).json();
+    assert_eq!(fj["backup"]["has_dependent_backups"], true);
+    assert_eq!(fj["backup"]["is_incremental"], false);
+    assert_eq!(fj["backup"]["size"], 2);
+    let ij = c.call("GET", &format!("{base}/backups/{inc}"), None).json();
+    assert_eq!(ij["backup"]["is_incremental"], true);
+    let r = c.call("DELETE", &format!("{base}/backups/{full}"), None);
+    assert_eq!(
+        r.json()["badRequest"]["message"],
+        "Invalid backup: Incremental backups exist for this backup."
+    );
+    let r = c.call(
+        "POST",
+        &format!("{base}/backups/{full}/action"),
+        Some(r#"{"os-force_delete":{}}"#),
+    );
+    assert_eq!(
+        r.json()["forbidden"]["message"],
+        "Policy doesn't allow volume_extension:backup_admin_actions:force_delete to be performed."
+    );
+    // Restore to a new volume.
+    let r = c.call(
+        "POST",
+        &format!("{base}/backups/{full}/restore"),
+        Some(r#"{"restore":{}}"#),
+    );
+    assert_eq!(r.status, 202);
+    let rj = r.json()["restore"].clone();
+    assert_eq!(rj["backup_id"], full.as_str());
+    assert_eq!(rj["volume_name"], format!("restore_backup_{full}"));
+    let nv = rj["volume_id"].as_str().unwrap().to_string();
+    assert_eq!(status_of(&m, &c, "volumes", &nv).as_deref(), Some("restoring-backup"));
+    assert_eq!(status_of(&m, &c, "backups", &full).as_deref(), Some("restoring"));
+    wait_status(&m, &c, "volumes", &nv, Some("available"));
+    wait_status(&m, &c, "backups", &full, Some("available"));
+    let v = c.call("GET", &format!("{base}/volumes/{nv}"), None).json();
+    assert_eq!(v["volume"]["description"], "auto-created_from_restore_from_backup");
+    assert_eq!(v["volume"]["size"], 2);
+    // Restore onto an existing volume that is too small.
+    let small = create_volume(&m, &c, json!({"volume": {"size": 1}}));
+    wait_status(&m, &c, "volumes", &small, Some("available"));
+    let r = c.call(
+        "POST",
+        &format!("{base}/backups/{full}/restore"),
+        Some(&json!({"restore": {"volume_id": small}}).to_string()),
+    );
+    assert_eq!(
+        r.json()["badRequest"]["message"],
+        "Invalid volume: volume size 1 is too small to restore backup of size 2."
+    );
+    let r = c.call(
+        "POST",
+        &format!("{base}/backups/{full}/restore"),
+        Some(&json!({"restore": {"volume_id": id}}).to_string()),
+    );
+    assert_eq!(r.json()["restore"]["volume_name"], "src");
+    wait_status(&m, &c, "volumes", &id, Some("available"));
+    wait_status(&m, &c, "backups", &full, Some("available"));
+    // Clean up everything.
+    assert_eq!(c.call("DELETE", &format!("{base}/backups/{inc}"), None).status, 202);
+    wait_status(&m, &c, "backups", &inc, None);
+    assert_eq!(c.call("DELETE", &format!("{base}/backups/{full}"), None).status, 202);
+    for v in [&id, &nv, &small] {
+        assert_eq!(c.call("DELETE", &format!("{base}/volumes/{v}"), None).status, 202);
+    }
+    wait_for(|| m.counts() == ResourceCounts::default());
+}
+
+#[test]
+fn nova_attach_detach_both_shapes() {
+    let m = fast();
+    let c = client(&m, "3.71");
+    let base = m.block_storage_url();
+    let server = m.add_server("vm");
+    let v1 = create_volume(&m, &c, json!({"volume": {"size": 1}}));
+    let v2 = create_volume(&m, &c, json!({"volume": {"size": 1}}));
+    wait_status(&m, &c, "volumes", &v1, Some("available"));
+    wait_status(&m, &c, "volumes", &v2, Some("available"));
+    let nova = |mv: Option<&str>, method: &str, path: &str, body: Option<Value>| {
+        let mut h = vec![("X-Auth-Token", c.token.as_str()), ("Content-Type", "application/json")];
+        if let Some(v) = mv {
+            h.push(("X-OpenStack-Nova-API-Version", v));
+        }
+        let b = body.map(|b| b.to_string());
+        request(method, &format!("{}{path}", m.compute_url()), &h, b.as_deref()).unwrap()
+    };
+    let att = format!("/servers/{server}/os-volume_attachments");
+    // Old shape.
+    let r = nova(None, "POST", &att, Some(json!({"volumeAttachment": {"volumeId": v1}})));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("X-OpenStack-Nova-API-Version"), Some("2.1"));
+    assert!(r.header("x-compute-request-id").is_some());
+    assert_eq!(
+        r.json(),
+        json!({"volumeAttachment": {"device": "/dev/vdb", "id": v1, "serverId": server, "volumeId": v1}})
+    );
+    assert_eq!(status_of(&m, &c, "volumes", &v1).as_deref(), Some("attaching"));
+    wait_status(&m, &c, "volumes", &v1, Some("in-use"));
+    let vj = c.call("GET", &format!("{base}/volumes/{v1}"), None).json();
+    let a = &vj["volume"]["attachments"][0];
+    assert_eq!(a["server_id"], server.as_str());
+    assert_eq!(a["device"], "/dev/vdb");
+    assert_eq!(a["volume_id"], v1.as_str());
+    assert_eq!(a["id"], v1.as_str());
+    // New shape.
+    let r = nova(
+        Some("2.89"),
+        "POST",
+        &att,
+        Some(json!({"volumeAttachment": {"volumeId": v2}})),
+    );
+    assert_eq!(r.status, 200);
+    let j = r.json()["volumeAttachment"].clone();
+    assert_eq!(j["device"], "/dev/vdc");
+    assert!(j.get("id").is_none());
+    assert_eq!(j["delete_on_termination"], false);
+    let l = nova(Some("2.89"), "GET", &att, None).json();
+    let list = l["volumeAttachments"].as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert!(list
+        .iter()
+        .all(|a| a["attachment_id"].is_string() && a["bdm_uuid"].is_string() && a.get("id").is_none()));
+    let l = nova(None, "GET", &att, None).json();
+    assert!(l["volumeAttachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a.get("id").is_some() && a.get("attachment_id").is_none()));
+    assert_eq!(m.counts().attachments, 2);
+    // Errors.
+    let r = nova(
+        None,
+        "POST",
+        "/servers/00000000-0000-0000-0000-000000000000/os-volume_attachments",
+        Some(json!({"volumeAttachment": {"volumeId": v1}})),
+    );
+    assert_eq!(
+        r.json(),
+        json!({"itemNotFound": {"code": 404, "message": "Instance 00000000-0000-0000-0000-000000000000 could not be found."}})
+    );
+    let r = nova(
+        None,
+        "POST",
+        &att,
+        Some(json!({"volumeAttachment": {"volumeId": "00000000-0000-0000-0000-000000000000"}})),
+    );
+    assert_eq!(r.status, 404);
+    let other = m.add_server("vm2");
+    wait_status(&m, &c, "volumes", &v2, Some("in-use"));
+    let r = nova(
+        None,
+        "POST",
+        &format!("/servers/{other}/os-volume_attachments"),
+        Some(json!({"volumeAttachment": {"volumeId": v2}})),
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.json()["badRequest"]["message"].is_string());
+    let r = nova(
+        None,
+        "DELETE",
+        &format!("/servers/{other}/os-volume_attachments/{v1}"),
+        None,
+    );
+    assert_eq!(r.status, 404);
+    // Detach.
+    let r = nova(None, "DELETE", &format!("{att}/{v1}"), None);
+    assert_eq!(r.status, 202);
+    assert_eq!(status_of(&m, &c, "volumes", &v1).as_deref(), Some("detaching"));
+    wait_status(&m, &c, "volumes", &v1, Some("available"));
+    let vj = c.call("GET", &format!("{base}/volumes/{v1}"), None).json();
+    assert_eq!(vj["volume"]["attachments"], json!([]));
+    let r = nova(Some("2.97"), "GET", &att, None);
+    assert_eq!(r.status, 406);
+}
+
+#[test]
+fn faults() {
+    let m = MockCloud::start_with(MockOptions {
+        transition: Duration::ZERO,
+        ..Default::default()
+    });
+    let c = client(&m, "3.71");
+    let base = m.block_storage_url();
+    let url = format!("{base}/volumes");
+    // Status with default body + Retry-After, twice.
+    m.inject(
+        Fault::new(
+            Some("GET"),
+            "/volumes",
+            FaultKind::Status {
+                status: 503,
+                body: None,
+                retry_after: Some(2),
+            },
+        )
+        .times(2),
+    );
+    for _ in 0..2 {
+        let r = c.call("GET", &url, None);
+        assert_eq!(r.status, 503);
+        assert_eq!(r.header("Retry-After"), Some("2"));
+        assert_eq!(r.json()["serviceUnavailable"]["code"], 503);
+    }
+    assert_eq!(c.call("GET", &url, None).status, 200);
+    // Method filter.
+    m.inject(Fault::new(
+        Some("POST"),
+        "/volumes",
+        FaultKind::Status {
+            status: 500,
+            body: Some("{\"x\":1}".into()),
+            retry_after: None,
+        },
+    ));
+    assert_eq!(c.call("GET", &url, None).status, 200);
+    let r = c.call("POST", &url, Some(r#"{"volume":{"size":1}}"#));
+    assert_eq!(r.status, 500);
+    assert_eq!(r.json(), json!({"x": 1}));
+    assert_eq!(m.counts().volumes, 0);
+    // after: state changes, response replaced.
+    m.inject(
+        Fault::new(
+            Some("POST"),
+            "/volumes",
+            FaultKind::Status {
+                status: 500,
+                body: None,
+                retry_after: None,
+            },
+        )
+        .after(),
+    );
+    let r = c.call("POST", &url, Some(r#"{"volume":{"size":1}}"#));
+    assert_eq!(r.status, 500);
+    assert_eq!(r.json()["computeFault"]["code"], 500);
+    assert_eq!(m.counts().volumes, 1);
+    // Delay.
+    m.inject(Fault::new(
+        None,
+        "/volumes",
+        FaultKind::Delay(Duration::from_millis(300)),
+    ));
+    let t = std::time::Instant::now();
+    assert_eq!(c.call("GET", &url, None).status, 200);
+    assert!(t.elapsed() >= Duration::from_millis(300));
+    // Malformed JSON, wrong shape, empty body.
+    m.inject(Fault::new(None, "/volumes", FaultKind::MalformedJson));
+    let r = c.call("GET", &url, None);
+    assert_eq!(r.status, 200);
+    assert!(serde_json::from_slice::<Value>(&r.body).is_err());
+    m.inject(Fault::new(None, "/volumes", FaultKind::WrongShape));
+    assert_eq!(c.call("GET", &url, None).json(), json!({"unexpected": []}));
+    m.inject(Fault::new(None, "/volumes", FaultKind::EmptyBody));
+    let r = c.call("GET", &url, None);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("Content-Length"), Some("0"));
+    assert!(r.body.is_empty());
+    // Truncated.
+    m.inject(Fault::new(None, "/volumes", FaultKind::Truncated));
+    let r = c.call("GET", &url, None);
+    assert_eq!(r.status, 200);
+    assert!(r.short);
+    let cl: usize = r.header("Content-Length").unwrap().parse().unwrap();
+    assert_eq!(r.body.len(), cl / 2);
+    // Drop.
+    m.inject(Fault::new(None, "/volumes", FaultKind::DropConnection));
+    let h = [("X-Auth-Token", c.token.as_str())];
+    assert!(request("GET", &url, &h, None).is_err());
+    // Enormous.
+    m.inject(Fault::new(None, "/volumes", FaultKind::Enormous(5_000_000)));
+    let r = c.call("GET", &url, None);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body.len(), 5_000_000);
+    assert!(!r.short);
+    // Unauthorized.
+    m.inject(Fault::new(None, "/volumes", FaultKind::Unauthorized));
+    let r = c.call("GET", &url, None);
+    assert_eq!(r.status, 401);
+    assert!(r.header("WWW-Authenticate").unwrap().starts_with("Keystone uri="));
+    assert_eq!(c.call("GET", &url, None).status, 200);
+    // Every request was recorded, faulted ones included.
+    let reqs = m.requests();
+    assert_eq!(reqs.len(), 15);
+    assert!(reqs
+        .iter()
+        .any(|r| r.method == "POST" && r.body == br#"{"volume":{"size":1}}"#));
+    assert!(reqs.iter().all(|r| r.headers.iter().any(|(k, _)| k == "x-auth-token")));
+    m.clear_requests();
+    assert!(m.requests().is_empty());
+}
+
+#[test]
+fn keep_alive_and_stop() {
+    use std::io::{Read, Write};
+    let m = fast();
+    let tok = m.issue_token();
+    let addr = m.base_url().trim_start_matches("http://").to_string();
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    let path = format!("/volume/v3/{}/volumes", m.project_id());
+    let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nX-Auth-Token: {tok}\r\n\r\n");
+    s.write_all(format!("{req}{req}").as_bytes()).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while let Ok(n) = s.read(&mut chunk) {
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if String::from_utf8_lossy(&buf).matches("HTTP/1.1 200").count() == 2 {
+            break;
+        }
+    }
+    assert_eq!(String::from_utf8_lossy(&buf).matches("HTTP/1.1 200").count(), 2);
+    let base = m.base_url();
+    m.stop();
+    assert!(request("GET", &format!("{base}/volume/"), &[], None).is_err());
+}
+
+#[test]
+fn snapshot_and_backup_quotas() {
+    let m = MockCloud::start_with(MockOptions {
+        transition: Duration::ZERO,
+        ..Default::default()
+    });
+    let c = client(&m, "3.71");
+    let base = m.block_storage_url();
+    let id = create_volume(&m, &c, json!({"volume": {"size": 5}}));
+    m.set_quota("snapshots", 0);
+    let r = c.call(
+        "POST",
+        &format!("{base}/snapshots"),
+        Some(&json!({"snapshot": {"volume_id": id}}).to_string()),
+    );
+    assert_eq!(r.status, 413);
+    assert_eq!(r.header("Retry-After"), Some("0"));
+    assert_eq!(
+        r.json()["overLimit"]["message"],
+        "SnapshotLimitExceeded: Maximum number of snapshots allowed (0) exceeded"
+    );
+    m.set_quota("snapshots", 10);
+    m.set_quota("gigabytes", 9);
+    let r = c.call(
+        "POST",
+        &format!("{base}/snapshots"),
+        Some(&json!({"snapshot": {"volume_id": id}}).to_string()),
+    );
+    assert_eq!(r.json()["overLimit"]["message"], "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested 5G, quota is 9G and 5G has been consumed.");
+    let r = c.call(
+        "POST",
+        &format!("{base}/volumes/{id}/action"),
+        Some(r#"{"os-extend":{"new_size":20}}"#),
+    );
+    assert_eq!(r.status, 413);
+    m.set_quota("backups", 0);
+    let r = c.call(
+        "POST",
+        &format!("{base}/backups"),
+        Some(&json!({"backup": {"volume_id": id}}).to_string()),
+    );
+    assert_eq!(
+        r.json()["overLimit"]["message"],
+        "BackupLimitExceeded: Maximum number of backups allowed (0) exceeded"
+    );
+    m.set_quota("backups", -1);
+    m.set_quota("backup_gigabytes", 1);
+    let r = c.call(
+        "POST",
+        &format!("{base}/backups"),
+        Some(&json!({"backup": {"volume_id": id}}).to_string()),
+    );
+    assert_eq!(r.json()["overLimit"]["message"], "VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed Backup gigabytes quota. Requested 5G, quota is 1G and 0G has been consumed.");
+    let q = c
+        .call(
+            "GET",
+            &format!("{base}/os-quota-sets/{}?usage=true", m.project_id()),
+            None,
+        )
+        .json();
+    assert_eq!(q["quota_set"]["volumes"]["in_use"], 1);
+    assert_eq!(q["quota_set"]["gigabytes"]["in_use"], 5);
+}
+
+#[test]
+fn set_status_and_counts() {
+    let m = fast();
+    let c = client(&m, "3.71");
+    let id = create_volume(&m, &c, json!({"volume": {"size": 1}}));
+    m.set_status("volume", &id, "error");
+    std::thread::sleep(Duration::from_millis(80));
+    assert_eq!(status_of(&m, &c, "volumes", &id).as_deref(), Some("error"));
+    let r = c.call(
+        "POST",
+        &format!("{}/snapshots", m.block_storage_url()),
+        Some(&json!({"snapshot": {"volume_id": id}}).to_string()),
+    );
+    assert_eq!(
+        r.json()["badRequest"]["message"],
+        "Invalid volume: The snapshot cannot be created when the volume is in error status."
+    );
+    assert_eq!(m.counts().volumes, 1);
+    assert_eq!(
+        c.call("DELETE", &format!("{}/volumes/{id}", m.block_storage_url()), None)
+            .status,
+        202
+    );
+    wait_for(|| m.counts().volumes == 0);
+}
+
+#[test]
+fn mock_cloud_is_send_and_sync_and_usable_from_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<MockCloud>();
+    let m = std::sync::Arc::new(fast());
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let m = m.clone();
+            std::thread::spawn(move || {
+                let c = client(&m, "3.71");
+                create_volume(&m, &c, json!({"volume": {"size": 1, "name": format!("t{i}")}}))
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(m.counts().volumes, 4);
+}
+
+#[test]
+fn binary_prints_its_endpoints() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mock-cloud"))
+        .args(["--server", "vm1"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let j: Value = serde_json::from_str(&line).unwrap();
+    for k in [
+        "base_url",
+        "auth_url",
+        "block_storage_url",
+        "compute_url",
+        "project_id",
+        "app_cred_id",
+        "app_cred_secret",
+    ] {
+        assert!(j[k].is_string(), "{k}");
+    }
+    assert_eq!(j["server_ids"].as_array().unwrap().len(), 1);
+    let body = json!({"auth": {"identity": {"methods": ["application_credential"],
+        "application_credential": {"id": j["app_cred_id"], "secret": j["app_cred_secret"]}}}});
+    let r = request(
+        "POST",
+        &format!("{}/auth/tokens", j["auth_url"].as_str().unwrap()),
+        &[("Content-Type", "application/json")],
+        Some(&body.to_string()),
+    )
+    .unwrap();
+    assert_eq!(r.status, 201);
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -1,0 +1,140 @@
+//! Shared test fixtures: one compiled component per test binary, a mock cloud per test.
+
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use host_test::{
+    ApplicationCredential, Call, Config, Credentials, Error, Host, ListOptions, Log, PasswordCredential, Session,
+    VolumeCreate,
+};
+use mock_cloud::{MockCloud, MockOptions, RecordedRequest};
+
+/// The component, compiled once for the whole test binary.
+pub fn host() -> Host {
+    static HOST: OnceLock<Host> = OnceLock::new();
+    HOST.get_or_init(|| Host::new().expect("component loads"))
+        .with_log(Log::Capture)
+}
+
+/// A mock whose transitions complete immediately (waits return at the first poll).
+pub fn cloud() -> MockCloud {
+    MockCloud::start_with(MockOptions {
+        transition: Duration::ZERO,
+        ..MockOptions::default()
+    })
+}
+
+pub fn app_cfg(cloud: &MockCloud) -> Config {
+    Config {
+        auth_url: cloud.auth_url(),
+        credentials: Credentials::ApplicationCredential(ApplicationCredential {
+            id: mock_cloud::APP_CRED_ID.into(),
+            secret: mock_cloud::APP_CRED_SECRET.into(),
+        }),
+        region: Some("dc3-a".into()),
+        endpoint_interface: None,
+        block_storage_url: None,
+        compute_url: None,
+        timeout_ms: Some(10_000),
+        microversion: None,
+        max_response_bytes: None,
+    }
+}
+
+pub fn password_cfg(cloud: &MockCloud, password: &str) -> Config {
+    Config {
+        credentials: Credentials::Password(PasswordCredential {
+            user_name: mock_cloud::USER_NAME.into(),
+            password: password.into(),
+            user_domain: mock_cloud::USER_DOMAIN.into(),
+            project_name: "demo-project".into(),
+            project_domain: mock_cloud::PROJECT_DOMAIN.into(),
+        }),
+        ..app_cfg(cloud)
+    }
+}
+
+pub fn connect(cloud: &MockCloud) -> Session {
+    connect_with(&app_cfg(cloud))
+}
+
+pub fn connect_with(cfg: &Config) -> Session {
+    match host().connect(cfg).expect("no trap") {
+        Ok(s) => s,
+        Err(e) => panic!("connect failed: {e:?}"),
+    }
+}
+
+/// Unwraps a call that must succeed (and must not trap).
+pub fn ok<T>(c: Call<T>) -> T {
+    match c {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => panic!("call failed: {}", host_test::describe(&e)),
+        Err(trap) => panic!("trap: {trap:#}"),
+    }
+}
+
+/// Unwraps a call that must fail with a typed error (and must not trap).
+pub fn err<T: std::fmt::Debug>(c: Call<T>) -> Error {
+    match c {
+        Ok(Ok(v)) => panic!("expected an error, got {v:?}"),
+        Ok(Err(e)) => e,
+        Err(trap) => panic!("trap: {trap:#}"),
+    }
+}
+
+pub fn kind(e: &Error) -> &'static str {
+    host_test::error_kind(e)
+}
+
+pub fn api(e: &Error) -> &host_test::ApiError {
+    match e {
+        Error::Unauthorized(a)
+        | Error::Forbidden(a)
+        | Error::NotFound(a)
+        | Error::BadRequest(a)
+        | Error::Conflict(a)
+        | Error::OverLimit(a)
+        | Error::Api(a) => a,
+        other => panic!("not an api error: {other:?}"),
+    }
+}
+
+pub fn vol(size: u32, name: &str) -> VolumeCreate {
+    VolumeCreate {
+        size,
+        name: Some(name.into()),
+        description: None,
+        volume_type: None,
+        availability_zone: None,
+        snapshot_id: None,
+        source_volume_id: None,
+        image_id: None,
+        backup_id: None,
+        metadata: vec![],
+    }
+}
+
+pub fn all() -> ListOptions {
+    ListOptions {
+        status: None,
+        name: None,
+        page_size: None,
+    }
+}
+
+/// Requests whose path contains `part` (and method, when given).
+pub fn matching(reqs: &[RecordedRequest], method: &str, part: &str) -> usize {
+    reqs.iter()
+        .filter(|r| r.method == method && r.path.contains(part))
+        .count()
+}
+
+pub fn header<'a>(r: &'a RecordedRequest, name: &str) -> Option<&'a str> {
+    r.headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
