@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn main() {
+    // `cargo build --target wasm32-wasip2` at the root compiles this crate to nothing.
+    if env::var("TARGET").is_ok_and(|t| t.starts_with("wasm32")) {
+        return;
+    }
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let root = manifest
         .parent()
@@ -34,6 +38,7 @@ fn main() {
         println!("cargo:rerun-if-changed={}", root.join(p).display());
     }
 
+    ensure_wasm_target();
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(&root)
@@ -65,4 +70,22 @@ fn main() {
     let dest = out_dir.join("infomaniak_block_storage.wasm");
     std::fs::copy(&wasm, &dest).expect("copying the component");
     println!("cargo:rustc-env=BLOCK_STORAGE_COMPONENT={}", dest.display());
+}
+
+/// Installs the `wasm32-wasip2` standard library with rustup when it is missing, so a
+/// fresh checkout needs no set-up step of its own.
+fn ensure_wasm_target() {
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let libdir = Command::new(rustc)
+        .args(["--print", "target-libdir", "--target", "wasm32-wasip2"])
+        .output();
+    let present = libdir
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        .is_some_and(|dir| std::fs::read_dir(&dir).is_ok_and(|mut d| d.next().is_some()));
+    if !present {
+        println!("cargo:warning=installing the wasm32-wasip2 target with rustup");
+        let _ = Command::new("rustup").args(["target", "add", "wasm32-wasip2"]).status();
+    }
 }

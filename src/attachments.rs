@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::{decode, Client, Service};
 use crate::http::{Io, Method};
+use crate::prelude::*;
 use crate::{validate, ApiError, Attachment, Error};
 
 fn url(server_id: &str) -> String {

@@ -6,6 +6,7 @@ use crate::client::{decode, Client, Service};
 use crate::error::invalid;
 use crate::http::{Io, Method};
 use crate::pagination::{list_all, list_query, Page};
+use crate::prelude::*;
 use crate::wire::{flex_bool, null_default, Link};
 use crate::{validate, wait, Backup, BackupCreate, Error, ListOptions, Restored};
 

@@ -1,13 +1,14 @@
 //! The session: connect (Keystone, catalog, microversion) and the one request path every
 //! operation goes through (token, headers, re-authentication, error mapping, decoding).
 
+use core::cell::RefCell;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::cell::RefCell;
 
 use crate::auth::{self, Renewable, Secret};
 use crate::error::{self, invalid};
 use crate::http::{Io, Method, Request, Response, Url};
+use crate::prelude::*;
 use crate::version::{self, Microversion};
 use crate::{Config, Credentials, Error};
 
@@ -47,8 +48,8 @@ pub struct Client<I: Io> {
     microversion: Microversion,
 }
 
-impl<I: Io> std::fmt::Debug for Client<I> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl<I: Io> core::fmt::Debug for Client<I> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Client")
             .field("block_storage_url", &self.block_storage_url)
             .field("microversion", &self.microversion)

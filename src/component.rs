@@ -4,6 +4,7 @@
 use crate::bindings::exports::infomaniak::block_storage::{backups, session, snapshots, volumes};
 use crate::client::Client;
 use crate::http::Io;
+use crate::prelude::*;
 use crate::wasi_io::WasiIo;
 use crate::{
     attachments, error, Attachment, Backup, BackupCreate, Config, Error, ListOptions, Restored, Snapshot,

@@ -2,6 +2,7 @@
 //! wasm build implements over `wasi:http` (and tests implement in memory). Everything above
 //! this trait is free of I/O, so the whole client logic is unit-tested natively.
 
+use crate::prelude::*;
 use crate::Error;
 
 /// HTTP methods the client uses.

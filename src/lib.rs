@@ -4,6 +4,21 @@
 //! The client logic (URLs, bodies, decoding, errors, pagination, waiting) is plain Rust
 //! over the [`http::Io`] trait and is unit-tested natively; `component` and `wasi_io`
 //! (wasm only) bind it to the WIT exports and to `wasi:http`.
+//!
+//! On wasm the crate is `no_std` (core + alloc only): Rust std on `wasm32-wasip2` would
+//! import stdio, environment and exit interfaces of `wasi:cli` that the contract forbids.
+
+#![cfg_attr(target_arch = "wasm32", no_std)]
+
+extern crate alloc;
+
+/// The `alloc` items every module uses (std's prelude is absent on wasm).
+mod prelude {
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec::Vec;
+    pub use alloc::{format, vec};
+}
 
 #[allow(warnings)]
 #[rustfmt::skip]
@@ -38,6 +53,9 @@ mod wire;
 mod component;
 #[cfg(target_arch = "wasm32")]
 mod wasi_io;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm_rt;
 
 #[cfg(test)]
 mod tests;

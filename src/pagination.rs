@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 use crate::client::{decode, Client, Service};
 use crate::error::invalid;
 use crate::http::{query_string, Io, Method, Url};
+use crate::prelude::*;
 use crate::wire::Link;
 use crate::{validate, Error, ListOptions};
 

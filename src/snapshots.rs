@@ -1,11 +1,12 @@
 //! Cinder snapshots: URLs, request bodies, the wire type and the operations.
 
+use alloc::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 use crate::client::{decode, Client, Service};
 use crate::http::{Io, Method};
 use crate::pagination::{list_all, list_query, Page};
+use crate::prelude::*;
 use crate::version::{self, Microversion};
 use crate::wire::{metadata, null_default, Link};
 use crate::{validate, wait, Error, ListOptions, Snapshot, SnapshotCreate};

@@ -201,7 +201,8 @@ fn token_credentials_make_no_keystone_call_and_are_not_renewed() {
 
 #[test]
 fn bad_config_sends_nothing() {
-    let cases: Vec<(fn(&mut Config), &str)> = vec![
+    type Mutate = fn(&mut Config);
+    let cases: Vec<(Mutate, &str)> = vec![
         (|c| c.auth_url = String::new(), "auth-url"),
         (|c| c.auth_url = "ftp://x".into(), "auth-url"),
         (|c| c.auth_url = "https://u:SECRET-canary@x/".into(), "auth-url"),

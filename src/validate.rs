@@ -2,6 +2,7 @@
 //! the field.
 
 use crate::error::invalid;
+use crate::prelude::*;
 use crate::Error;
 
 /// Cinder's own limits: names and descriptions are `String(255)` columns, sizes are

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use crate::http::Url;
+use crate::prelude::*;
 use crate::{ApiError, Error};
 
 /// A `major.minor` API microversion.
@@ -29,8 +30,8 @@ impl Microversion {
     }
 }
 
-impl std::fmt::Display for Microversion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for Microversion {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "{}.{}", self.major, self.minor)
     }
 }

@@ -1,12 +1,13 @@
 //! Cinder volumes: URLs, request bodies, the wire type and the operations.
 
+use alloc::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 use crate::client::{decode, Client, Service};
 use crate::error::invalid;
 use crate::http::{Io, Method};
 use crate::pagination::{list_all, list_query, Page};
+use crate::prelude::*;
 use crate::wire::{flex_bool, metadata, null_default, Link};
 use crate::{validate, version, wait, Attachment, Error, ListOptions, Volume, VolumeCreate};
 

@@ -3,6 +3,7 @@
 
 use crate::client::Client;
 use crate::http::Io;
+use crate::prelude::*;
 use crate::validate;
 use crate::Error;
 

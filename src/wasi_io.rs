@@ -12,6 +12,7 @@ use wasip2::io::poll;
 use wasip2::io::streams::StreamError;
 
 use crate::http::{Io, Method, Request, Response, Scheme, Url};
+use crate::prelude::*;
 use crate::Error;
 
 /// The component's host interface. Stateless: every handle lives for one call.
@@ -50,17 +51,22 @@ impl Io for WasiIo {
     }
 }
 
-fn transport(what: &str, e: impl std::fmt::Debug) -> Error {
+fn transport(what: &str, e: impl core::fmt::Debug) -> Error {
     Error::Transport(format!("{what}: {e:?}"))
 }
 
 fn send(req: &Request, deadline: u64) -> Result<Response, Error> {
     let url = Url::parse(&req.url).map_err(|e| Error::InvalidInput(format!("url {e}")))?;
-    let headers: Vec<(String, Vec<u8>)> = req
+    let mut headers: Vec<(String, Vec<u8>)> = req
         .headers
         .iter()
         .map(|(k, v)| (k.clone(), v.as_bytes().to_vec()))
         .collect();
+    // Bodies go with their length, never chunked: Cinder's eventlet server does not read
+    // chunked request bodies (it answers 500 KeyError 'body').
+    if let Some(body) = &req.body {
+        headers.push(("content-length".into(), body.len().to_string().into_bytes()));
+    }
     let fields = Fields::from_list(&headers).map_err(|e| Error::InvalidInput(format!("request headers: {e:?}")))?;
     let out = OutgoingRequest::new(fields);
     let method = match req.method {

@@ -1,8 +1,10 @@
 //! Serde helpers shared by the resource decoders: OpenStack sends `null` where a list or
 //! map is empty, booleans as strings (`"bootable": "false"`), and metadata as maps.
 
+use alloc::collections::BTreeMap;
 use serde::{Deserialize, Deserializer};
-use std::collections::BTreeMap;
+
+use crate::prelude::*;
 
 /// `null` or missing -> the type's default.
 pub fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>

@@ -5,6 +5,9 @@
 //! `wasmtime::component::bindgen!`. The bindings are synchronous: call them from plain
 //! threads (or `spawn_blocking`), not from inside a tokio runtime.
 
+#![cfg(not(target_arch = "wasm32"))]
+
+pub mod cli;
 pub mod lifecycle;
 
 use std::sync::Arc;

@@ -4,8 +4,11 @@
 //! Responses (shapes, status codes, messages) follow a real Cinder 29.0.0; see
 //! `host-test/fixtures/real-cinder-transcript.txt`.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod body;
 mod cinder;
+pub mod cli;
 mod keystone;
 mod nova;
 mod server;
