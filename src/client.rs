@@ -17,7 +17,8 @@ pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
 /// Default cap on a response body: a detailed page of 1,000 volumes is about 1.3 MB, so
 /// this leaves room for large pages without letting a server exhaust memory.
 pub const DEFAULT_MAX_BODY: u32 = 64 << 20;
-/// A token is renewed this long before Keystone says it expires.
+/// A token is renewed this long before Keystone says it expires (or at half its
+/// lifetime, for short-lived tokens).
 const RENEW_MARGIN_S: u64 = 120;
 const USER_AGENT: &str = concat!("infomaniak-block-storage/", env!("CARGO_PKG_VERSION"));
 
@@ -30,7 +31,15 @@ pub enum Service {
 
 struct TokenState {
     token: Secret,
-    expires_at: Option<u64>,
+    /// Unix time from which requests first get a new token.
+    renew_at: Option<u64>,
+}
+
+impl TokenState {
+    fn new(token: Secret, expires_at: Option<u64>, now: u64) -> TokenState {
+        let renew_at = expires_at.map(|exp| exp.saturating_sub(RENEW_MARGIN_S.min(exp.saturating_sub(now) / 2)));
+        TokenState { token, renew_at }
+    }
 }
 
 /// An authenticated session. All requests go through [`Client::request`].
@@ -227,10 +236,11 @@ impl<I: Io> Client<I> {
                 }),
         };
         let project_id = project_id.or_else(|| project_from_url(&block_storage_url));
+        let now = io.unix_time_s();
         let mut client = Client {
             io,
             renew: c.renew.zip(c.auth_url).map(|(r, u)| (u, r)),
-            token: RefCell::new(TokenState { token, expires_at }),
+            token: RefCell::new(TokenState::new(token, expires_at, now)),
             timeout_ms: c.timeout_ms,
             max_body: c.max_body,
             block_storage_url,
@@ -366,10 +376,12 @@ impl<I: Io> Client<I> {
     }
 
     fn token_expiring(&self) -> bool {
-        match (self.renew.is_some(), self.token.borrow().expires_at) {
-            (true, Some(exp)) => self.io.unix_time_s().saturating_add(RENEW_MARGIN_S) >= exp,
-            _ => false,
-        }
+        self.renew.is_some()
+            && self
+                .token
+                .borrow()
+                .renew_at
+                .is_some_and(|at| self.io.unix_time_s() >= at)
     }
 
     fn reauthenticate(&self) -> Result<(), Error> {
@@ -377,10 +389,7 @@ impl<I: Io> Client<I> {
             return Ok(());
         };
         let t = authenticate(&self.io, url, renew, self.timeout_ms, self.max_body)?;
-        *self.token.borrow_mut() = TokenState {
-            token: t.token,
-            expires_at: t.expires_at,
-        };
+        *self.token.borrow_mut() = TokenState::new(t.token, t.expires_at, self.io.unix_time_s());
         Ok(())
     }
 }

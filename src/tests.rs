@@ -55,7 +55,7 @@ impl Io for &Fake {
         self.clock_ms.set(self.clock_ms.get() + ms);
     }
     fn unix_time_s(&self) -> u64 {
-        1_795_680_000 // 2026-11-26T08:00:00Z
+        1_795_680_000 + self.clock_ms.get() / 1000 // from 2026-11-26T08:00:00Z
     }
     fn log(&self, line: &str) {
         self.logs.borrow_mut().push(line.to_string());
@@ -228,11 +228,15 @@ fn bad_config_sends_nothing() {
 }
 
 #[test]
-fn renews_a_token_about_to_expire() {
-    let soon = TOKEN_BODY.replace("2026-11-26T09:00:00", "2026-11-26T08:01:00");
-    let soon: &'static str = Box::leak(soon.into_boxed_str());
+fn renews_a_token_before_it_expires() {
+    // Expires at 08:10: renewed from 08:08 (two minutes before), not on every request.
+    let short = TOKEN_BODY.replace("2026-11-26T09:00:00", "2026-11-26T08:10:00");
+    let short: &'static str = Box::leak(short.into_boxed_str());
+    let one = r#"{"volume": {"id": "v1", "status": "available", "size": 1}}"#;
     let fake = Fake::default()
-        .expect(Method::Post, "/auth/tokens", 201, &[("x-subject-token", "old")], soon)
+        .expect(Method::Post, "/auth/tokens", 201, &[("x-subject-token", "old")], short)
+        .expect(Method::Get, "/volume/v3/", 200, &[], VERSIONS)
+        .expect(Method::Get, "/volumes/v1", 200, &[], one)
         .expect(
             Method::Post,
             "/auth/tokens",
@@ -240,9 +244,15 @@ fn renews_a_token_about_to_expire() {
             &[("x-subject-token", "new")],
             TOKEN_BODY,
         )
-        .expect(Method::Get, "/volume/v3/", 200, &[], VERSIONS);
-    Client::connect(&fake, cfg()).unwrap();
-    assert_eq!(header(&fake.sent.borrow()[2], "x-auth-token"), Some("new"));
+        .expect(Method::Get, "/volumes/v1", 200, &[], one);
+    let c = Client::connect(&fake, cfg()).unwrap();
+    (&fake).sleep_ms(479_000);
+    crate::volumes::get(&c, "v1").unwrap();
+    (&fake).sleep_ms(2_000);
+    crate::volumes::get(&c, "v1").unwrap();
+    let sent = fake.sent.borrow();
+    assert_eq!(header(&sent[2], "x-auth-token"), Some("old"));
+    assert_eq!(header(&sent[4], "x-auth-token"), Some("new"));
 }
 
 #[test]

@@ -460,3 +460,49 @@ fn lifecycle_leaves_nothing_behind() {
     let c = cloud.counts();
     assert_eq!((c.volumes, c.snapshots, c.backups, c.attachments), (0, 0, 0, 0));
 }
+
+#[test]
+fn token_is_renewed_before_it_expires_without_a_401() {
+    let cloud = MockCloud::start_with(MockOptions {
+        transition: std::time::Duration::ZERO,
+        token_ttl: std::time::Duration::from_secs(4),
+        ..MockOptions::default()
+    });
+    let mut s = connect(&cloud);
+    ok(s.volume_list(&all()));
+    assert_eq!(matching(&cloud.requests(), "POST", "/auth/tokens"), 1);
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    ok(s.volume_list(&all()));
+    let reqs = cloud.requests();
+    assert_eq!(
+        matching(&reqs, "POST", "/auth/tokens"),
+        2,
+        "renewed at half of a short lifetime"
+    );
+    assert_eq!(
+        reqs.len(),
+        5,
+        "no 401 round trip: {:?}",
+        reqs.iter().map(|r| &r.path).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn request_bodies_carry_content_length_and_json_type() {
+    // Real Cinder (eventlet) cannot read chunked request bodies: every body states its length.
+    let cloud = cloud();
+    let mut s = connect(&cloud);
+    let v = ok(s.volume_create(&vol(1, "len")));
+    ok(s.volume_wait_for(&v.id, "available", 30));
+    ok(s.volume_extend(&v.id, 2));
+    for r in cloud.requests().iter().filter(|r| r.method == "POST") {
+        assert_eq!(
+            header(r, "content-length"),
+            Some(r.body.len().to_string().as_str()),
+            "{}",
+            r.path
+        );
+        assert_eq!(header(r, "content-type"), Some("application/json"), "{}", r.path);
+        assert!(header(r, "transfer-encoding").is_none());
+    }
+}
