@@ -5,14 +5,11 @@ use serde::{Deserialize, Serialize};
 use crate::client::{decode, Client, Service};
 use crate::error::invalid;
 use crate::http::{Io, Method};
-use crate::pagination::{list_all, list_query, Page};
+use crate::pagination::Page;
 use crate::prelude::*;
+use crate::resource::{self, Resource};
 use crate::wire::{flex_bool, null_default, Link};
-use crate::{validate, wait, Backup, BackupCreate, Error, ListOptions, Restored};
-
-fn url(id: &str) -> String {
-    format!("/backups/{id}")
-}
+use crate::{validate, Backup, BackupCreate, Error, Restored};
 
 #[derive(Deserialize)]
 struct WireBackup {
@@ -57,9 +54,16 @@ impl From<WireBackup> for Backup {
     }
 }
 
+/// `{"backup": {…}}`.
 #[derive(Deserialize)]
-struct One {
+pub struct One {
     backup: WireBackup,
+}
+
+impl From<One> for Backup {
+    fn from(o: One) -> Backup {
+        o.backup.into()
+    }
 }
 
 /// The create answer: only id, name and links.
@@ -72,11 +76,22 @@ struct CreatedRef {
     id: String,
 }
 
+/// A page of `/backups/detail`.
 #[derive(Deserialize)]
-struct Many {
+pub struct Many {
     backups: Vec<WireBackup>,
     #[serde(default, deserialize_with = "null_default")]
     backups_links: Vec<Link>,
+}
+
+impl Resource for Backup {
+    const COLLECTION: &'static str = "/backups";
+    const NAME: &'static str = "backup";
+    type One = One;
+    type Page = Many;
+    fn status(&self) -> &str {
+        &self.status
+    }
 }
 
 impl Page for Many {
@@ -170,17 +185,6 @@ pub fn restore_body(volume_id: &Option<String>, name: &Option<String>) -> Result
     serde_json::to_vec(&body).map_err(|e| Error::InvalidInput(format!("restore: {e}")))
 }
 
-pub fn list<I: Io>(c: &Client<I>, opts: &ListOptions) -> Result<Vec<Backup>, Error> {
-    list_all::<I, Many>(c, "/backups/detail", list_query(opts)?, "backup list")
-}
-
-pub fn get<I: Io>(c: &Client<I>, id: &str) -> Result<Backup, Error> {
-    validate::id("id", id)?;
-    Ok(c.get_json::<One>(Service::BlockStorage, &url(id), "backup")?
-        .backup
-        .into())
-}
-
 /// Cinder answers a backup POST with only id/name/links; the backup is read back so the
 /// caller gets the full record.
 pub fn create<I: Io>(c: &Client<I>, spec: &BackupCreate) -> Result<Backup, Error> {
@@ -189,7 +193,7 @@ pub fn create<I: Io>(c: &Client<I>, spec: &BackupCreate) -> Result<Backup, Error
     let created = decode::<Created>(&resp, "created backup")?.backup;
     validate::id("created backup id", &created.id)
         .map_err(|_| Error::InvalidResponse("created backup: unusable id".into()))?;
-    get(c, &created.id)
+    resource::get(c, &created.id)
 }
 
 pub fn restore<I: Io>(
@@ -198,12 +202,12 @@ pub fn restore<I: Io>(
     volume_id: &Option<String>,
     name: &Option<String>,
 ) -> Result<Restored, Error> {
-    validate::id("id", id)?;
+    let path = resource::path::<Backup>(id)?;
     let body = restore_body(volume_id, name)?;
     let resp = c.request(
         Service::BlockStorage,
         Method::Post,
-        &format!("{}/restore", url(id)),
+        &format!("{path}/restore"),
         Some(body),
     )?;
     let r = decode::<RestoreAnswer>(&resp, "restore")?.restore;
@@ -212,16 +216,6 @@ pub fn restore<I: Io>(
         volume_id: r.volume_id,
         volume_name: r.volume_name,
     })
-}
-
-pub fn delete<I: Io>(c: &Client<I>, id: &str, force: bool) -> Result<(), Error> {
-    validate::id("id", id)?;
-    c.delete_resource(&url(id), force)
-}
-
-pub fn wait_for<I: Io>(c: &Client<I>, id: &str, status: &str, timeout_s: u32) -> Result<Option<Backup>, Error> {
-    validate::id("id", id)?;
-    wait::wait_for(c, "backup", id, status, timeout_s, || get(c, id), |b| &b.status)
 }
 
 #[cfg(test)]
@@ -246,7 +240,7 @@ mod tests {
             headers: vec![],
             body: body.to_vec(),
         };
-        let b: Backup = decode::<One>(&r, "backup").unwrap().backup.into();
+        let b: Backup = decode::<One>(&r, "backup").unwrap().into();
         assert_eq!(
             (b.size, b.container.as_deref(), b.is_incremental),
             (2, Some("backups"), false)

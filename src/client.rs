@@ -281,23 +281,6 @@ impl<I: Io> Client<I> {
         self.send_url(svc, method, &format!("{base}{path}"), body, |s| (200..300).contains(&s))
     }
 
-    /// Deletes the resource at `path` (`/volumes/{id}`, …), or with `force` calls its
-    /// admin-only `os-force_delete` action (403 for normal users by default policy).
-    pub fn delete_resource(&self, path: &str, force: bool) -> Result<(), Error> {
-        if force {
-            let body = br#"{"os-force_delete":{}}"#.to_vec();
-            self.request(
-                Service::BlockStorage,
-                Method::Post,
-                &format!("{path}/action"),
-                Some(body),
-            )?;
-        } else {
-            self.request(Service::BlockStorage, Method::Delete, path, None)?;
-        }
-        Ok(())
-    }
-
     /// GET and decode a JSON answer.
     pub fn get_json<T: DeserializeOwned>(&self, svc: Service, path: &str, what: &str) -> Result<T, Error> {
         decode(&self.request(svc, Method::Get, path, None)?, what)

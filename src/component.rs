@@ -7,7 +7,7 @@ use crate::http::Io;
 use crate::prelude::*;
 use crate::wasi_io::WasiIo;
 use crate::{
-    attachments, error, Attachment, Backup, BackupCreate, Config, Error, ListOptions, Restored, Snapshot,
+    attachments, error, resource, Attachment, Backup, BackupCreate, Config, Error, ListOptions, Restored, Snapshot,
     SnapshotCreate, Volume, VolumeCreate,
 };
 
@@ -51,16 +51,20 @@ impl session::GuestSession for Session {
 
 impl volumes::Guest for Component {
     fn list(s: session::SessionBorrow<'_>, opts: ListOptions) -> Result<Vec<Volume>, Error> {
-        logged("volumes.list", "", crate::volumes::list(client(&s), &opts))
+        logged("volumes.list", "", resource::list::<Volume, _>(client(&s), &opts))
     }
     fn get(s: session::SessionBorrow<'_>, id: String) -> Result<Volume, Error> {
-        logged("volumes.get", &id, crate::volumes::get(client(&s), &id))
+        logged("volumes.get", &id, resource::get::<Volume, _>(client(&s), &id))
     }
     fn create(s: session::SessionBorrow<'_>, spec: VolumeCreate) -> Result<Volume, Error> {
         logged("volumes.create", "", crate::volumes::create(client(&s), &spec))
     }
     fn delete(s: session::SessionBorrow<'_>, id: String, force: bool) -> Result<(), Error> {
-        logged("volumes.delete", &id, crate::volumes::delete(client(&s), &id, force))
+        logged(
+            "volumes.delete",
+            &id,
+            resource::delete::<Volume, _>(client(&s), &id, force),
+        )
     }
     fn extend(s: session::SessionBorrow<'_>, id: String, new_size: u32) -> Result<(), Error> {
         logged("volumes.extend", &id, crate::volumes::extend(client(&s), &id, new_size))
@@ -89,17 +93,17 @@ impl volumes::Guest for Component {
         logged(
             "volumes.wait-for",
             &id,
-            crate::volumes::wait_for(client(&s), &id, &status, timeout_s),
+            resource::wait_for::<Volume, _>(client(&s), &id, &status, timeout_s),
         )
     }
 }
 
 impl snapshots::Guest for Component {
     fn list(s: session::SessionBorrow<'_>, opts: ListOptions) -> Result<Vec<Snapshot>, Error> {
-        logged("snapshots.list", "", crate::snapshots::list(client(&s), &opts))
+        logged("snapshots.list", "", resource::list::<Snapshot, _>(client(&s), &opts))
     }
     fn get(s: session::SessionBorrow<'_>, id: String) -> Result<Snapshot, Error> {
-        logged("snapshots.get", &id, crate::snapshots::get(client(&s), &id))
+        logged("snapshots.get", &id, resource::get::<Snapshot, _>(client(&s), &id))
     }
     fn create(s: session::SessionBorrow<'_>, spec: SnapshotCreate) -> Result<Snapshot, Error> {
         logged("snapshots.create", "", crate::snapshots::create(client(&s), &spec))
@@ -108,7 +112,7 @@ impl snapshots::Guest for Component {
         logged(
             "snapshots.delete",
             &id,
-            crate::snapshots::delete(client(&s), &id, force),
+            resource::delete::<Snapshot, _>(client(&s), &id, force),
         )
     }
     fn wait_for(
@@ -120,17 +124,17 @@ impl snapshots::Guest for Component {
         logged(
             "snapshots.wait-for",
             &id,
-            crate::snapshots::wait_for(client(&s), &id, &status, timeout_s),
+            resource::wait_for::<Snapshot, _>(client(&s), &id, &status, timeout_s),
         )
     }
 }
 
 impl backups::Guest for Component {
     fn list(s: session::SessionBorrow<'_>, opts: ListOptions) -> Result<Vec<Backup>, Error> {
-        logged("backups.list", "", crate::backups::list(client(&s), &opts))
+        logged("backups.list", "", resource::list::<Backup, _>(client(&s), &opts))
     }
     fn get(s: session::SessionBorrow<'_>, id: String) -> Result<Backup, Error> {
-        logged("backups.get", &id, crate::backups::get(client(&s), &id))
+        logged("backups.get", &id, resource::get::<Backup, _>(client(&s), &id))
     }
     fn create(s: session::SessionBorrow<'_>, spec: BackupCreate) -> Result<Backup, Error> {
         logged("backups.create", "", crate::backups::create(client(&s), &spec))
@@ -148,7 +152,11 @@ impl backups::Guest for Component {
         )
     }
     fn delete(s: session::SessionBorrow<'_>, id: String, force: bool) -> Result<(), Error> {
-        logged("backups.delete", &id, crate::backups::delete(client(&s), &id, force))
+        logged(
+            "backups.delete",
+            &id,
+            resource::delete::<Backup, _>(client(&s), &id, force),
+        )
     }
     fn wait_for(
         s: session::SessionBorrow<'_>,
@@ -159,7 +167,7 @@ impl backups::Guest for Component {
         logged(
             "backups.wait-for",
             &id,
-            crate::backups::wait_for(client(&s), &id, &status, timeout_s),
+            resource::wait_for::<Backup, _>(client(&s), &id, &status, timeout_s),
         )
     }
 }

@@ -42,6 +42,7 @@ pub mod client;
 pub mod error;
 pub mod http;
 pub mod pagination;
+pub mod resource;
 pub mod snapshots;
 pub mod validate;
 pub mod version;

@@ -5,15 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::{decode, Client, Service};
 use crate::http::{Io, Method};
-use crate::pagination::{list_all, list_query, Page};
+use crate::pagination::Page;
 use crate::prelude::*;
+use crate::resource::Resource;
 use crate::version::{self, Microversion};
 use crate::wire::{metadata, null_default, Link};
-use crate::{validate, wait, Error, ListOptions, Snapshot, SnapshotCreate};
-
-fn url(id: &str) -> String {
-    format!("/snapshots/{id}")
-}
+use crate::{validate, Error, Snapshot, SnapshotCreate};
 
 #[derive(Deserialize)]
 struct WireSnapshot {
@@ -46,16 +43,34 @@ impl From<WireSnapshot> for Snapshot {
     }
 }
 
+/// `{"snapshot": {…}}`.
 #[derive(Deserialize)]
-struct One {
+pub struct One {
     snapshot: WireSnapshot,
 }
 
+impl From<One> for Snapshot {
+    fn from(o: One) -> Snapshot {
+        o.snapshot.into()
+    }
+}
+
+/// A page of `/snapshots/detail`.
 #[derive(Deserialize)]
-struct Many {
+pub struct Many {
     snapshots: Vec<WireSnapshot>,
     #[serde(default, deserialize_with = "null_default")]
     snapshots_links: Vec<Link>,
+}
+
+impl Resource for Snapshot {
+    const COLLECTION: &'static str = "/snapshots";
+    const NAME: &'static str = "snapshot";
+    type One = One;
+    type Page = Many;
+    fn status(&self) -> &str {
+        &self.status
+    }
 }
 
 impl Page for Many {
@@ -110,31 +125,10 @@ pub fn create_body(spec: &SnapshotCreate, mv: Microversion) -> Result<Vec<u8>, E
     serde_json::to_vec(&body).map_err(|e| Error::InvalidInput(format!("snapshot-create: {e}")))
 }
 
-pub fn list<I: Io>(c: &Client<I>, opts: &ListOptions) -> Result<Vec<Snapshot>, Error> {
-    list_all::<I, Many>(c, "/snapshots/detail", list_query(opts)?, "snapshot list")
-}
-
-pub fn get<I: Io>(c: &Client<I>, id: &str) -> Result<Snapshot, Error> {
-    validate::id("id", id)?;
-    Ok(c.get_json::<One>(Service::BlockStorage, &url(id), "snapshot")?
-        .snapshot
-        .into())
-}
-
 pub fn create<I: Io>(c: &Client<I>, spec: &SnapshotCreate) -> Result<Snapshot, Error> {
     let body = create_body(spec, c.microversion())?;
     let resp = c.request(Service::BlockStorage, Method::Post, "/snapshots", Some(body))?;
-    Ok(decode::<One>(&resp, "created snapshot")?.snapshot.into())
-}
-
-pub fn delete<I: Io>(c: &Client<I>, id: &str, force: bool) -> Result<(), Error> {
-    validate::id("id", id)?;
-    c.delete_resource(&url(id), force)
-}
-
-pub fn wait_for<I: Io>(c: &Client<I>, id: &str, status: &str, timeout_s: u32) -> Result<Option<Snapshot>, Error> {
-    validate::id("id", id)?;
-    wait::wait_for(c, "snapshot", id, status, timeout_s, || get(c, id), |s| &s.status)
+    Ok(decode::<One>(&resp, "created snapshot")?.into())
 }
 
 #[cfg(test)]
@@ -185,7 +179,7 @@ mod tests {
             headers: vec![],
             body: body.to_vec(),
         };
-        let s: Snapshot = decode::<One>(&r, "snapshot").unwrap().snapshot.into();
+        let s: Snapshot = decode::<One>(&r, "snapshot").unwrap().into();
         assert_eq!(
             (s.id.as_str(), s.size, s.status.as_str(), s.volume_id.as_str()),
             ("0ac9", 2, "creating", "989e")

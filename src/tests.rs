@@ -6,7 +6,8 @@ use std::collections::VecDeque;
 
 use crate::client::Client;
 use crate::http::{Io, Method, Request, Response};
-use crate::{ApplicationCredential, Config, Credentials, Error, ListOptions};
+use crate::resource;
+use crate::{ApplicationCredential, Config, Credentials, Error, ListOptions, Snapshot, Volume};
 
 /// Answers requests from a script, records them, and runs a fake clock.
 #[derive(Default)]
@@ -128,7 +129,7 @@ fn every_cinder_request_carries_token_and_microversion() {
         &format!(r#"{{"volume": {}}}"#, volume("v1", "available")),
     );
     let c = Client::connect(&fake, cfg()).unwrap();
-    let v = crate::volumes::get(&c, "v1").unwrap();
+    let v = resource::get::<Volume, _>(&c, "v1").unwrap();
     assert_eq!(v.status, "available");
     let sent = fake.sent.borrow();
     assert_eq!(sent[2].url, "https://bs.example/volume/v3/p1/volumes/v1");
@@ -171,9 +172,9 @@ fn reauthenticates_once_on_401_then_gives_up() {
             unauthorized,
         );
     let c = Client::connect(&fake, cfg()).unwrap();
-    crate::volumes::get(&c, "v1").unwrap();
+    resource::get::<Volume, _>(&c, "v1").unwrap();
     assert_eq!(header(&fake.sent.borrow()[4], "x-auth-token"), Some("tok2"));
-    let e = crate::volumes::get(&c, "v1").unwrap_err();
+    let e = resource::get::<Volume, _>(&c, "v1").unwrap_err();
     assert!(
         matches!(&e, Error::Unauthorized(a) if a.request_id.as_deref() == Some("req-x")),
         "{e:?}"
@@ -192,7 +193,10 @@ fn token_credentials_make_no_keystone_call_and_are_not_renewed() {
     cfg.auth_url = String::new();
     let c = Client::connect(&fake, cfg).unwrap();
     assert_eq!(c.project_id().as_deref(), Some("0123"));
-    assert!(matches!(crate::volumes::get(&c, "v1"), Err(Error::Unauthorized(_))));
+    assert!(matches!(
+        resource::get::<Volume, _>(&c, "v1"),
+        Err(Error::Unauthorized(_))
+    ));
     assert!(matches!(
         crate::attachments::detach(&c, "v1", "s1"),
         Err(Error::NoEndpoint(_))
@@ -247,9 +251,9 @@ fn renews_a_token_before_it_expires() {
         .expect(Method::Get, "/volumes/v1", 200, &[], one);
     let c = Client::connect(&fake, cfg()).unwrap();
     (&fake).sleep_ms(479_000);
-    crate::volumes::get(&c, "v1").unwrap();
+    resource::get::<Volume, _>(&c, "v1").unwrap();
     (&fake).sleep_ms(2_000);
-    crate::volumes::get(&c, "v1").unwrap();
+    resource::get::<Volume, _>(&c, "v1").unwrap();
     let sent = fake.sent.borrow();
     assert_eq!(header(&sent[2], "x-auth-token"), Some("old"));
     assert_eq!(header(&sent[4], "x-auth-token"), Some("new"));
@@ -292,7 +296,7 @@ fn list_follows_next_links_on_our_own_endpoint() {
         name: None,
         page_size: Some(2),
     };
-    let all = crate::volumes::list(&c, &opts).unwrap();
+    let all = resource::list::<Volume, _>(&c, &opts).unwrap();
     assert_eq!(
         all.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(),
         ["a", "b", "c", "d"]
@@ -319,17 +323,21 @@ fn wait_polls_with_growing_interval_and_fails_fast() {
         .expect(Method::Get, "/volumes/v1", 200, &[], one("creating"))
         .expect(Method::Get, "/volumes/v1", 200, &[], one("creating"));
     let c = Client::connect(&fake, cfg()).unwrap();
-    let v = crate::volumes::wait_for(&c, "v1", "available", 60).unwrap().unwrap();
+    let v = resource::wait_for::<Volume, _>(&c, "v1", "available", 60)
+        .unwrap()
+        .unwrap();
     assert_eq!(v.status, "available");
     assert_eq!(fake.clock_ms.get(), 1000 + 2000 + 4000);
-    let e = crate::volumes::wait_for(&c, "v1", "available", 60).unwrap_err();
+    let e = resource::wait_for::<Volume, _>(&c, "v1", "available", 60).unwrap_err();
     assert!(
         matches!(&e, Error::ResourceFailed(m) if m.contains("error_extending")),
         "{e:?}"
     );
-    assert!(crate::volumes::wait_for(&c, "v1", "deleted", 60).unwrap().is_none());
+    assert!(resource::wait_for::<Volume, _>(&c, "v1", "deleted", 60)
+        .unwrap()
+        .is_none());
     let before = fake.clock_ms.get();
-    let e = crate::volumes::wait_for(&c, "v1", "available", 1).unwrap_err();
+    let e = resource::wait_for::<Volume, _>(&c, "v1", "available", 1).unwrap_err();
     assert!(matches!(&e, Error::WaitTimeout(m) if m.contains("creating")), "{e:?}");
     assert_eq!(fake.clock_ms.get() - before, 1000);
 }
@@ -420,7 +428,7 @@ fn force_delete_uses_the_action_and_reports_403() {
         .expect(Method::Post, "/snapshots/s1/action", 403, &[], r#"{"forbidden": {"code": 403, "message": "Policy doesn't allow volume_extension:snapshot_admin_actions:force_delete to be performed."}}"#)
         .expect(Method::Delete, "/snapshots/s1", 202, &[], "");
     let c = Client::connect(&fake, cfg()).unwrap();
-    let e = crate::snapshots::delete(&c, "s1", true).unwrap_err();
+    let e = resource::delete::<Snapshot, _>(&c, "s1", true).unwrap_err();
     assert!(
         matches!(&e, Error::Forbidden(a) if a.message.starts_with("Policy doesn't allow")),
         "{e:?}"
@@ -429,7 +437,7 @@ fn force_delete_uses_the_action_and_reports_403() {
         fake.sent.borrow()[2].body.as_deref(),
         Some(&br#"{"os-force_delete":{}}"#[..])
     );
-    crate::snapshots::delete(&c, "s1", false).unwrap();
+    resource::delete::<Snapshot, _>(&c, "s1", false).unwrap();
 }
 
 #[test]
@@ -437,13 +445,16 @@ fn bad_ids_are_refused_before_sending() {
     let fake = connected(Fake::default());
     let c = Client::connect(&fake, cfg()).unwrap();
     for id in ["", "../x", "a/b", "a?b", "a#b", "a%b", "a b"] {
-        assert!(matches!(crate::volumes::get(&c, id), Err(Error::InvalidInput(_))));
+        assert!(matches!(
+            resource::get::<Volume, _>(&c, id),
+            Err(Error::InvalidInput(_))
+        ));
         assert!(matches!(
             crate::backups::restore(&c, id, &None, &None),
             Err(Error::InvalidInput(_))
         ));
         assert!(matches!(
-            crate::snapshots::wait_for(&c, id, "available", 1),
+            resource::wait_for::<Snapshot, _>(&c, id, "available", 1),
             Err(Error::InvalidInput(_))
         ));
     }

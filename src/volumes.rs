@@ -6,14 +6,11 @@ use serde::{Deserialize, Serialize};
 use crate::client::{decode, Client, Service};
 use crate::error::invalid;
 use crate::http::{Io, Method};
-use crate::pagination::{list_all, list_query, Page};
+use crate::pagination::Page;
 use crate::prelude::*;
+use crate::resource::{self, Resource};
 use crate::wire::{flex_bool, metadata, null_default, Link};
-use crate::{validate, version, wait, Attachment, Error, ListOptions, Volume, VolumeCreate};
-
-fn url(id: &str) -> String {
-    format!("/volumes/{id}")
-}
+use crate::{validate, version, Attachment, Error, Volume, VolumeCreate};
 
 #[derive(Deserialize)]
 struct WireVolume {
@@ -81,16 +78,34 @@ impl From<WireVolume> for Volume {
     }
 }
 
+/// `{"volume": {…}}`.
 #[derive(Deserialize)]
-struct One {
+pub struct One {
     volume: WireVolume,
 }
 
+impl From<One> for Volume {
+    fn from(o: One) -> Volume {
+        o.volume.into()
+    }
+}
+
+/// A page of `/volumes/detail`.
 #[derive(Deserialize)]
-struct Many {
+pub struct Many {
     volumes: Vec<WireVolume>,
     #[serde(default, deserialize_with = "null_default")]
     volumes_links: Vec<Link>,
+}
+
+impl Resource for Volume {
+    const COLLECTION: &'static str = "/volumes";
+    const NAME: &'static str = "volume";
+    type One = One;
+    type Page = Many;
+    fn status(&self) -> &str {
+        &self.status
+    }
 }
 
 impl Page for Many {
@@ -183,34 +198,18 @@ pub fn extend_body(new_size: u32) -> Vec<u8> {
     format!(r#"{{"os-extend":{{"new_size":{new_size}}}}}"#).into_bytes()
 }
 
-pub fn list<I: Io>(c: &Client<I>, opts: &ListOptions) -> Result<Vec<Volume>, Error> {
-    list_all::<I, Many>(c, "/volumes/detail", list_query(opts)?, "volume list")
-}
-
-pub fn get<I: Io>(c: &Client<I>, id: &str) -> Result<Volume, Error> {
-    validate::id("id", id)?;
-    Ok(c.get_json::<One>(Service::BlockStorage, &url(id), "volume")?
-        .volume
-        .into())
-}
-
 pub fn create<I: Io>(c: &Client<I>, spec: &VolumeCreate) -> Result<Volume, Error> {
     let body = create_body(spec, c.microversion())?;
     let resp = c.request(Service::BlockStorage, Method::Post, "/volumes", Some(body))?;
-    Ok(decode::<One>(&resp, "created volume")?.volume.into())
-}
-
-pub fn delete<I: Io>(c: &Client<I>, id: &str, force: bool) -> Result<(), Error> {
-    validate::id("id", id)?;
-    c.delete_resource(&url(id), force)
+    Ok(decode::<One>(&resp, "created volume")?.into())
 }
 
 /// Reads the volume first so that a new size not above the current one is refused here,
 /// with the current size in the message.
 pub fn extend<I: Io>(c: &Client<I>, id: &str, new_size: u32) -> Result<(), Error> {
-    validate::id("id", id)?;
+    let path = resource::path::<Volume>(id)?;
     validate::size("new-size", new_size)?;
-    let current = get(c, id)?;
+    let current: Volume = resource::get(c, id)?;
     if new_size <= current.size {
         return Err(invalid(
             "new-size",
@@ -220,15 +219,10 @@ pub fn extend<I: Io>(c: &Client<I>, id: &str, new_size: u32) -> Result<(), Error
     c.request(
         Service::BlockStorage,
         Method::Post,
-        &format!("{}/action", url(id)),
+        &format!("{path}/action"),
         Some(extend_body(new_size)),
     )?;
     Ok(())
-}
-
-pub fn wait_for<I: Io>(c: &Client<I>, id: &str, status: &str, timeout_s: u32) -> Result<Option<Volume>, Error> {
-    validate::id("id", id)?;
-    wait::wait_for(c, "volume", id, status, timeout_s, || get(c, id), |v| &v.status)
 }
 
 #[cfg(test)]
@@ -243,7 +237,7 @@ mod tests {
             headers: vec![],
             body: body.to_vec(),
         };
-        let v: Volume = decode::<One>(&r, "volume").unwrap().volume.into();
+        let v: Volume = decode::<One>(&r, "volume").unwrap().into();
         assert_eq!(v.size, 1);
         assert!(!v.bootable);
         assert_eq!(v.volume_type.as_deref(), Some("__DEFAULT__"));
