@@ -46,19 +46,13 @@ fn demo() -> ExitCode {
         crate::COMPONENT.len()
     );
 
+    let credentials = Credentials::ApplicationCredential(ApplicationCredential {
+        id: mock_cloud::APP_CRED_ID.into(),
+        secret: mock_cloud::APP_CRED_SECRET.into(),
+    });
     let cfg = Config {
-        auth_url: cloud.auth_url(),
-        credentials: Credentials::ApplicationCredential(ApplicationCredential {
-            id: mock_cloud::APP_CRED_ID.into(),
-            secret: mock_cloud::APP_CRED_SECRET.into(),
-        }),
         region: Some("dc3-a".into()),
-        endpoint_interface: None,
-        block_storage_url: None,
-        compute_url: None,
-        timeout_ms: None,
-        microversion: None,
-        max_response_bytes: None,
+        ..crate::spec::config(&cloud.auth_url(), credentials)
     };
     let start = Instant::now();
     let mut session = match host.connect(&cfg) {

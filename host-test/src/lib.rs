@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod lifecycle;
+pub mod spec;
 
 use std::sync::Arc;
 
@@ -341,8 +342,8 @@ pub fn error_kind(e: &Error) -> &'static str {
     }
 }
 
-/// A readable one-line form of an error.
-pub fn describe(e: &Error) -> String {
+/// The server's answer inside an HTTP error variant, if it is one.
+pub fn api_error(e: &Error) -> Option<&ApiError> {
     match e {
         Error::Unauthorized(a)
         | Error::Forbidden(a)
@@ -350,15 +351,24 @@ pub fn describe(e: &Error) -> String {
         | Error::BadRequest(a)
         | Error::Conflict(a)
         | Error::OverLimit(a)
-        | Error::Api(a) => {
-            let rid = a.request_id.as_deref().map(|r| format!(" [{r}]")).unwrap_or_default();
-            format!("{} ({}){rid}: {}", error_kind(e), a.status, a.message)
-        }
+        | Error::Api(a) => Some(a),
+        _ => None,
+    }
+}
+
+/// A readable one-line form of an error.
+pub fn describe(e: &Error) -> String {
+    if let Some(a) = api_error(e) {
+        let rid = a.request_id.as_deref().map(|r| format!(" [{r}]")).unwrap_or_default();
+        return format!("{} ({}){rid}: {}", error_kind(e), a.status, a.message);
+    }
+    match e {
         Error::InvalidInput(m)
         | Error::Transport(m)
         | Error::InvalidResponse(m)
         | Error::NoEndpoint(m)
         | Error::WaitTimeout(m)
         | Error::ResourceFailed(m) => format!("{}: {m}", error_kind(e)),
+        _ => error_kind(e).to_string(),
     }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use crate::{describe, BackupCreate, Error, Session, SnapshotCreate, VolumeCreate};
+use crate::{describe, spec, BackupCreate, Error, Session, SnapshotCreate, VolumeCreate};
 
 /// Timeout for each wait, in seconds.
 pub const WAIT_S: u32 = 120;
@@ -76,16 +76,9 @@ pub fn run(
     report: &mut dyn FnMut(&str, &str, u128),
 ) -> Step<()> {
     let spec = VolumeCreate {
-        size: 1,
-        name: Some("demo-volume".into()),
         description: Some("created by the lifecycle".into()),
-        volume_type: None,
-        availability_zone: None,
-        snapshot_id: None,
-        source_volume_id: None,
-        image_id: None,
-        backup_id: None,
         metadata: vec![("purpose".into(), "demo".into())],
+        ..spec::volume(1, "demo-volume")
     };
     let v = step(
         report,
@@ -126,11 +119,8 @@ pub fn run(
     }
 
     let snap = SnapshotCreate {
-        volume_id: id.clone(),
         name: Some("demo-snapshot".into()),
-        description: None,
-        force: false,
-        metadata: vec![],
+        ..spec::snapshot(&id)
     };
     let sn = step(
         report,
@@ -147,13 +137,8 @@ pub fn run(
     )?;
 
     let bk = BackupCreate {
-        volume_id: id.clone(),
         name: Some("demo-backup".into()),
-        description: None,
-        incremental: false,
-        force: false,
-        snapshot_id: None,
-        container: None,
+        ..spec::backup(&id)
     };
     let b = step(
         report,

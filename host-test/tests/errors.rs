@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use host_test::{BackupCreate, Error, ListOptions, SnapshotCreate, VolumeCreate};
+use host_test::{spec, Error, ListOptions, VolumeCreate};
 use mock_cloud::{Fault, FaultKind};
 
 fn status(status: u16, retry_after: Option<u32>) -> FaultKind {
@@ -213,28 +213,8 @@ fn bad_inputs_are_refused_before_any_request() {
         check("backup delete", err(s.backup_delete(id, false)));
         check("backup restore", err(s.backup_restore(id, None, None)));
         check("backup wait", err(s.backup_wait_for(id, "available", 1)));
-        check(
-            "snapshot create",
-            err(s.snapshot_create(&SnapshotCreate {
-                volume_id: id.into(),
-                name: None,
-                description: None,
-                force: false,
-                metadata: vec![],
-            })),
-        );
-        check(
-            "backup create",
-            err(s.backup_create(&BackupCreate {
-                volume_id: id.into(),
-                name: None,
-                description: None,
-                incremental: false,
-                force: false,
-                snapshot_id: None,
-                container: None,
-            })),
-        );
+        check("snapshot create", err(s.snapshot_create(&spec::snapshot(id))));
+        check("backup create", err(s.backup_create(&spec::backup(id))));
     }
     let ok_id = "00000000-0000-0000-0000-000000000001";
     check("size 0", err(s.volume_create(&vol(0, "zero"))));

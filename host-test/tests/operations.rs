@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use host_test::{BackupCreate, Credentials, ListOptions, SnapshotCreate};
+use host_test::{spec, BackupCreate, Credentials, ListOptions, SnapshotCreate};
 use mock_cloud::{MockCloud, MockOptions};
 
 #[test]
@@ -235,11 +235,10 @@ fn snapshots_create_list_get_delete_and_force_delete_is_forbidden() {
     let v = ok(s.volume_create(&vol(1, "src")));
     ok(s.volume_wait_for(&v.id, "available", 30));
     let spec = SnapshotCreate {
-        volume_id: v.id.clone(),
         name: Some("snap".into()),
         description: Some("d".into()),
-        force: false,
         metadata: vec![("k".into(), "v".into())],
+        ..spec::snapshot(&v.id)
     };
     let sn = ok(s.snapshot_create(&spec));
     assert_eq!((sn.volume_id.as_str(), sn.size), (v.id.as_str(), 1));
@@ -279,13 +278,9 @@ fn backups_create_read_back_restore_both_ways_and_delete() {
     let v = ok(s.volume_create(&vol(1, "src")));
     ok(s.volume_wait_for(&v.id, "available", 30));
     let spec = BackupCreate {
-        volume_id: v.id.clone(),
         name: Some("bk".into()),
         description: Some("nightly".into()),
-        incremental: false,
-        force: false,
-        snapshot_id: None,
-        container: None,
+        ..spec::backup(&v.id)
     };
     let b = ok(s.backup_create(&spec));
     assert_eq!(
@@ -346,13 +341,7 @@ fn create_from_snapshot_volume_and_backup() {
     let mut s = connect(&cloud);
     let v = ok(s.volume_create(&vol(2, "origin")));
     ok(s.volume_wait_for(&v.id, "available", 30));
-    let sn = ok(s.snapshot_create(&SnapshotCreate {
-        volume_id: v.id.clone(),
-        name: None,
-        description: None,
-        force: false,
-        metadata: vec![],
-    }));
+    let sn = ok(s.snapshot_create(&spec::snapshot(&v.id)));
     ok(s.snapshot_wait_for(&sn.id, "available", 30));
     let from_snap = ok(s.volume_create(&host_test::VolumeCreate {
         snapshot_id: Some(sn.id.clone()),
@@ -364,15 +353,7 @@ fn create_from_snapshot_volume_and_backup() {
         ..vol(2, "clone")
     }));
     assert_eq!(clone.source_volume_id.as_deref(), Some(v.id.as_str()));
-    let b = ok(s.backup_create(&BackupCreate {
-        volume_id: v.id.clone(),
-        name: None,
-        description: None,
-        incremental: false,
-        force: false,
-        snapshot_id: None,
-        container: None,
-    }));
+    let b = ok(s.backup_create(&spec::backup(&v.id)));
     ok(s.backup_wait_for(&b.id, "available", 30));
     let from_backup = ok(s.volume_create(&host_test::VolumeCreate {
         backup_id: Some(b.id.clone()),

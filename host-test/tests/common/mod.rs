@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use host_test::{
-    ApplicationCredential, Call, Config, Credentials, Error, Host, ListOptions, Log, PasswordCredential, Session,
+    spec, ApplicationCredential, Call, Config, Credentials, Error, Host, ListOptions, Log, PasswordCredential, Session,
     VolumeCreate,
 };
 use mock_cloud::{MockCloud, MockOptions, RecordedRequest};
@@ -27,19 +27,14 @@ pub fn cloud() -> MockCloud {
 }
 
 pub fn app_cfg(cloud: &MockCloud) -> Config {
+    let credentials = Credentials::ApplicationCredential(ApplicationCredential {
+        id: mock_cloud::APP_CRED_ID.into(),
+        secret: mock_cloud::APP_CRED_SECRET.into(),
+    });
     Config {
-        auth_url: cloud.auth_url(),
-        credentials: Credentials::ApplicationCredential(ApplicationCredential {
-            id: mock_cloud::APP_CRED_ID.into(),
-            secret: mock_cloud::APP_CRED_SECRET.into(),
-        }),
         region: Some("dc3-a".into()),
-        endpoint_interface: None,
-        block_storage_url: None,
-        compute_url: None,
         timeout_ms: Some(10_000),
-        microversion: None,
-        max_response_bytes: None,
+        ..spec::config(&cloud.auth_url(), credentials)
     }
 }
 
@@ -90,31 +85,11 @@ pub fn kind(e: &Error) -> &'static str {
 }
 
 pub fn api(e: &Error) -> &host_test::ApiError {
-    match e {
-        Error::Unauthorized(a)
-        | Error::Forbidden(a)
-        | Error::NotFound(a)
-        | Error::BadRequest(a)
-        | Error::Conflict(a)
-        | Error::OverLimit(a)
-        | Error::Api(a) => a,
-        other => panic!("not an api error: {other:?}"),
-    }
+    host_test::api_error(e).unwrap_or_else(|| panic!("not an api error: {e:?}"))
 }
 
 pub fn vol(size: u32, name: &str) -> VolumeCreate {
-    VolumeCreate {
-        size,
-        name: Some(name.into()),
-        description: None,
-        volume_type: None,
-        availability_zone: None,
-        snapshot_id: None,
-        source_volume_id: None,
-        image_id: None,
-        backup_id: None,
-        metadata: vec![],
-    }
+    spec::volume(size, name)
 }
 
 pub fn all() -> ListOptions {
