@@ -3,7 +3,6 @@
 
 use core::cell::RefCell;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 use crate::auth::{self, Renewable, Secret};
 use crate::error::{self, invalid};
@@ -52,7 +51,7 @@ pub struct Client<I: Io> {
     max_body: u32,
     block_storage_url: String,
     /// The compute URL, or why there is none (reported when an attach needs it).
-    compute_url: Result<String, String>,
+    compute_url: Result<String, Error>,
     project_id: Option<String>,
     microversion: Microversion,
 }
@@ -186,6 +185,22 @@ fn check_config(cfg: Config) -> Result<Checked, Error> {
     })
 }
 
+/// An endpoint from the catalog, checked to be a usable http(s) URL.
+fn catalog_endpoint(
+    catalog: &[auth::CatalogService],
+    types: &[&str],
+    region: Option<&str>,
+    interface: &str,
+) -> Result<String, Error> {
+    let url = auth::find_endpoint(catalog, types, region, interface)?;
+    check_url("catalog endpoint", &url).map_err(|_| {
+        Error::InvalidResponse(format!(
+            "the catalog's {} URL is not a valid http(s) URL",
+            types.join("/")
+        ))
+    })
+}
+
 /// The project id in a Cinder URL `…/v3/<project>`.
 fn project_from_url(url: &str) -> Option<String> {
     let path = Url::parse(url).ok()?.path().trim_end_matches('/').to_string();
@@ -209,12 +224,7 @@ impl<I: Io> Client<I> {
         };
         let mut block_storage_url = match c.block_storage_url {
             Some(u) => u,
-            None => {
-                let u = auth::find_endpoint(&catalog, auth::BLOCK_STORAGE_TYPES, c.region.as_deref(), &c.interface)?;
-                check_url("catalog block-storage endpoint", &u).map_err(|_| {
-                    Error::InvalidResponse("the catalog's block-storage URL is not a valid http(s) URL".into())
-                })?
-            }
+            None => catalog_endpoint(&catalog, auth::BLOCK_STORAGE_TYPES, c.region.as_deref(), &c.interface)?,
         };
         // Project-less endpoints (`…/v3`) get the token's project appended.
         if block_storage_url.ends_with("/v3") {
@@ -222,18 +232,13 @@ impl<I: Io> Client<I> {
                 block_storage_url = format!("{block_storage_url}/{p}");
             }
         }
+        // Block storage works without Nova: a missing compute endpoint only fails attach/detach.
         let compute_url = match c.compute_url {
             Some(u) => Ok(u),
-            None if catalog.is_empty() => Err("no compute-url was configured and no catalog was read".to_string()),
-            None => auth::find_endpoint(&catalog, auth::COMPUTE_TYPES, c.region.as_deref(), &c.interface)
-                .map_err(|e| match e {
-                    Error::NoEndpoint(m) => m,
-                    _ => "no compute endpoint".to_string(),
-                })
-                .and_then(|u: String| {
-                    check_url("compute", &u)
-                        .map_err(|_| "the catalog's compute URL is not a valid http(s) URL".to_string())
-                }),
+            None if catalog.is_empty() => Err(Error::NoEndpoint(
+                "no compute-url was configured and no catalog was read".into(),
+            )),
+            None => catalog_endpoint(&catalog, auth::COMPUTE_TYPES, c.region.as_deref(), &c.interface),
         };
         let project_id = project_id.or_else(|| project_from_url(&block_storage_url));
         let now = io.unix_time_s();
@@ -276,7 +281,7 @@ impl<I: Io> Client<I> {
     pub fn request(&self, svc: Service, method: Method, path: &str, body: Option<Vec<u8>>) -> Result<Response, Error> {
         let base = match svc {
             Service::BlockStorage => self.block_storage_url.as_str(),
-            Service::Compute => self.compute_url.as_deref().map_err(|m| Error::NoEndpoint(m.clone()))?,
+            Service::Compute => self.compute_url.as_deref().map_err(Clone::clone)?,
         };
         self.send_url(svc, method, &format!("{base}{path}"), body, |s| (200..300).contains(&s))
     }
@@ -284,18 +289,6 @@ impl<I: Io> Client<I> {
     /// GET and decode a JSON answer.
     pub fn get_json<T: DeserializeOwned>(&self, svc: Service, path: &str, what: &str) -> Result<T, Error> {
         decode(&self.request(svc, Method::Get, path, None)?, what)
-    }
-
-    /// Sends a JSON body.
-    pub fn send_json(
-        &self,
-        svc: Service,
-        method: Method,
-        path: &str,
-        body: &impl Serialize,
-    ) -> Result<Response, Error> {
-        let bytes = serde_json::to_vec(body).map_err(|e| Error::InvalidInput(format!("request body: {e}")))?;
-        self.request(svc, method, path, Some(bytes))
     }
 
     /// The one HTTP path: renews a token about to expire, sets the headers, sends, retries
