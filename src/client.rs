@@ -65,11 +65,17 @@ impl<I: Io> core::fmt::Debug for Client<I> {
     }
 }
 
+/// How a session gets its token.
+enum Login {
+    /// From Keystone at this URL, renewable.
+    Keystone { auth_url: String, credentials: Renewable },
+    /// Given by the caller; cannot be renewed.
+    Token(Secret),
+}
+
 /// Validated configuration, before any request.
 struct Checked {
-    auth_url: Option<String>,
-    renew: Option<Renewable>,
-    token: Option<Secret>,
+    login: Login,
     region: Option<String>,
     interface: String,
     block_storage_url: Option<String>,
@@ -124,7 +130,7 @@ fn check_config(cfg: Config) -> Result<Checked, Error> {
         .as_deref()
         .map(|u| check_url("compute-url", u))
         .transpose()?;
-    let (renew, token) = match cfg.credentials {
+    let login = match cfg.credentials {
         Credentials::Token(t) => {
             if t.is_empty() || t.chars().any(|c| c.is_control() || c.is_whitespace()) {
                 return Err(invalid("credentials.token", "must be a non-empty token without spaces"));
@@ -135,7 +141,10 @@ fn check_config(cfg: Config) -> Result<Checked, Error> {
                     "is required with token credentials (no catalog is read)",
                 ));
             }
-            (None, Some(Secret::new(t)))
+            if !cfg.auth_url.is_empty() {
+                check_url("auth-url", &cfg.auth_url)?;
+            }
+            Login::Token(Secret::new(t))
         }
         Credentials::ApplicationCredential(a) => {
             if a.id.is_empty() || a.secret.is_empty() {
@@ -144,13 +153,14 @@ fn check_config(cfg: Config) -> Result<Checked, Error> {
                     "id and secret must not be empty",
                 ));
             }
-            (
-                Some(Renewable::ApplicationCredential {
-                    id: a.id,
-                    secret: Secret::new(a.secret),
-                }),
-                None,
-            )
+            let credentials = Renewable::ApplicationCredential {
+                id: a.id,
+                secret: Secret::new(a.secret),
+            };
+            Login::Keystone {
+                auth_url: check_url("auth-url", &cfg.auth_url)?,
+                credentials,
+            }
         }
         Credentials::Password(p) => {
             for (f, v) in [
@@ -164,17 +174,14 @@ fn check_config(cfg: Config) -> Result<Checked, Error> {
                     return Err(invalid(f, "must not be empty"));
                 }
             }
-            (Some(Renewable::from_password(p)), None)
+            Login::Keystone {
+                auth_url: check_url("auth-url", &cfg.auth_url)?,
+                credentials: Renewable::from_password(p),
+            }
         }
     };
-    let auth_url = match (&renew, cfg.auth_url.as_str()) {
-        (None, "") => None,
-        (_, url) => Some(check_url("auth-url", url)?),
-    };
     Ok(Checked {
-        auth_url,
-        renew,
-        token,
+        login,
         region: cfg.region,
         interface,
         block_storage_url,
@@ -213,14 +220,18 @@ impl<I: Io> Client<I> {
     /// microversion.
     pub fn connect(io: I, cfg: Config) -> Result<Client<I>, Error> {
         let c = check_config(cfg)?;
-        let (token, expires_at, project_id, catalog) = match (&c.renew, c.token) {
-            (Some(renew), _) => {
-                let auth_url = c.auth_url.as_deref().unwrap_or_default();
-                let t = authenticate(&io, auth_url, renew, c.timeout_ms, c.max_body)?;
-                (t.token, t.expires_at, t.project_id, t.catalog)
+        let (token, expires_at, project_id, catalog, renew) = match c.login {
+            Login::Keystone { auth_url, credentials } => {
+                let t = authenticate(&io, &auth_url, &credentials, c.timeout_ms, c.max_body)?;
+                (
+                    t.token,
+                    t.expires_at,
+                    t.project_id,
+                    t.catalog,
+                    Some((auth_url, credentials)),
+                )
             }
-            (None, Some(token)) => (token, None, None, Vec::new()),
-            (None, None) => return Err(invalid("credentials", "missing")),
+            Login::Token(token) => (token, None, None, Vec::new(), None),
         };
         let mut block_storage_url = match c.block_storage_url {
             Some(u) => u,
@@ -244,7 +255,7 @@ impl<I: Io> Client<I> {
         let now = io.unix_time_s();
         let mut client = Client {
             io,
-            renew: c.renew.zip(c.auth_url).map(|(r, u)| (u, r)),
+            renew,
             token: RefCell::new(TokenState::new(token, expires_at, now)),
             timeout_ms: c.timeout_ms,
             max_body: c.max_body,
