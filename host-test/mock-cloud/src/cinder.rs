@@ -1,7 +1,7 @@
 //! Cinder v3 under `/volume`.
 
 use crate::server::{keystonemiddleware_401, plain_not_found, Req};
-use crate::state::{Backup, Op, Resp, Snapshot, State, VolAttachment, Volume};
+use crate::state::{set_status_in, Backup, Op, Resource, Resp, Snapshot, State, VolAttachment, Volume};
 use crate::util::{is_uuid_like, parse_query, parse_version, pyrepr, pystr, quote_plus, req_id, ts, uuid4};
 use serde_json::{json, Map, Value};
 use std::time::Duration;
@@ -189,40 +189,42 @@ fn route(st: &mut State, r: &Req) -> (Resp, Option<String>) {
     let q = parse_query(r.query.as_deref());
     let m = r.method.as_str();
     let resp = match (m, segs) {
-        ("GET", ["volumes"]) => list(st, &ctx, &q, Kind::Volume, false),
-        ("GET", ["volumes", "detail"]) => list(st, &ctx, &q, Kind::Volume, true),
+        ("GET", ["volumes"]) => list(st, &ctx, &q, &st.volumes, false, |v| summary(v, &ctx)),
+        ("GET", ["volumes", "detail"]) => list(st, &ctx, &q, &st.volumes, true, |v| vol_json(v, &ctx, true)),
         ("POST", ["volumes"]) => create_volume(st, &ctx, r),
-        ("GET", ["volumes", id]) => match st.volumes.iter().find(|v| v.id == *id) {
-            Some(v) => Resp::json(200, &json!({"volume": vol_json(v, &ctx, true)})),
-            None => not_found(&format!("Volume {id} could not be found.")),
-        },
+        ("GET", ["volumes", id]) => {
+            find(&st.volumes, id).map(|v| Resp::json(200, &json!({"volume": vol_json(v, &ctx, true)})))
+        }
         ("PUT", ["volumes", id]) => update_volume(st, &ctx, r, id),
         ("DELETE", ["volumes", id]) => delete_volume(st, id, false),
         ("POST", ["volumes", id, "action"]) => volume_action(st, &ctx, r, id),
-        ("GET", ["snapshots"]) => list(st, &ctx, &q, Kind::Snapshot, false),
-        ("GET", ["snapshots", "detail"]) => list(st, &ctx, &q, Kind::Snapshot, true),
+        ("GET", ["snapshots"]) => list(st, &ctx, &q, &st.snapshots, false, |s| snap_json(s, &ctx, false, false)),
+        ("GET", ["snapshots", "detail"]) => list(st, &ctx, &q, &st.snapshots, true, |s| snap_json(s, &ctx, true, true)),
         ("POST", ["snapshots"]) => create_snapshot(st, &ctx, r),
-        ("GET", ["snapshots", id]) => match st.snapshots.iter().find(|s| s.id == *id) {
-            Some(s) => Resp::json(200, &json!({"snapshot": snap_json(s, &ctx, true, true)})),
-            None => not_found(&format!("Snapshot {id} could not be found.")),
-        },
+        ("GET", ["snapshots", id]) => {
+            find(&st.snapshots, id).map(|s| Resp::json(200, &json!({"snapshot": snap_json(s, &ctx, true, true)})))
+        }
         ("DELETE", ["snapshots", id]) => delete_snapshot(st, id, false),
-        ("POST", ["snapshots", id, "action"]) => snapshot_action(st, r, id),
-        ("GET", ["backups"]) => list(st, &ctx, &q, Kind::Backup, false),
-        ("GET", ["backups", "detail"]) => list(st, &ctx, &q, Kind::Backup, true),
+        ("POST", ["snapshots", id, "action"]) => {
+            admin_action(st, r, id, |st| &st.snapshots, "snapshot_admin_actions", delete_snapshot)
+        }
+        ("GET", ["backups"]) => list(st, &ctx, &q, &st.backups, false, |b| summary(b, &ctx)),
+        ("GET", ["backups", "detail"]) => list(st, &ctx, &q, &st.backups, true, |b| backup_json(st, b, &ctx)),
         ("POST", ["backups"]) => create_backup(st, &ctx, r),
-        ("GET", ["backups", id]) => match st.backups.iter().find(|b| b.id == *id) {
-            Some(b) => Resp::json(200, &json!({"backup": backup_json(st, b, &ctx)})),
-            None => not_found(&format!("Backup {id} could not be found.")),
-        },
+        ("GET", ["backups", id]) => {
+            find(&st.backups, id).map(|b| Resp::json(200, &json!({"backup": backup_json(st, b, &ctx)})))
+        }
         ("DELETE", ["backups", id]) => delete_backup(st, id, false),
-        ("POST", ["backups", id, "action"]) => backup_action(st, r, id),
+        ("POST", ["backups", id, "action"]) => {
+            admin_action(st, r, id, |st| &st.backups, "backup_admin_actions", delete_backup)
+        }
         ("POST", ["backups", id, "restore"]) => restore_backup(st, r, id),
         ("GET", ["os-quota-sets", p]) => quota_get(st, p, &q),
         ("PUT", ["os-quota-sets", p]) => quota_put(st, r, p),
         _ => return (plain_not_found(), None),
     };
-    (resp, ver)
+    // Handlers return their error responses as Err, to use `?`.
+    (resp.unwrap_or_else(|e| e), ver)
 }
 
 // ---------------------------------------------------------------- views
@@ -304,10 +306,6 @@ fn snap_json(s: &Snapshot, c: &Ctx, detail: bool, show: bool) -> Value {
     o
 }
 
-fn backup_summary(b: &Backup, c: &Ctx) -> Value {
-    json!({"id": b.id, "name": b.name, "links": c.links("backups", &b.id)})
-}
-
 fn backup_json(st: &State, b: &Backup, c: &Ctx) -> Value {
     let mut o = json!({"id": b.id, "status": b.status, "size": b.size, "object_count": b.object_count,
         "availability_zone": if b.status == "creating" { Value::Null } else { json!("nova") }, "container": b.container, "created_at": ts(b.created_at),
@@ -329,86 +327,56 @@ fn backup_json(st: &State, b: &Backup, c: &Ctx) -> Value {
     o
 }
 
+// ---------------------------------------------------------------- lookups
+
+fn no_such<T: Resource>(id: &str) -> Resp {
+    not_found(&format!("{} {id} could not be found.", T::WHAT))
+}
+
+/// The resource `id` of `items`, or Cinder's 404 for it.
+fn find<'a, T: Resource>(items: &'a [T], id: &str) -> Result<&'a T, Resp> {
+    items.iter().find(|x| x.key().id == id).ok_or_else(|| no_such::<T>(id))
+}
+
+fn find_mut<'a, T: Resource>(items: &'a mut [T], id: &str) -> Result<&'a mut T, Resp> {
+    items
+        .iter_mut()
+        .find(|x| x.key().id == id)
+        .ok_or_else(|| no_such::<T>(id))
+}
+
 // ---------------------------------------------------------------- lists
 
-#[derive(Clone, Copy, PartialEq)]
-enum Kind {
-    Volume,
-    Snapshot,
-    Backup,
+/// The list view of a volume or a backup: id, name and links.
+fn summary<T: Resource>(x: &T, c: &Ctx) -> Value {
+    let k = x.key();
+    json!({"id": k.id, "name": k.name, "links": c.links(T::COLL, k.id)})
 }
 
-struct Row {
-    id: String,
-    created_at: i64,
-    name: Option<String>,
-    status: String,
-    size: i64,
-    json: Value,
-}
-
-fn list(st: &State, c: &Ctx, q: &[(String, String)], kind: Kind, detail: bool) -> Resp {
+fn list<T: Resource>(
+    st: &State,
+    c: &Ctx,
+    q: &[(String, String)],
+    items: &[T],
+    detail: bool,
+    view: impl Fn(&T) -> Value,
+) -> Result<Resp, Resp> {
     let get = |k: &str| q.iter().rev().find(|(kk, _)| kk == k).map(|(_, v)| v.clone());
     let max = st.opts.max_page.max(1);
     let limit = match get("limit") {
         None => max,
         Some(l) => match l.trim().parse::<i64>() {
-            Err(_) => return bad("limit param must be an integer"),
-            Ok(n) if n < 0 => return bad("limit param must be positive"),
+            Err(_) => return Err(bad("limit param must be an integer")),
+            Ok(n) if n < 0 => return Err(bad("limit param must be positive")),
             Ok(n) => (n as usize).min(max),
         },
     };
-    let mut rows: Vec<Row> = match kind {
-        Kind::Volume => st
-            .volumes
-            .iter()
-            .map(|v| Row {
-                id: v.id.clone(),
-                created_at: v.created_at,
-                name: v.name.clone(),
-                status: v.status.clone(),
-                size: v.size,
-                json: if detail {
-                    vol_json(v, c, true)
-                } else {
-                    json!({"id": v.id, "name": v.name, "links": c.links("volumes", &v.id)})
-                },
-            })
-            .collect(),
-        Kind::Snapshot => st
-            .snapshots
-            .iter()
-            .map(|s| Row {
-                id: s.id.clone(),
-                created_at: s.created_at,
-                name: s.name.clone(),
-                status: s.status.clone(),
-                size: s.size,
-                json: snap_json(s, c, detail, detail),
-            })
-            .collect(),
-        Kind::Backup => st
-            .backups
-            .iter()
-            .map(|b| Row {
-                id: b.id.clone(),
-                created_at: b.created_at,
-                name: b.name.clone(),
-                status: b.status.clone(),
-                size: b.size,
-                json: if detail {
-                    backup_json(st, b, c)
-                } else {
-                    backup_summary(b, c)
-                },
-            })
-            .collect(),
-    };
+    let mut rows: Vec<&T> = items.iter().collect();
     if let Some(s) = get("status") {
-        rows.retain(|r| r.status == s);
+        rows.retain(|r| r.key().status == s);
     }
     if let Some(n) = get("name").or_else(|| get("display_name")) {
-        rows.retain(|r| r.name.as_deref() == Some(n.as_str()));
+        rows.retain(|r| r.key().name == Some(n.as_str()));
     }
     // Sorting: `sort=k[:dir],...` or sort_key/sort_dir; default created_at desc, id desc.
     let mut keys: Vec<(String, bool)> = Vec::new();
@@ -426,12 +394,13 @@ fn list(st: &State, c: &Ctx, q: &[(String, String)], kind: Kind, detail: bool) -
         keys.push(("id".into(), true));
     }
     rows.sort_by(|a, b| {
+        let (a, b) = (a.key(), b.key());
         for (k, desc) in &keys {
             let o = match k.as_str() {
                 "name" | "display_name" => a.name.cmp(&b.name),
-                "status" => a.status.cmp(&b.status),
+                "status" => a.status.cmp(b.status),
                 "size" => a.size.cmp(&b.size),
-                "id" => a.id.cmp(&b.id),
+                "id" => a.id.cmp(b.id),
                 _ => a.created_at.cmp(&b.created_at),
             };
             let o = if *desc { o.reverse() } else { o };
@@ -443,39 +412,24 @@ fn list(st: &State, c: &Ctx, q: &[(String, String)], kind: Kind, detail: bool) -
     });
     let total = rows.len();
     if let Some(marker) = get("marker") {
-        let exists = match kind {
-            Kind::Volume => st.volumes.iter().any(|v| v.id == marker),
-            Kind::Snapshot => st.snapshots.iter().any(|s| s.id == marker),
-            Kind::Backup => st.backups.iter().any(|b| b.id == marker),
-        };
-        let pos = rows.iter().position(|r| r.id == marker);
+        let exists = items.iter().any(|x| x.key().id == marker);
+        let pos = rows.iter().position(|r| r.key().id == marker);
         match pos {
             Some(p) => {
                 rows.drain(..=p);
             }
             None if exists => rows.clear(),
-            None => {
-                let what = match kind {
-                    Kind::Volume => "Volume",
-                    Kind::Snapshot => "Snapshot",
-                    Kind::Backup => "Backup",
-                };
-                return not_found(&format!("{what} {marker} could not be found."));
-            }
+            None => return Err(no_such::<T>(&marker)),
         }
     }
     rows.truncate(limit);
-    let coll = match kind {
-        Kind::Volume => "volumes",
-        Kind::Snapshot => "snapshots",
-        Kind::Backup => "backups",
-    };
+    let coll = T::COLL;
     let mut out = Map::new();
-    let items: Vec<Value> = rows.iter().map(|r| r.json.clone()).collect();
+    let items: Vec<Value> = rows.iter().map(|r| view(r)).collect();
     let n = items.len();
     out.insert(coll.to_string(), Value::Array(items));
     if n > 0 && limit <= n {
-        let last = rows.last().map(|r| r.id.clone()).unwrap_or_default();
+        let last = rows.last().map(|r| r.key().id.to_string()).unwrap_or_default();
         let mut params: Vec<(String, String)> = q.to_vec();
         match params.iter_mut().find(|(k, _)| k == "marker") {
             Some(p) => p.1 = last,
@@ -510,7 +464,7 @@ fn list(st: &State, c: &Ctx, q: &[(String, String)], kind: Kind, detail: bool) -
     if get("with_count").is_some_and(|w| w == "true" || w == "True") && c.at_least("3.45") {
         out.insert("count".into(), json!(total));
     }
-    Resp::json(200, &Value::Object(out))
+    Ok(Resp::json(200, &Value::Object(out)))
 }
 
 // ---------------------------------------------------------------- helpers
@@ -609,19 +563,50 @@ fn bool_field(obj: &Map<String, Value>, k: &str) -> Result<Option<bool>, Resp> {
     }
 }
 
+/// The object under `key` in a request body.
+fn required_object<'a>(body: &'a Value, key: &str) -> Result<&'a Map<String, Value>, Resp> {
+    body.get(key)
+        .and_then(|o| o.as_object())
+        .ok_or_else(|| bad(&format!("'{key}' is a required property")))
+}
+
+/// A string field that has an older alias (`name` / `display_name`).
+fn str_or_alias(obj: &Map<String, Value>, k: &str, alias: &str) -> Result<Option<String>, Resp> {
+    match opt_str(obj, k)? {
+        Some(s) => Ok(Some(s)),
+        None => opt_str(obj, alias),
+    }
+}
+
 fn gigabytes_used(st: &State) -> i64 {
     st.volumes.iter().map(|v| v.size).sum::<i64>() + st.snapshots.iter().map(|s| s.size).sum::<i64>()
 }
 
-fn check_gigabytes(st: &State, requested: i64) -> Option<Resp> {
+fn check_gigabytes(st: &State, requested: i64) -> Result<(), Resp> {
     let q = st.quota("gigabytes");
     let used = gigabytes_used(st);
     if q >= 0 && used + requested > q {
-        return Some(over_limit(&format!(
+        return Err(over_limit(&format!(
             "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested {requested}G, quota is {q}G and {used}G has been consumed."
         )));
     }
-    None
+    Ok(())
+}
+
+/// 413 when one more resource than `count` would exceed the quota `key`;
+/// `msg` makes the message from the quota.
+fn check_count(st: &State, key: &str, count: usize, msg: impl FnOnce(i64) -> String) -> Result<(), Resp> {
+    let q = st.quota(key);
+    if q >= 0 && count as i64 + 1 > q {
+        return Err(over_limit(&msg(q)));
+    }
+    Ok(())
+}
+
+fn check_volume_count(st: &State) -> Result<(), Resp> {
+    check_count(st, "volumes", st.volumes.len(), |q| {
+        format!("VolumeLimitExceeded: Maximum number of volumes allowed ({q}) exceeded for quota 'volumes'.")
+    })
 }
 
 // ---------------------------------------------------------------- volumes
@@ -645,217 +630,185 @@ const VOLUME_KEYS: &[&str] = &[
     "group_id",
 ];
 
-fn create_volume(st: &mut State, c: &Ctx, r: &Req) -> Resp {
-    let body = match parse_body(r) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+/// A new volume with Cinder's defaults; callers set what the request says.
+fn new_volume(size: i64, status: &str, now: i64) -> Volume {
+    Volume {
+        id: uuid4(),
+        name: None,
+        description: None,
+        size,
+        status: status.into(),
+        created_at: now,
+        updated_at: None,
+        availability_zone: "nova".into(),
+        volume_type: "__DEFAULT__".into(),
+        snapshot_id: None,
+        source_volid: None,
+        metadata: Map::new(),
+        attachments: Vec::new(),
+        multiattach: false,
+        previous_status: None,
+    }
+}
+
+/// Puts volume `id` in a transient status (extending, backing-up); the
+/// scheduled `back` op ends it.
+fn start_transient(st: &mut State, id: &str, transient: &str, now: i64, back: Op) -> Result<(), Resp> {
+    let v = find_mut(&mut st.volumes, id)?;
+    v.previous_status = Some(v.status.clone());
+    v.set_status(transient, now);
+    st.schedule(back);
+    Ok(())
+}
+
+fn create_volume(st: &mut State, c: &Ctx, r: &Req) -> Result<Resp, Resp> {
+    let body = parse_body(r)?;
     let Some(vol) = body.get("volume") else {
-        return bad("'volume' is a required property");
+        return Err(bad("'volume' is a required property"));
     };
     let Some(obj) = vol.as_object() else {
-        return invalid_field("volume", vol, &format!("{} is not of type 'object'", pyrepr(vol)));
+        return Err(invalid_field(
+            "volume",
+            vol,
+            &format!("{} is not of type 'object'", pyrepr(vol)),
+        ));
     };
     if let Some(extra) = obj.keys().find(|k| !VOLUME_KEYS.contains(&k.as_str())) {
-        return bad(&format!(
+        return Err(bad(&format!(
             "Invalid input for field/attribute volume. Value: {}. Additional properties are not allowed ('{extra}' was unexpected)",
             pyrepr(vol)
-        ));
+        )));
     }
-    let name = match opt_str(obj, "name") {
-        Ok(Some(n)) => Some(n),
-        Ok(None) => match opt_str(obj, "display_name") {
-            Ok(n) => n,
-            Err(e) => return e,
-        },
-        Err(e) => return e,
-    };
-    let description = match opt_str(obj, "description") {
-        Ok(Some(n)) => Some(n),
-        Ok(None) => match opt_str(obj, "display_description") {
-            Ok(n) => n,
-            Err(e) => return e,
-        },
-        Err(e) => return e,
-    };
-    let meta = match metadata(obj) {
-        Ok(m) => m,
-        Err(e) => return e,
-    };
+    let name = str_or_alias(obj, "name", "display_name")?;
+    let description = str_or_alias(obj, "description", "display_description")?;
+    let meta = metadata(obj)?;
     let mut size = match obj.get("size") {
         None | Some(Value::Null) => None,
-        Some(v) => match int_field("size", v, 1) {
-            Ok(n) => Some(n),
-            Err(e) => return e,
-        },
+        Some(v) => Some(int_field("size", v, 1)?),
     };
-    let az = match opt_str(obj, "availability_zone") {
-        Ok(a) => a.unwrap_or_else(|| "nova".into()),
-        Err(e) => return e,
-    };
-    let vtype = match opt_str(obj, "volume_type") {
-        Ok(t) => t.unwrap_or_else(|| "__DEFAULT__".into()),
-        Err(e) => return e,
-    };
-    let snapshot_id = match opt_str(obj, "snapshot_id") {
-        Ok(x) => x,
-        Err(e) => return e,
-    };
-    let source_volid = match opt_str(obj, "source_volid") {
-        Ok(x) => x,
-        Err(e) => return e,
-    };
-    let backup_id = match opt_str(obj, "backup_id") {
-        Ok(x) => x,
-        Err(e) => return e,
-    };
+    let az = opt_str(obj, "availability_zone")?.unwrap_or_else(|| "nova".into());
+    let vtype = opt_str(obj, "volume_type")?.unwrap_or_else(|| "__DEFAULT__".into());
+    let snapshot_id = opt_str(obj, "snapshot_id")?;
+    let source_volid = opt_str(obj, "source_volid")?;
+    let backup_id = opt_str(obj, "backup_id")?;
     let image = obj
         .get("imageRef")
         .or_else(|| obj.get("image_id"))
         .filter(|v| !v.is_null());
     if image.is_some() {
-        return bad("Invalid image identifier or unable to access requested image.");
+        return Err(bad("Invalid image identifier or unable to access requested image."));
     }
     // Sources.
-    let mut check: Option<(i64, String)> = None;
+    let mut check: Option<(i64, &str)> = None;
     if let Some(sid) = &snapshot_id {
-        let Some(s) = st.snapshots.iter().find(|s| &s.id == sid) else {
-            return not_found(&format!("Snapshot {sid} could not be found."));
-        };
+        let s = find(&st.snapshots, sid)?;
         if s.status != "available" {
-            return bad("Invalid snapshot: Originating snapshot status must be one of 'available' values");
+            return Err(bad(
+                "Invalid snapshot: Originating snapshot status must be one of 'available' values",
+            ));
         }
-        check = Some((s.size, "snapshot".into()));
+        check = Some((s.size, "snapshot"));
     }
     if let Some(vid) = &source_volid {
-        let Some(v) = st.volumes.iter().find(|v| &v.id == vid) else {
-            return not_found(&format!("Volume {vid} could not be found."));
-        };
+        let v = find(&st.volumes, vid)?;
         if v.status != "available" && v.status != "in-use" {
-            return bad("Invalid volume: Originating source volume status must be one of 'available, in-use' values");
+            return Err(bad(
+                "Invalid volume: Originating source volume status must be one of 'available, in-use' values",
+            ));
         }
-        check = Some((v.size, "volume".into()));
+        check = Some((v.size, "volume"));
     }
     if let Some(bid) = &backup_id {
-        let Some(b) = st.backups.iter().find(|b| &b.id == bid) else {
-            return not_found(&format!("Backup {bid} could not be found."));
-        };
+        let b = find(&st.backups, bid)?;
         if b.status != "available" {
-            return bad("Invalid backup: Originating backup status must be one of 'available' values");
+            return Err(bad(
+                "Invalid backup: Originating backup status must be one of 'available' values",
+            ));
         }
         if check.is_none() {
-            check = Some((b.size, "backup".into()));
+            check = Some((b.size, "backup"));
         }
     }
     if size.is_none() {
-        size = check.as_ref().map(|(s, _)| *s);
+        size = check.map(|(s, _)| s);
     }
     let Some(size) = size else {
-        return generic_bad();
+        return Err(generic_bad());
     };
-    if let Some((src, what)) = &check {
-        if size < *src {
-            let msg = match what.as_str() {
+    if let Some((src, what)) = check {
+        if size < src {
+            let msg = match what {
                 "snapshot" => format!("Invalid input received: Volume size '{size}'GB cannot be smaller than the snapshot size {src}GB. They must be >= original snapshot size."),
                 "volume" => format!("Invalid input received: Volume size '{size}'GB cannot be smaller than original volume size  {src}GB. They must be >= original volume size."),
                 _ => format!("Invalid input received: Volume size {size}GB cannot be smaller than the backup size {src}GB. It must be >= backup size."),
             };
-            return bad(&msg);
+            return Err(bad(&msg));
         }
     }
-    if let Some(e) = check_gigabytes(st, size) {
-        return e;
-    }
-    let qv = st.quota("volumes");
-    if qv >= 0 && st.volumes.len() as i64 + 1 > qv {
-        return over_limit(&format!(
-            "VolumeLimitExceeded: Maximum number of volumes allowed ({qv}) exceeded for quota 'volumes'."
-        ));
-    }
+    check_gigabytes(st, size)?;
+    check_volume_count(st)?;
     let now = st.now();
     let v = Volume {
-        id: uuid4(),
         name,
         description,
-        size,
-        status: "creating".into(),
-        created_at: now,
-        updated_at: None,
         availability_zone: az,
         volume_type: vtype,
         snapshot_id,
         source_volid,
         metadata: meta,
-        attachments: Vec::new(),
         multiattach: bool_field(obj, "multiattach").ok().flatten().unwrap_or(false),
-        previous_status: None,
+        ..new_volume(size, "creating", now)
     };
     let out = json!({"volume": vol_json(&v, c, false)});
-    st.schedule(Op::VolStatus {
-        id: v.id.clone(),
-        status: "available".into(),
-        size: None,
-        attach: None,
-        detach: None,
-    });
+    st.schedule(Op::vol_status(&v.id, "available"));
     st.volumes.push(v);
-    Resp::json(202, &out)
+    Ok(Resp::json(202, &out))
 }
 
-fn update_volume(st: &mut State, c: &Ctx, r: &Req, id: &str) -> Resp {
-    let body = match parse_body(r) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+fn update_volume(st: &mut State, c: &Ctx, r: &Req, id: &str) -> Result<Resp, Resp> {
+    let body = parse_body(r)?;
     let Some(obj) = body.get("volume").and_then(|v| v.as_object()).cloned() else {
-        return generic_bad();
+        return Err(generic_bad());
     };
     let now = st.now();
-    let Some(v) = st.volumes.iter_mut().find(|v| v.id == id) else {
-        return not_found(&format!("Volume {id} could not be found."));
-    };
+    let v = find_mut(&mut st.volumes, id)?;
     for (k, field) in [
         ("name", 0),
         ("display_name", 0),
         ("description", 1),
         ("display_description", 1),
     ] {
-        match obj.get(k) {
-            None => {}
-            Some(Value::Null) => {
-                if field == 0 {
-                    v.name = None
-                } else {
-                    v.description = None
-                }
-            }
-            Some(Value::String(s)) => {
-                if field == 0 {
-                    v.name = Some(s.clone())
-                } else {
-                    v.description = Some(s.clone())
-                }
-            }
+        let value = match obj.get(k) {
+            None => continue,
+            Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
             Some(other) => {
-                return invalid_field(k, other, &format!("{} is not of type 'string', 'null'", pyrepr(other)))
+                return Err(invalid_field(
+                    k,
+                    other,
+                    &format!("{} is not of type 'string', 'null'", pyrepr(other)),
+                ))
             }
+        };
+        if field == 0 {
+            v.name = value
+        } else {
+            v.description = value
         }
     }
     if let Some(Value::Object(m)) = obj.get("metadata") {
         v.metadata = m.clone();
     }
     v.updated_at = Some(now);
-    Resp::json(200, &json!({"volume": vol_json(v, c, false)}))
+    Ok(Resp::json(200, &json!({"volume": vol_json(v, c, false)})))
 }
 
 const DELETE_MSG: &str = "Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.";
 
-fn delete_volume(st: &mut State, id: &str, force: bool) -> Resp {
+fn delete_volume(st: &mut State, id: &str, force: bool) -> Result<Resp, Resp> {
     let has_snaps = st.snapshots.iter().any(|s| s.volume_id == id);
     let attached = st.servers.iter().any(|s| s.bdms.iter().any(|b| b.volume_id == id));
-    let Some(v) = st.volumes.iter_mut().find(|v| v.id == id) else {
-        return not_found(&format!("Volume {id} could not be found."));
-    };
+    let v = find_mut(&mut st.volumes, id)?;
     let ok_status = [
         "available",
         "error",
@@ -867,17 +820,23 @@ fn delete_volume(st: &mut State, id: &str, force: bool) -> Resp {
     let blocked = has_snaps || attached || !v.attachments.is_empty();
     if force {
         if blocked {
-            return bad("Invalid volume: Volume  must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.");
+            return Err(bad("Invalid volume: Volume  must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer."));
         }
     } else if !ok_status || blocked {
-        return bad(DELETE_MSG);
+        return Err(bad(DELETE_MSG));
     }
     v.status = "deleting".into();
     let vid = v.id.clone();
-    st.pending
-        .retain(|(_, op)| !matches!(op, Op::VolStatus { id, .. } if *id == vid));
-    st.schedule(Op::VolRemove(vid));
-    Resp::empty(202, "text/html; charset=UTF-8")
+    let cancel = |op: &Op| matches!(op, Op::VolStatus { id, .. } if *id == vid);
+    cancel_then_schedule(st, cancel, Op::VolRemove(vid.clone()));
+    Ok(Resp::empty(202, "text/html; charset=UTF-8"))
+}
+
+/// Drops the pending transitions `cancel` picks (a deleted resource's status
+/// change) and schedules `op` (its removal).
+fn cancel_then_schedule(st: &mut State, cancel: impl Fn(&Op) -> bool, op: Op) {
+    st.pending.retain(|(_, pending)| !cancel(pending));
+    st.schedule(op);
 }
 
 fn action_name(r: &Req) -> Result<(String, Value), Resp> {
@@ -895,34 +854,23 @@ fn no_such_action(a: &str) -> Resp {
     ))
 }
 
-fn volume_action(st: &mut State, c: &Ctx, r: &Req, id: &str) -> Resp {
-    let (action, arg) = match action_name(r) {
-        Ok(a) => a,
-        Err(e) => return e,
-    };
+fn volume_action(st: &mut State, c: &Ctx, r: &Req, id: &str) -> Result<Resp, Resp> {
+    let (action, arg) = action_name(r)?;
     match action.as_str() {
         "os-extend" | "os-force_delete" | "os-reset_status" => {}
-        other => return no_such_action(other),
+        other => return Err(no_such_action(other)),
     }
-    if !st.volumes.iter().any(|v| v.id == id) {
-        return not_found(&format!("Volume {id} could not be found."));
-    }
+    let v = find(&st.volumes, id)?;
+    let (size, status) = (v.size, v.status.clone());
     match action.as_str() {
         "os-extend" => {
             let Some(ns) = arg.get("new_size") else {
-                return invalid_field("os-extend", &arg, "'new_size' is a required property");
+                return Err(invalid_field("os-extend", &arg, "'new_size' is a required property"));
             };
-            let new_size = match int_field("new_size", ns, 1) {
-                Ok(n) => n,
-                Err(e) => return e,
-            };
+            let new_size = int_field("new_size", ns, 1)?;
             let in_use_ok = c.mv >= (3, 42);
-            let (size, status) = {
-                let v = st.volumes.iter().find(|v| v.id == id).expect("checked");
-                (v.size, v.status.clone())
-            };
             if new_size <= size {
-                return bad(&format!("Invalid input received: New size for extend must be greater than current size. (current: {size}, extended: {new_size})."));
+                return Err(bad(&format!("Invalid input received: New size for extend must be greater than current size. (current: {size}, extended: {new_size}).")));
             }
             let expected = if in_use_ok && status == "in-use" {
                 "in-use"
@@ -930,34 +878,29 @@ fn volume_action(st: &mut State, c: &Ctx, r: &Req, id: &str) -> Resp {
                 "available"
             };
             if status != expected {
-                return bad(&format!("Invalid volume: Volume {id} status must be '{{'status': '{expected}'}}' to extend, currently {status}."));
+                return Err(bad(&format!("Invalid volume: Volume {id} status must be '{{'status': '{expected}'}}' to extend, currently {status}.")));
             }
-            if let Some(e) = check_gigabytes(st, new_size - size) {
-                return e;
-            }
+            check_gigabytes(st, new_size - size)?;
             let now = st.now();
-            let v = st.volumes.iter_mut().find(|v| v.id == id).expect("checked");
-            v.previous_status = Some(status.clone());
-            v.status = "extending".into();
-            v.updated_at = Some(now);
-            st.schedule(Op::VolStatus {
+            let back = Op::VolStatus {
                 id: id.to_string(),
                 status,
                 size: Some(new_size),
                 attach: None,
                 detach: None,
-            });
-            Resp::empty(202, "application/json")
+            };
+            start_transient(st, id, "extending", now, back)?;
+            Ok(Resp::empty(202, "application/json"))
         }
         "os-force_delete" => {
             if !c.admin {
-                return forbidden("volume_extension:volume_admin_actions:force_delete");
+                return Err(forbidden("volume_extension:volume_admin_actions:force_delete"));
             }
             delete_volume(st, id, true)
         }
         _ => {
             if !c.admin {
-                return forbidden("volume_extension:volume_admin_actions:reset_status");
+                return Err(forbidden("volume_extension:volume_admin_actions:reset_status"));
             }
             let s = arg
                 .get("status")
@@ -965,68 +908,84 @@ fn volume_action(st: &mut State, c: &Ctx, r: &Req, id: &str) -> Resp {
                 .unwrap_or("available")
                 .to_string();
             st.set_status("volume", id, &s);
-            Resp::empty(202, "application/json")
+            Ok(Resp::empty(202, "application/json"))
         }
+    }
+}
+
+/// `os-force_delete` and `os-reset_status` on a snapshot or a backup: admin
+/// only (`policy` names the rule), and reset_status changes nothing.
+fn admin_action<T: Resource>(
+    st: &mut State,
+    r: &Req,
+    id: &str,
+    items: fn(&State) -> &[T],
+    policy: &str,
+    force_delete: fn(&mut State, &str, bool) -> Result<Resp, Resp>,
+) -> Result<Resp, Resp> {
+    let (action, _) = action_name(r)?;
+    if action != "os-force_delete" && action != "os-reset_status" {
+        return Err(no_such_action(&action));
+    }
+    find(items(st), id)?;
+    if !st.opts.admin {
+        let what = if action == "os-force_delete" {
+            "force_delete"
+        } else {
+            "reset_status"
+        };
+        return Err(forbidden(&format!("volume_extension:{policy}:{what}")));
+    }
+    if action == "os-force_delete" {
+        force_delete(st, id, true)
+    } else {
+        Ok(Resp::empty(202, "application/json"))
     }
 }
 
 // ---------------------------------------------------------------- snapshots
 
-fn create_snapshot(st: &mut State, c: &Ctx, r: &Req) -> Resp {
-    let body = match parse_body(r) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
-    let Some(obj) = body.get("snapshot").and_then(|s| s.as_object()) else {
-        return bad("'snapshot' is a required property");
-    };
+/// The `volume_id` of a snapshot or backup request (`what`), checked with
+/// `invalid` (the schema's message for a value that is not a uuid).
+fn volume_id_field(obj: &Map<String, Value>, what: &str, invalid: &str) -> Result<String, Resp> {
     let Some(vid_v) = obj.get("volume_id") else {
-        return bad(&format!(
-            "Invalid input for field/attribute snapshot. Value: {}. 'volume_id' is a required property",
+        return Err(bad(&format!(
+            "Invalid input for field/attribute {what}. Value: {}. 'volume_id' is a required property",
             pyrepr(&Value::Object(obj.clone()))
-        ));
+        )));
     };
-    let Some(vid) = vid_v.as_str().filter(|s| is_uuid_like(s)).map(|s| s.to_string()) else {
-        return invalid_field(
+    match vid_v.as_str().filter(|s| is_uuid_like(s)) {
+        Some(vid) => Ok(vid.to_string()),
+        None => Err(invalid_field(
             "volume_id",
             vid_v,
-            &format!("{} is not valid under any of the given schemas", pyrepr(vid_v)),
-        );
-    };
-    let force = match bool_field(obj, "force") {
-        Ok(f) => f,
-        Err(e) => return e,
-    };
-    let name = match opt_str(obj, "name").and_then(|n| match n {
-        Some(n) => Ok(Some(n)),
-        None => opt_str(obj, "display_name"),
-    }) {
-        Ok(n) => n,
-        Err(e) => return e,
-    };
-    let description = match opt_str(obj, "description").and_then(|n| match n {
-        Some(n) => Ok(Some(n)),
-        None => opt_str(obj, "display_description"),
-    }) {
-        Ok(n) => n,
-        Err(e) => return e,
-    };
-    let meta = match metadata(obj) {
-        Ok(m) => m,
-        Err(e) => return e,
-    };
-    let Some(v) = st.volumes.iter().find(|v| v.id == vid) else {
-        return not_found(&format!("Volume {vid} could not be found."));
-    };
+            &format!("{} {invalid}", pyrepr(vid_v)),
+        )),
+    }
+}
+
+fn create_snapshot(st: &mut State, c: &Ctx, r: &Req) -> Result<Resp, Resp> {
+    let body = parse_body(r)?;
+    let obj = required_object(&body, "snapshot")?;
+    let vid = volume_id_field(obj, "snapshot", "is not valid under any of the given schemas")?;
+    let force = bool_field(obj, "force")?;
+    let name = str_or_alias(obj, "name", "display_name")?;
+    let description = str_or_alias(obj, "description", "display_description")?;
+    let meta = metadata(obj)?;
+    let v = find(&st.volumes, &vid)?;
     let (vsize, vstatus) = (v.size, v.status.clone());
     if c.mv >= (3, 66) && force == Some(false) {
-        return bad("Since microversion 3.66 the 'force' flag is invalid for this request.  For backward compatability, however, when the 'force' flag is passed with a value evaluating to True, it is silently ignored.");
+        return Err(bad("Since microversion 3.66 the 'force' flag is invalid for this request.  For backward compatability, however, when the 'force' flag is passed with a value evaluating to True, it is silently ignored."));
     }
     if vstatus == "maintenance" {
-        return bad("Invalid volume: The snapshot cannot be created when the volume is in maintenance mode.");
+        return Err(bad(
+            "Invalid volume: The snapshot cannot be created when the volume is in maintenance mode.",
+        ));
     }
     if vstatus == "error" {
-        return bad("Invalid volume: The snapshot cannot be created when the volume is in error status.");
+        return Err(bad(
+            "Invalid volume: The snapshot cannot be created when the volume is in error status.",
+        ));
     }
     let valid: &[&str] = if c.mv >= (3, 66) || force == Some(true) {
         &["available", "in-use"]
@@ -1034,20 +993,15 @@ fn create_snapshot(st: &mut State, c: &Ctx, r: &Req) -> Resp {
         &["available"]
     };
     if !valid.contains(&vstatus.as_str()) {
-        return bad(&format!(
+        return Err(bad(&format!(
             "Invalid volume: Volume {vid} status must be {}, but current status is: {vstatus}.",
             valid.join(", ")
-        ));
+        )));
     }
-    if let Some(e) = check_gigabytes(st, vsize) {
-        return e;
-    }
-    let qs = st.quota("snapshots");
-    if qs >= 0 && st.snapshots.len() as i64 + 1 > qs {
-        return over_limit(&format!(
-            "SnapshotLimitExceeded: Maximum number of snapshots allowed ({qs}) exceeded"
-        ));
-    }
+    check_gigabytes(st, vsize)?;
+    check_count(st, "snapshots", st.snapshots.len(), |qs| {
+        format!("SnapshotLimitExceeded: Maximum number of snapshots allowed ({qs}) exceeded")
+    })?;
     let now = st.now();
     let s = Snapshot {
         id: uuid4(),
@@ -1063,134 +1017,66 @@ fn create_snapshot(st: &mut State, c: &Ctx, r: &Req) -> Resp {
     let out = json!({"snapshot": snap_json(&s, c, true, false)});
     st.schedule(Op::SnapStatus(s.id.clone(), "available".into()));
     st.snapshots.push(s);
-    Resp::json(202, &out)
+    Ok(Resp::json(202, &out))
 }
 
-fn delete_snapshot(st: &mut State, id: &str, force: bool) -> Resp {
-    let Some(s) = st.snapshots.iter_mut().find(|s| s.id == id) else {
-        return not_found(&format!("Snapshot {id} could not be found."));
-    };
+fn delete_snapshot(st: &mut State, id: &str, force: bool) -> Result<Resp, Resp> {
+    let s = find_mut(&mut st.snapshots, id)?;
     if !force && s.status != "available" && s.status != "error" {
-        return bad(
+        return Err(bad(
             "Invalid snapshot: Volume Snapshot status must be available or error and must not be part of a group.",
-        );
+        ));
     }
     s.status = "deleting".into();
     let sid = s.id.clone();
-    st.pending
-        .retain(|(_, op)| !matches!(op, Op::SnapStatus(i, _) if *i == sid));
-    st.schedule(Op::SnapRemove(sid));
-    Resp::empty(202, "text/html; charset=UTF-8")
-}
-
-fn snapshot_action(st: &mut State, r: &Req, id: &str) -> Resp {
-    let (action, _) = match action_name(r) {
-        Ok(a) => a,
-        Err(e) => return e,
-    };
-    if action != "os-force_delete" && action != "os-reset_status" {
-        return no_such_action(&action);
-    }
-    if !st.snapshots.iter().any(|s| s.id == id) {
-        return not_found(&format!("Snapshot {id} could not be found."));
-    }
-    if !st.opts.admin {
-        let what = if action == "os-force_delete" {
-            "force_delete"
-        } else {
-            "reset_status"
-        };
-        return forbidden(&format!("volume_extension:snapshot_admin_actions:{what}"));
-    }
-    if action == "os-force_delete" {
-        delete_snapshot(st, id, true)
-    } else {
-        Resp::empty(202, "application/json")
-    }
+    let cancel = |op: &Op| matches!(op, Op::SnapStatus(i, _) if *i == sid);
+    cancel_then_schedule(st, cancel, Op::SnapRemove(sid.clone()));
+    Ok(Resp::empty(202, "text/html; charset=UTF-8"))
 }
 
 // ---------------------------------------------------------------- backups
 
-fn create_backup(st: &mut State, c: &Ctx, r: &Req) -> Resp {
-    let body = match parse_body(r) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
-    let Some(obj) = body.get("backup").and_then(|s| s.as_object()) else {
-        return bad("'backup' is a required property");
-    };
-    let Some(vid_v) = obj.get("volume_id") else {
-        return bad(&format!(
-            "Invalid input for field/attribute backup. Value: {}. 'volume_id' is a required property",
-            pyrepr(&Value::Object(obj.clone()))
-        ));
-    };
-    let Some(vid) = vid_v.as_str().filter(|s| is_uuid_like(s)).map(|s| s.to_string()) else {
-        return invalid_field("volume_id", vid_v, &format!("{} is not a 'uuid'", pyrepr(vid_v)));
-    };
-    let force = match bool_field(obj, "force") {
-        Ok(f) => f.unwrap_or(false),
-        Err(e) => return e,
-    };
-    let incremental = match bool_field(obj, "incremental") {
-        Ok(f) => f.unwrap_or(false),
-        Err(e) => return e,
-    };
-    let name = match opt_str(obj, "name") {
-        Ok(n) => n,
-        Err(e) => return e,
-    };
-    let description = match opt_str(obj, "description") {
-        Ok(n) => n,
-        Err(e) => return e,
-    };
-    let container = match opt_str(obj, "container") {
-        Ok(n) => n,
-        Err(e) => return e,
-    };
-    let snapshot_id = match opt_str(obj, "snapshot_id") {
-        Ok(n) => n,
-        Err(e) => return e,
-    };
-    let meta = match metadata(obj) {
-        Ok(m) => m,
-        Err(e) => return e,
-    };
-    let Some(v) = st.volumes.iter().find(|v| v.id == vid) else {
-        return not_found(&format!("Volume {vid} could not be found."));
-    };
+fn create_backup(st: &mut State, c: &Ctx, r: &Req) -> Result<Resp, Resp> {
+    let body = parse_body(r)?;
+    let obj = required_object(&body, "backup")?;
+    let vid = volume_id_field(obj, "backup", "is not a 'uuid'")?;
+    let force = bool_field(obj, "force")?.unwrap_or(false);
+    let incremental = bool_field(obj, "incremental")?.unwrap_or(false);
+    let name = opt_str(obj, "name")?;
+    let description = opt_str(obj, "description")?;
+    let container = opt_str(obj, "container")?;
+    let snapshot_id = opt_str(obj, "snapshot_id")?;
+    let meta = metadata(obj)?;
+    let v = find(&st.volumes, &vid)?;
     let (vsize, vstatus) = (v.size, v.status.clone());
     let mut data_ts = None;
     if let Some(sid) = &snapshot_id {
-        let Some(s) = st.snapshots.iter().find(|s| &s.id == sid) else {
-            return not_found(&format!("Snapshot {sid} could not be found."));
-        };
+        let s = find(&st.snapshots, sid)?;
         if s.status != "available" {
-            return bad(&format!(
+            return Err(bad(&format!(
                 "Invalid snapshot: Snapshot to be backed up must be available, but the current status is \"{}\".",
                 s.status
-            ));
+            )));
         }
         data_ts = Some(s.created_at);
     } else {
         if vstatus != "available" && vstatus != "in-use" {
-            return bad(&format!("Invalid volume: Volume to be backed up must be available or in-use, but the current status is \"{vstatus}\"."));
+            return Err(bad(&format!("Invalid volume: Volume to be backed up must be available or in-use, but the current status is \"{vstatus}\".")));
         }
         if vstatus == "in-use" && !force {
-            return bad("Invalid volume: Backing up an in-use volume must use the force flag.");
+            return Err(bad(
+                "Invalid volume: Backing up an in-use volume must use the force flag.",
+            ));
         }
     }
     let qbg = st.quota("backup_gigabytes");
     let used: i64 = st.backups.iter().map(|b| b.size).sum();
     if qbg >= 0 && used + vsize > qbg {
-        return over_limit(&format!("VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed Backup gigabytes quota. Requested {vsize}G, quota is {qbg}G and {used}G has been consumed."));
+        return Err(over_limit(&format!("VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed Backup gigabytes quota. Requested {vsize}G, quota is {qbg}G and {used}G has been consumed.")));
     }
-    let qb = st.quota("backups");
-    if qb >= 0 && st.backups.len() as i64 + 1 > qb {
-        return over_limit(&format!(
-            "BackupLimitExceeded: Maximum number of backups allowed ({qb}) exceeded"
-        ));
-    }
+    check_count(st, "backups", st.backups.len(), |qb| {
+        format!("BackupLimitExceeded: Maximum number of backups allowed ({qb}) exceeded")
+    })?;
     let parent_id = if incremental {
         let parent = st
             .backups
@@ -1199,7 +1085,7 @@ fn create_backup(st: &mut State, c: &Ctx, r: &Req) -> Resp {
             .max_by_key(|b| b.data_timestamp);
         match parent {
             Some(p) => Some(p.id.clone()),
-            None => return bad("Invalid backup: No backups available to do an incremental backup."),
+            None => return Err(bad("Invalid backup: No backups available to do an incremental backup.")),
         }
     } else {
         None
@@ -1221,163 +1107,82 @@ fn create_backup(st: &mut State, c: &Ctx, r: &Req) -> Resp {
         parent_id,
         metadata: meta,
     };
-    let out = json!({"backup": backup_summary(&b, c)});
+    let out = json!({"backup": summary(&b, c)});
     st.schedule(Op::BackupStatus(b.id.clone(), "available".into()));
     if snapshot_id.is_none() {
-        let v = st.volumes.iter_mut().find(|v| v.id == vid).expect("checked");
-        v.previous_status = Some(vstatus.clone());
-        v.status = "backing-up".into();
-        v.updated_at = Some(now);
-        st.schedule(Op::VolStatus {
-            id: vid,
-            status: vstatus,
-            size: None,
-            attach: None,
-            detach: None,
-        });
+        start_transient(st, &vid, "backing-up", now, Op::vol_status(&vid, &vstatus))?;
     }
     st.backups.push(b);
-    Resp::json(202, &out)
+    Ok(Resp::json(202, &out))
 }
 
-fn delete_backup(st: &mut State, id: &str, force: bool) -> Resp {
+fn delete_backup(st: &mut State, id: &str, force: bool) -> Result<Resp, Resp> {
     let deps = st.has_dependent_backups(id);
-    let Some(b) = st.backups.iter_mut().find(|b| b.id == id) else {
-        return not_found(&format!("Backup {id} could not be found."));
-    };
+    let b = find_mut(&mut st.backups, id)?;
     if !force && b.status != "available" && b.status != "error" {
-        return bad("Invalid backup: Backup status must be available or error");
+        return Err(bad("Invalid backup: Backup status must be available or error"));
     }
     if deps {
-        return bad("Invalid backup: Incremental backups exist for this backup.");
+        return Err(bad("Invalid backup: Incremental backups exist for this backup."));
     }
     b.status = "deleting".into();
     let bid = b.id.clone();
-    st.pending
-        .retain(|(_, op)| !matches!(op, Op::BackupStatus(i, _) if *i == bid));
-    st.schedule(Op::BackupRemove(bid));
-    Resp::empty(202, "application/json")
+    let cancel = |op: &Op| matches!(op, Op::BackupStatus(i, _) if *i == bid);
+    cancel_then_schedule(st, cancel, Op::BackupRemove(bid.clone()));
+    Ok(Resp::empty(202, "application/json"))
 }
 
-fn backup_action(st: &mut State, r: &Req, id: &str) -> Resp {
-    let (action, _) = match action_name(r) {
-        Ok(a) => a,
-        Err(e) => return e,
-    };
-    if action != "os-force_delete" && action != "os-reset_status" {
-        return no_such_action(&action);
-    }
-    if !st.backups.iter().any(|b| b.id == id) {
-        return not_found(&format!("Backup {id} could not be found."));
-    }
-    if !st.opts.admin {
-        let what = if action == "os-force_delete" {
-            "force_delete"
-        } else {
-            "reset_status"
-        };
-        return forbidden(&format!("volume_extension:backup_admin_actions:{what}"));
-    }
-    if action == "os-force_delete" {
-        delete_backup(st, id, true)
-    } else {
-        Resp::empty(202, "application/json")
-    }
-}
-
-fn restore_backup(st: &mut State, r: &Req, id: &str) -> Resp {
-    let body = match parse_body(r) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
-    let Some(obj) = body.get("restore").and_then(|s| s.as_object()) else {
-        return bad("'restore' is a required property");
-    };
-    let volume_id = match opt_str(obj, "volume_id") {
-        Ok(n) => n,
-        Err(e) => return e,
-    };
-    let name = match opt_str(obj, "name") {
-        Ok(n) => n,
-        Err(e) => return e,
-    };
-    let Some(b) = st.backups.iter().find(|b| b.id == id) else {
-        return not_found(&format!("Backup {id} could not be found."));
-    };
+fn restore_backup(st: &mut State, r: &Req, id: &str) -> Result<Resp, Resp> {
+    let body = parse_body(r)?;
+    let obj = required_object(&body, "restore")?;
+    let volume_id = opt_str(obj, "volume_id")?;
+    let name = opt_str(obj, "name")?;
+    let b = find(&st.backups, id)?;
     if b.status != "available" {
-        return bad("Invalid backup: Backup status must be available");
+        return Err(bad("Invalid backup: Backup status must be available"));
     }
     let bsize = b.size;
     let now = st.now();
     let (vid, vname) = match volume_id {
         None => {
-            if let Some(e) = check_gigabytes(st, bsize) {
-                return e;
-            }
-            let qv = st.quota("volumes");
-            if qv >= 0 && st.volumes.len() as i64 + 1 > qv {
-                return over_limit(&format!(
-                    "VolumeLimitExceeded: Maximum number of volumes allowed ({qv}) exceeded for quota 'volumes'."
-                ));
-            }
+            check_gigabytes(st, bsize)?;
+            check_volume_count(st)?;
             let name = name.unwrap_or_else(|| format!("restore_backup_{id}"));
             let mut meta = Map::new();
             meta.insert("src_backup_id".into(), json!(id));
             let v = Volume {
-                id: uuid4(),
                 name: Some(name.clone()),
                 description: Some("auto-created_from_restore_from_backup".into()),
-                size: bsize,
-                status: "restoring-backup".into(),
-                created_at: now,
                 updated_at: Some(now),
-                availability_zone: "nova".into(),
-                volume_type: "__DEFAULT__".into(),
-                snapshot_id: None,
-                source_volid: None,
                 metadata: meta,
-                attachments: Vec::new(),
-                multiattach: false,
-                previous_status: None,
+                ..new_volume(bsize, "restoring-backup", now)
             };
             let vid = v.id.clone();
             st.volumes.push(v);
             (vid, name)
         }
         Some(vid) => {
-            let Some(v) = st.volumes.iter_mut().find(|v| v.id == vid) else {
-                return not_found(&format!("Volume {vid} could not be found."));
-            };
+            let v = find_mut(&mut st.volumes, &vid)?;
             if v.status != "available" {
-                return bad("Invalid volume: Volume to be restored to must be available");
+                return Err(bad("Invalid volume: Volume to be restored to must be available"));
             }
             if bsize > v.size {
-                return bad(&format!(
+                return Err(bad(&format!(
                     "Invalid volume: volume size {} is too small to restore backup of size {bsize}.",
                     v.size
-                ));
+                )));
             }
-            v.status = "restoring-backup".into();
-            v.updated_at = Some(now);
+            v.set_status("restoring-backup", now);
             (vid, v.name.clone().unwrap_or_default())
         }
     };
-    if let Some(b) = st.backups.iter_mut().find(|b| b.id == id) {
-        b.status = "restoring".into();
-        b.updated_at = Some(now);
-    }
-    st.schedule(Op::VolStatus {
-        id: vid.clone(),
-        status: "available".into(),
-        size: None,
-        attach: None,
-        detach: None,
-    });
+    set_status_in(&mut st.backups, id, "restoring", now);
+    st.schedule(Op::vol_status(&vid, "available"));
     st.schedule_after(Duration::ZERO, Op::BackupStatus(id.to_string(), "available".into()));
-    Resp::json(
+    Ok(Resp::json(
         202,
         &json!({"restore": {"backup_id": id, "volume_id": vid, "volume_name": vname}}),
-    )
+    ))
 }
 
 // ---------------------------------------------------------------- quotas
@@ -1396,19 +1201,19 @@ fn quota_set(st: &State, with_id: bool) -> Value {
     o
 }
 
-fn quota_get(st: &State, p: &str, q: &[(String, String)]) -> Resp {
+fn quota_get(st: &State, p: &str, q: &[(String, String)]) -> Result<Resp, Resp> {
     if p != st.opts.project_id && !st.opts.admin {
-        return forbidden("volume_extension:quotas:show");
+        return Err(forbidden("volume_extension:quotas:show"));
     }
     let usage = q.iter().any(|(k, v)| k == "usage" && (v == "true" || v == "True"));
     if !usage {
-        return Resp::json(200, &json!({"quota_set": quota_set(st, true)}));
+        return Ok(Resp::json(200, &json!({"quota_set": quota_set(st, true)})));
     }
     let gb = gigabytes_used(st);
     let bgb: i64 = st.backups.iter().map(|b| b.size).sum();
     let u = |k: &str, used: i64| json!({"limit": st.quota(k), "in_use": used, "reserved": 0});
     let d = |used: i64| json!({"limit": -1, "in_use": used, "reserved": 0});
-    Resp::json(
+    Ok(Resp::json(
         200,
         &json!({"quota_set": {
             "volumes": u("volumes", st.volumes.len() as i64),
@@ -1423,40 +1228,34 @@ fn quota_get(st: &State, p: &str, q: &[(String, String)]) -> Resp {
             "snapshots___DEFAULT__": d(st.snapshots.len() as i64),
             "id": st.opts.project_id,
         }}),
-    )
+    ))
 }
 
-fn quota_put(st: &mut State, r: &Req, _p: &str) -> Resp {
+fn quota_put(st: &mut State, r: &Req, _p: &str) -> Result<Resp, Resp> {
     if !st.opts.admin {
-        return forbidden("volume_extension:quotas:update");
+        return Err(forbidden("volume_extension:quotas:update"));
     }
-    let body = match parse_body(r) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+    let body = parse_body(r)?;
     let Some(obj) = body.get("quota_set").and_then(|s| s.as_object()) else {
-        return bad("Missing required element 'quota_set' in request body.");
+        return Err(bad("Missing required element 'quota_set' in request body."));
     };
     for (k, v) in obj {
         if let Some(n) = v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())) {
             if n < -1 {
-                return bad(&format!(
+                return Err(bad(&format!(
                     "Invalid input received: Quota limit {n} for {k} must be -1 or greater."
-                ));
+                )));
             }
             st.quotas.insert(k.clone(), n);
         }
     }
-    Resp::json(200, &json!({"quota_set": quota_set(st, false)}))
+    Ok(Resp::json(200, &json!({"quota_set": quota_set(st, false)})))
 }
 
 /// Used by Nova: attach a volume (attaching -> in-use after the transition).
 pub fn begin_attach(st: &mut State, volume_id: &str, att: VolAttachment) {
     let now = st.now();
-    if let Some(v) = st.volumes.iter_mut().find(|v| v.id == volume_id) {
-        v.status = "attaching".into();
-        v.updated_at = Some(now);
-    }
+    set_status_in(&mut st.volumes, volume_id, "attaching", now);
     st.schedule(Op::VolStatus {
         id: volume_id.to_string(),
         status: "in-use".into(),
@@ -1483,10 +1282,7 @@ pub fn begin_detach(st: &mut State, volume_id: &str, attachment_id: &str) {
         })
         .unwrap_or(0);
     st.pending.retain(|(_, op)| !matches!(op, Op::VolStatus { id, attach: Some(a), .. } if id == volume_id && a.attachment_id == attachment_id));
-    if let Some(v) = st.volumes.iter_mut().find(|v| v.id == volume_id) {
-        v.status = "detaching".into();
-        v.updated_at = Some(now);
-    }
+    set_status_in(&mut st.volumes, volume_id, "detaching", now);
     st.schedule(Op::VolStatus {
         id: volume_id.to_string(),
         status: if others > 0 { "in-use" } else { "available" }.into(),

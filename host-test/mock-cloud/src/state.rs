@@ -109,6 +109,78 @@ pub struct Backup {
     pub metadata: Map<String, Value>,
 }
 
+/// What volumes, snapshots and backups have in common: listing, lookup by
+/// id and status changes work the same way for the three of them.
+pub trait Resource {
+    /// The name Cinder uses in messages ("Volume {id} could not be found.").
+    const WHAT: &'static str;
+    /// The collection in URLs and list bodies ("volumes").
+    const COLL: &'static str;
+    fn key(&self) -> Key<'_>;
+    fn set_status(&mut self, status: &str, now: i64);
+}
+
+/// The fields lists filter and sort on.
+pub struct Key<'a> {
+    pub id: &'a str,
+    pub name: Option<&'a str>,
+    pub status: &'a str,
+    pub size: i64,
+    pub created_at: i64,
+}
+
+impl<'a> Key<'a> {
+    fn new(id: &'a str, name: &'a Option<String>, status: &'a str, size: i64, created_at: i64) -> Key<'a> {
+        Key {
+            id,
+            name: name.as_deref(),
+            status,
+            size,
+            created_at,
+        }
+    }
+}
+
+impl Resource for Volume {
+    const WHAT: &'static str = "Volume";
+    const COLL: &'static str = "volumes";
+    fn key(&self) -> Key<'_> {
+        Key::new(&self.id, &self.name, &self.status, self.size, self.created_at)
+    }
+    fn set_status(&mut self, status: &str, now: i64) {
+        (self.status, self.updated_at) = (status.to_string(), Some(now));
+    }
+}
+
+impl Resource for Snapshot {
+    const WHAT: &'static str = "Snapshot";
+    const COLL: &'static str = "snapshots";
+    fn key(&self) -> Key<'_> {
+        Key::new(&self.id, &self.name, &self.status, self.size, self.created_at)
+    }
+    fn set_status(&mut self, status: &str, now: i64) {
+        (self.status, self.updated_at) = (status.to_string(), Some(now));
+    }
+}
+
+impl Resource for Backup {
+    const WHAT: &'static str = "Backup";
+    const COLL: &'static str = "backups";
+    fn key(&self) -> Key<'_> {
+        Key::new(&self.id, &self.name, &self.status, self.size, self.created_at)
+    }
+    fn set_status(&mut self, status: &str, now: i64) {
+        (self.status, self.updated_at) = (status.to_string(), Some(now));
+    }
+}
+
+/// Sets the status of the resource `id` in `items`, if it is there.
+pub fn set_status_in<T: Resource>(items: &mut [T], id: &str, status: &str, now: i64) {
+    if let Some(x) = items.iter_mut().find(|x| x.key().id == id) {
+        x.set_status(status, now);
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Bdm {
     pub volume_id: String,
@@ -143,6 +215,17 @@ pub enum Op {
 }
 
 impl Op {
+    /// A plain volume status change (no resize, attach or detach).
+    pub fn vol_status(id: &str, status: &str) -> Op {
+        Op::VolStatus {
+            id: id.to_string(),
+            status: status.to_string(),
+            size: None,
+            attach: None,
+            detach: None,
+        }
+    }
+
     fn id(&self) -> &str {
         match self {
             Op::VolStatus { id, .. } => id,
@@ -249,24 +332,9 @@ impl State {
         self.pending.retain(|(_, op)| op.id() != id);
         let now = self.now();
         match kind {
-            "volume" => {
-                if let Some(v) = self.volumes.iter_mut().find(|v| v.id == id) {
-                    v.status = status.to_string();
-                    v.updated_at = Some(now);
-                }
-            }
-            "snapshot" => {
-                if let Some(s) = self.snapshots.iter_mut().find(|s| s.id == id) {
-                    s.status = status.to_string();
-                    s.updated_at = Some(now);
-                }
-            }
-            "backup" => {
-                if let Some(b) = self.backups.iter_mut().find(|b| b.id == id) {
-                    b.status = status.to_string();
-                    b.updated_at = Some(now);
-                }
-            }
+            "volume" => set_status_in(&mut self.volumes, id, status, now),
+            "snapshot" => set_status_in(&mut self.snapshots, id, status, now),
+            "backup" => set_status_in(&mut self.backups, id, status, now),
             _ => {}
         }
     }
@@ -318,12 +386,7 @@ impl State {
                 }
             }
             Op::VolRemove(id) => self.volumes.retain(|v| v.id != id),
-            Op::SnapStatus(id, st) => {
-                if let Some(s) = self.snapshots.iter_mut().find(|s| s.id == id) {
-                    s.status = st;
-                    s.updated_at = Some(now);
-                }
-            }
+            Op::SnapStatus(id, st) => set_status_in(&mut self.snapshots, &id, &st, now),
             Op::SnapRemove(id) => self.snapshots.retain(|s| s.id != id),
             Op::BackupStatus(id, st) => {
                 if let Some(b) = self.backups.iter_mut().find(|b| b.id == id) {

@@ -1,6 +1,6 @@
 mod common;
 
-use common::{request, wait_for, Client};
+use common::{message, post_unauthenticated, request, wait_for, Client};
 use mock_cloud::*;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -8,6 +8,14 @@ use std::time::Duration;
 fn fast() -> MockCloud {
     MockCloud::start_with(MockOptions {
         transition: Duration::from_millis(40),
+        ..Default::default()
+    })
+}
+
+/// A mock whose transitions complete at once.
+fn instant() -> MockCloud {
+    MockCloud::start_with(MockOptions {
+        transition: Duration::ZERO,
         ..Default::default()
     })
 }
@@ -20,17 +28,13 @@ fn client(m: &MockCloud, mv: &str) -> Client {
 }
 
 fn create_volume(m: &MockCloud, c: &Client, body: Value) -> String {
-    let r = c.call(
-        "POST",
-        &format!("{}/volumes", m.block_storage_url()),
-        Some(&body.to_string()),
-    );
+    let r = c.post(&format!("{}/volumes", m.block_storage_url()), &body.to_string());
     assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
     r.json()["volume"]["id"].as_str().unwrap().to_string()
 }
 
 fn status_of(m: &MockCloud, c: &Client, coll: &str, id: &str) -> Option<String> {
-    let r = c.call("GET", &format!("{}/{coll}/{id}", m.block_storage_url()), None);
+    let r = c.get(&format!("{}/{coll}/{id}", m.block_storage_url()));
     if r.status == 404 {
         return None;
     }
@@ -48,13 +52,7 @@ fn keystone_application_credential_and_password() {
     let url = format!("{}/auth/tokens", m.auth_url());
     let body = json!({"auth": {"identity": {"methods": ["application_credential"],
         "application_credential": {"id": APP_CRED_ID, "secret": APP_CRED_SECRET}}}});
-    let r = request(
-        "POST",
-        &url,
-        &[("Content-Type", "application/json")],
-        Some(&body.to_string()),
-    )
-    .unwrap();
+    let r = post_unauthenticated(&url, &body.to_string());
     assert_eq!(r.status, 201);
     let tok = r.header("X-Subject-Token").unwrap().to_string();
     assert!(r.header("x-openstack-request-id").unwrap().starts_with("req-"));
@@ -78,23 +76,13 @@ fn keystone_application_credential_and_password() {
         token: tok,
         mv: "3.71".into(),
     };
-    assert_eq!(
-        c.call("GET", &format!("{}/volumes", m.block_storage_url()), None)
-            .status,
-        200
-    );
+    assert_eq!(c.get(&format!("{}/volumes", m.block_storage_url())).status, 200);
 
     // Password, scoped by project name.
     let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": USER_NAME,
         "domain": {"name": USER_DOMAIN}, "password": PASSWORD}}},
         "scope": {"project": {"name": "demo-project", "domain": {"name": PROJECT_DOMAIN}}}}});
-    let r = request(
-        "POST",
-        &url,
-        &[("Content-Type", "application/json")],
-        Some(&body.to_string()),
-    )
-    .unwrap();
+    let r = post_unauthenticated(&url, &body.to_string());
     assert_eq!(r.status, 201);
     assert_eq!(r.json()["token"]["roles"][0]["name"], "member");
     assert_eq!(r.json()["token"]["methods"][0], "password");
@@ -107,13 +95,7 @@ fn keystone_application_credential_and_password() {
             "domain": {"name": USER_DOMAIN}, "password": "bad"}}},
             "scope": {"project": {"name": "demo-project", "domain": {"name": PROJECT_DOMAIN}}}}}),
     ] {
-        let r = request(
-            "POST",
-            &url,
-            &[("Content-Type", "application/json")],
-            Some(&body.to_string()),
-        )
-        .unwrap();
+        let r = post_unauthenticated(&url, &body.to_string());
         assert_eq!(r.status, 401);
         assert_eq!(
             r.json(),
@@ -121,10 +103,10 @@ fn keystone_application_credential_and_password() {
         );
     }
     // Malformed.
-    let r = request("POST", &url, &[("Content-Type", "application/json")], Some("{nope")).unwrap();
+    let r = post_unauthenticated(&url, "{nope");
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["error"]["title"], "Bad Request");
-    let r = request("POST", &url, &[("Content-Type", "application/json")], Some("{}")).unwrap();
+    let r = post_unauthenticated(&url, "{}");
     assert_eq!(r.status, 400);
 }
 
@@ -142,14 +124,10 @@ fn token_validation_and_expiry() {
     let r = request("GET", &url, &[("X-Auth-Token", "bogus")], None).unwrap();
     assert_eq!(r.status, 401);
     let c = client(&m, "3.71");
-    assert_eq!(c.call("GET", &url, None).status, 200);
+    assert_eq!(c.get(&url).status, 200);
     m.expire_tokens();
-    assert_eq!(c.call("GET", &url, None).status, 401);
-    let r = c.call(
-        "GET",
-        &format!("{}/servers/x/os-volume_attachments", m.compute_url()),
-        None,
-    );
+    assert_eq!(c.get(&url).status, 401);
+    let r = c.get(&format!("{}/servers/x/os-volume_attachments", m.compute_url()));
     assert_eq!(r.status, 401);
     // TTL expiry.
     let m = MockCloud::start_with(MockOptions {
@@ -158,9 +136,9 @@ fn token_validation_and_expiry() {
     });
     let c = client(&m, "3.71");
     let url = format!("{}/volumes", m.block_storage_url());
-    assert_eq!(c.call("GET", &url, None).status, 200);
+    assert_eq!(c.get(&url).status, 200);
     std::thread::sleep(Duration::from_millis(150));
-    assert_eq!(c.call("GET", &url, None).status, 401);
+    assert_eq!(c.get(&url).status, 401);
 }
 
 #[test]
@@ -173,40 +151,39 @@ fn versions_and_microversions() {
     assert_eq!(v["version"], "3.71");
     assert_eq!(v["min_version"], "3.0");
     let c = client(&m, "");
-    let r = c.call("GET", &format!("{}/volume/v3/", m.base_url()), None);
+    let r = c.get(&format!("{}/volume/v3/", m.base_url()));
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["versions"][0]["status"], "CURRENT");
 
     let url = format!("{}/volumes", m.block_storage_url());
-    let r = c.call("GET", &url, None);
+    let r = c.get(&url);
     assert_eq!(r.header("OpenStack-API-Version"), Some("volume 3.0"));
     assert_eq!(r.header("Vary"), Some("OpenStack-API-Version"));
     let rid = r.header("x-openstack-request-id").unwrap();
     assert!(rid.starts_with("req-") && rid.len() == 40);
     assert_eq!(r.header("x-compute-request-id"), Some(rid));
-    let r = client(&m, "latest").call("GET", &url, None);
+    let r = client(&m, "latest").get(&url);
     assert_eq!(r.header("OpenStack-API-Version"), Some("volume 3.71"));
-    let r = client(&m, "3.72").call("GET", &url, None);
+    let r = client(&m, "3.72").get(&url);
     assert_eq!(r.status, 406);
     assert_eq!(
         r.json(),
         json!({"computeFault": {"code": 406, "message": "Version 3.72 is not supported by the API. Minimum is 3.0 and maximum is 3.71."}})
     );
-    let r = client(&m, "3.0.1").call("GET", &url, None);
+    let r = client(&m, "3.0.1").get(&url);
     assert_eq!(r.status, 400);
     assert_eq!(
-        r.json()["badRequest"]["message"],
+        message(&r, "badRequest"),
         "API Version String 3.0.1 is of invalid format. Must be of format MajorNum.MinorNum."
     );
     // Other project in URL.
-    let r = client(&m, "3.71").call(
-        "GET",
-        &format!("{}/volume/v3/ffffffffffffffffffffffffffffffff/volumes", m.base_url()),
-        None,
-    );
+    let r = client(&m, "3.71").get(&format!(
+        "{}/volume/v3/ffffffffffffffffffffffffffffffff/volumes",
+        m.base_url()
+    ));
     assert_eq!(r.status, 400);
-    assert_eq!(r.json()["badRequest"]["message"], "Malformed request url");
-    let r = client(&m, "3.71").call("GET", &format!("{}/no-such", m.block_storage_url()), None);
+    assert_eq!(message(&r, "badRequest"), "Malformed request url");
+    let r = client(&m, "3.71").get(&format!("{}/no-such", m.block_storage_url()));
     assert_eq!(r.status, 404);
     assert_eq!(r.json()["title"], "Not Found");
 }
@@ -216,10 +193,9 @@ fn volume_lifecycle_with_transitions() {
     let m = MockCloud::start(); // 300 ms transitions
     let c = client(&m, "3.71");
     let base = m.block_storage_url();
-    let r = c.call(
-        "POST",
+    let r = c.post(
         &format!("{base}/volumes"),
-        Some(r#"{"volume":{"size":1,"name":"a","metadata":{"k":"v"}}}"#),
+        r#"{"volume":{"size":1,"name":"a","metadata":{"k":"v"}}}"#,
     );
     assert_eq!(r.status, 202);
     let v = r.json()["volume"].clone();
@@ -239,13 +215,13 @@ fn volume_lifecycle_with_transitions() {
     );
     assert_eq!(status_of(&m, &c, "volumes", &id).as_deref(), Some("creating"));
     std::thread::sleep(Duration::from_millis(350));
-    let r = c.call("GET", &format!("{base}/volumes/{id}"), None);
+    let r = c.get(&format!("{base}/volumes/{id}"));
     let v = &r.json()["volume"];
     assert_eq!(v["status"], "available");
     assert_eq!(v["os-vol-tenant-attr:tenant_id"], m.project_id());
     assert_eq!(v["volume_type_id"].as_str().unwrap().len(), 36);
     // 3.0 view has no microversioned fields.
-    let r = client(&m, "").call("GET", &format!("{base}/volumes/{id}"), None);
+    let r = client(&m, "").get(&format!("{base}/volumes/{id}"));
     let v0 = &r.json()["volume"];
     for k in [
         "group_id",
@@ -259,66 +235,59 @@ fn volume_lifecycle_with_transitions() {
         assert!(v0.get(k).is_none(), "{k} at 3.0");
     }
     // extend
-    let r = c.call(
-        "POST",
+    let r = c.post(
         &format!("{base}/volumes/{id}/action"),
-        Some(r#"{"os-extend":{"new_size":1}}"#),
+        r#"{"os-extend":{"new_size":1}}"#,
     );
     assert_eq!(r.status, 400);
     assert_eq!(
-        r.json()["badRequest"]["message"],
+        message(&r, "badRequest"),
         "Invalid input received: New size for extend must be greater than current size. (current: 1, extended: 1)."
     );
-    let r = c.call(
-        "POST",
+    let r = c.post(
         &format!("{base}/volumes/{id}/action"),
-        Some(r#"{"os-extend":{"new_size":3}}"#),
+        r#"{"os-extend":{"new_size":3}}"#,
     );
     assert_eq!(r.status, 202);
     assert!(r.body.is_empty());
     assert_eq!(status_of(&m, &c, "volumes", &id).as_deref(), Some("extending"));
-    let r = c.call(
-        "POST",
+    let r = c.post(
         &format!("{base}/volumes/{id}/action"),
-        Some(r#"{"os-extend":{"new_size":4}}"#),
+        r#"{"os-extend":{"new_size":4}}"#,
     );
     assert_eq!(
-        r.json()["badRequest"]["message"],
+        message(&r, "badRequest"),
         format!(
             "Invalid volume: Volume {id} status must be '{{'status': 'available'}}' to extend, currently extending."
         )
     );
     wait_status(&m, &c, "volumes", &id, Some("available"));
-    assert_eq!(
-        c.call("GET", &format!("{base}/volumes/{id}"), None).json()["volume"]["size"],
-        3
-    );
+    assert_eq!(c.get(&format!("{base}/volumes/{id}")).json()["volume"]["size"], 3);
     // snapshot blocks delete
-    let r = c.call(
-        "POST",
+    let r = c.post_json(
         &format!("{base}/snapshots"),
-        Some(&json!({"snapshot": {"volume_id": id, "name": "s"}}).to_string()),
+        &json!({"snapshot": {"volume_id": id, "name": "s"}}),
     );
     assert_eq!(r.status, 202);
     let sid = r.json()["snapshot"]["id"].as_str().unwrap().to_string();
     assert_eq!(r.json()["snapshot"]["size"], 3);
-    let r = c.call("DELETE", &format!("{base}/volumes/{id}"), None);
+    let r = c.delete(&format!("{base}/volumes/{id}"));
     assert_eq!(r.status, 400);
-    assert!(r.json()["badRequest"]["message"]
+    assert!(message(&r, "badRequest")
         .as_str()
         .unwrap()
         .starts_with("Invalid volume: Volume status must be available or error"));
     wait_status(&m, &c, "snapshots", &sid, Some("available"));
-    let r = c.call("GET", &format!("{base}/snapshots/{sid}"), None);
+    let r = c.get(&format!("{base}/snapshots/{sid}"));
     assert_eq!(r.json()["snapshot"]["os-extended-snapshot-attributes:progress"], "100%");
-    assert_eq!(c.call("DELETE", &format!("{base}/snapshots/{sid}"), None).status, 202);
+    assert_eq!(c.delete(&format!("{base}/snapshots/{sid}")).status, 202);
     assert_eq!(status_of(&m, &c, "snapshots", &sid).as_deref(), Some("deleting"));
     wait_status(&m, &c, "snapshots", &sid, None);
-    let r = c.call("DELETE", &format!("{base}/volumes/{id}"), None);
+    let r = c.delete(&format!("{base}/volumes/{id}"));
     assert_eq!(r.status, 202);
     assert_eq!(status_of(&m, &c, "volumes", &id).as_deref(), Some("deleting"));
     wait_status(&m, &c, "volumes", &id, None);
-    let r = c.call("GET", &format!("{base}/volumes/{id}"), None);
+    let r = c.get(&format!("{base}/volumes/{id}"));
     assert_eq!(
         r.json(),
         json!({"itemNotFound": {"code": 404, "message": format!("Volume {id} could not be found.")}})
@@ -340,34 +309,25 @@ fn create_validation() {
         (r#"{"volume":{}}"#, "The server could not comply with the request since it is either malformed or otherwise incorrect."),
     ];
     for (body, msg) in cases {
-        let r = c.call("POST", &url, Some(body));
+        let r = c.post(&url, body);
         assert_eq!(r.status, 400, "{body}");
-        assert_eq!(r.json()["badRequest"]["message"], msg, "{body}");
+        assert_eq!(message(&r, "badRequest"), msg, "{body}");
     }
-    let r = c.call(
-        "POST",
+    let r = c.post(
         &url,
-        Some(r#"{"volume":{"size":1,"snapshot_id":"00000000-0000-0000-0000-000000000000"}}"#),
+        r#"{"volume":{"size":1,"snapshot_id":"00000000-0000-0000-0000-000000000000"}}"#,
     );
     assert_eq!(r.status, 404);
     assert_eq!(
-        r.json()["itemNotFound"]["message"],
+        message(&r, "itemNotFound"),
         "Snapshot 00000000-0000-0000-0000-000000000000 could not be found."
     );
     // From a source volume, too small.
     let src = create_volume(&m, &c, json!({"volume": {"size": 2}}));
     wait_status(&m, &c, "volumes", &src, Some("available"));
-    let r = c.call(
-        "POST",
-        &url,
-        Some(&json!({"volume": {"size": 1, "source_volid": src}}).to_string()),
-    );
-    assert_eq!(r.json()["badRequest"]["message"], "Invalid input received: Volume size '1'GB cannot be smaller than original volume size  2GB. They must be >= original volume size.");
-    let r = c.call(
-        "POST",
-        &url,
-        Some(&json!({"volume": {"source_volid": src}}).to_string()),
-    );
+    let r = c.post_json(&url, &json!({"volume": {"size": 1, "source_volid": src}}));
+    assert_eq!(message(&r, "badRequest"), "Invalid input received: Volume size '1'GB cannot be smaller than original volume size  2GB. They must be >= original volume size.");
+    let r = c.post_json(&url, &json!({"volume": {"source_volid": src}}));
     assert_eq!(r.status, 202);
     assert_eq!(r.json()["volume"]["size"], 2);
     assert_eq!(r.json()["volume"]["source_volid"], src.as_str());
@@ -396,7 +356,7 @@ fn pagination_with_next_links() {
     let mut url = format!("{base}/volumes/detail?limit=2");
     let mut pages = 0;
     loop {
-        let j = c.call("GET", &url, None).json();
+        let j = c.get(&url).json();
         pages += 1;
         for v in j["volumes"].as_array().unwrap() {
             assert_eq!(v["status"], "available");
@@ -417,15 +377,13 @@ fn pagination_with_next_links() {
     assert_eq!(seen, ids);
     assert_eq!(pages, 4); // 2+2+2+1
                           // Exactly full last page -> a next link leading to an empty page.
-    let j = c
-        .call("GET", &format!("{base}/volumes?limit=4&marker={}", ids[2]), None)
-        .json();
+    let j = c.get(&format!("{base}/volumes?limit=4&marker={}", ids[2])).json();
     assert_eq!(j["volumes"].as_array().unwrap().len(), 4);
     let next = j["volumes_links"][0]["href"].as_str().unwrap().to_string();
-    let j = c.call("GET", &next, None).json();
+    let j = c.get(&next).json();
     assert_eq!(j, json!({"volumes": []}));
     // No limit: capped at max_page (4) with a next link.
-    let j = c.call("GET", &format!("{base}/volumes"), None).json();
+    let j = c.get(&format!("{base}/volumes")).json();
     assert_eq!(j["volumes"].as_array().unwrap().len(), 4);
     assert_eq!(j["volumes"][0].as_object().unwrap().len(), 3); // id, name, links
     assert!(j["volumes_links"][0]["href"]
@@ -433,33 +391,27 @@ fn pagination_with_next_links() {
         .unwrap()
         .starts_with(&format!("{base}/volumes?marker=")));
     // Filters.
-    let j = c.call("GET", &format!("{base}/volumes?name=v3"), None).json();
+    let j = c.get(&format!("{base}/volumes?name=v3")).json();
     assert_eq!(j["volumes"].as_array().unwrap().len(), 1);
     assert!(j.get("volumes_links").is_none());
     // Errors.
-    let r = c.call("GET", &format!("{base}/volumes?limit=abc"), None);
-    assert_eq!(r.json()["badRequest"]["message"], "limit param must be an integer");
-    let r = c.call("GET", &format!("{base}/volumes?limit=-1"), None);
-    assert_eq!(r.json()["badRequest"]["message"], "limit param must be positive");
-    let r = c.call("GET", &format!("{base}/volumes?marker=nonexist"), None);
+    let r = c.get(&format!("{base}/volumes?limit=abc"));
+    assert_eq!(message(&r, "badRequest"), "limit param must be an integer");
+    let r = c.get(&format!("{base}/volumes?limit=-1"));
+    assert_eq!(message(&r, "badRequest"), "limit param must be positive");
+    let r = c.get(&format!("{base}/volumes?marker=nonexist"));
     assert_eq!(r.status, 404);
-    assert_eq!(
-        r.json()["itemNotFound"]["message"],
-        "Volume nonexist could not be found."
-    );
+    assert_eq!(message(&r, "itemNotFound"), "Volume nonexist could not be found.");
 }
 
 #[test]
 fn quotas_413() {
-    let m = MockCloud::start_with(MockOptions {
-        transition: Duration::ZERO,
-        ..Default::default()
-    });
+    let m = instant();
     let c = client(&m, "3.71");
     let base = m.block_storage_url();
     m.set_quota("volumes", 1);
     create_volume(&m, &c, json!({"volume": {"size": 1}}));
-    let r = c.call("POST", &format!("{base}/volumes"), Some(r#"{"volume":{"size":1}}"#));
+    let r = c.post(&format!("{base}/volumes"), r#"{"volume":{"size":1}}"#);
     assert_eq!(r.status, 413);
     assert_eq!(r.header("Retry-After"), Some("0"));
     assert_eq!(
@@ -467,12 +419,10 @@ fn quotas_413() {
         json!({"overLimit": {"code": 413, "message": "VolumeLimitExceeded: Maximum number of volumes allowed (1) exceeded for quota 'volumes'.", "retryAfter": "0"}})
     );
     m.set_quota("volumes", -1);
-    let r = c.call("POST", &format!("{base}/volumes"), Some(r#"{"volume":{"size":2000}}"#));
+    let r = c.post(&format!("{base}/volumes"), r#"{"volume":{"size":2000}}"#);
     assert_eq!(r.status, 413);
-    assert_eq!(r.json()["overLimit"]["message"], "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested 2000G, quota is 1000G and 1G has been consumed.");
-    let q = c
-        .call("GET", &format!("{base}/os-quota-sets/{}", m.project_id()), None)
-        .json();
+    assert_eq!(message(&r, "overLimit"), "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested 2000G, quota is 1000G and 1G has been consumed.");
+    let q = c.get(&format!("{base}/os-quota-sets/{}", m.project_id())).json();
     assert_eq!(q["quota_set"]["volumes"], -1);
     assert_eq!(q["quota_set"]["gigabytes"], 1000);
     let r = c.call(
@@ -489,11 +439,7 @@ fn force_delete_forbidden_for_members_allowed_for_admin() {
     let c = client(&m, "3.71");
     let base = m.block_storage_url();
     let id = create_volume(&m, &c, json!({"volume": {"size": 1}}));
-    let r = c.call(
-        "POST",
-        &format!("{base}/volumes/{id}/action"),
-        Some(r#"{"os-force_delete":{}}"#),
-    );
+    let r = c.post(&format!("{base}/volumes/{id}/action"), r#"{"os-force_delete":{}}"#);
     assert_eq!(r.status, 403);
     assert_eq!(
         r.json(),
@@ -501,31 +447,19 @@ fn force_delete_forbidden_for_members_allowed_for_admin() {
     );
     wait_status(&m, &c, "volumes", &id, Some("available"));
     let sid = c
-        .call(
-            "POST",
-            &format!("{base}/snapshots"),
-            Some(&json!({"snapshot": {"volume_id": id}}).to_string()),
-        )
+        .post_json(&format!("{base}/snapshots"), &json!({"snapshot": {"volume_id": id}}))
         .json()["snapshot"]["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let r = c.call(
-        "POST",
-        &format!("{base}/snapshots/{sid}/action"),
-        Some(r#"{"os-force_delete":{}}"#),
-    );
+    let r = c.post(&format!("{base}/snapshots/{sid}/action"), r#"{"os-force_delete":{}}"#);
     assert_eq!(
-        r.json()["forbidden"]["message"],
+        message(&r, "forbidden"),
         "Policy doesn't allow volume_extension:snapshot_admin_actions:force_delete to be performed."
     );
-    let r = c.call(
-        "POST",
-        &format!("{base}/volumes/{id}/action"),
-        Some(r#"{"os-bogus":{}}"#),
-    );
+    let r = c.post(&format!("{base}/volumes/{id}/action"), r#"{"os-bogus":{}}"#);
     assert_eq!(
-        r.json()["badRequest"]["message"],
+        message(&r, "badRequest"),
         "There is no such action: os-bogus. Verify the request body and Content-Type header and try again."
     );
 
@@ -538,11 +472,7 @@ fn force_delete_forbidden_for_members_allowed_for_admin() {
     let base = m.block_storage_url();
     let id = create_volume(&m, &c, json!({"volume": {"size": 1}}));
     m.set_status("volume", &id, "error_deleting");
-    let r = c.call(
-        "POST",
-        &format!("{base}/volumes/{id}/action"),
-        Some(r#"{"os-force_delete":{}}"#),
-    );
+    let r = c.post(&format!("{base}/volumes/{id}/action"), r#"{"os-force_delete":{}}"#);
     assert_eq!(r.status, 202);
     wait_status(&m, &c, "volumes", &id, None);
 }
@@ -555,10 +485,9 @@ fn snapshots_of_in_use_volumes_by_microversion() {
     let server = m.add_server("vm1");
     let id = create_volume(&m, &c, json!({"volume": {"size": 1}}));
     wait_status(&m, &c, "volumes", &id, Some("available"));
-    let r = c.call(
-        "POST",
+    let r = c.post_json(
         &format!("{}/servers/{server}/os-volume_attachments", m.compute_url()),
-        Some(&json!({"volumeAttachment": {"volumeId": id}}).to_string()),
+        &json!({"volumeAttachment": {"volumeId": id}}),
     );
     assert_eq!(r.status, 200);
     wait_status(&m, &c, "volumes", &id, Some("in-use"));
@@ -567,39 +496,31 @@ fn snapshots_of_in_use_volumes_by_microversion() {
         if let Some(f) = force {
             s["force"] = json!(f);
         }
-        client(&m, mv).call(
-            "POST",
-            &format!("{base}/snapshots"),
-            Some(&json!({"snapshot": s}).to_string()),
-        )
+        client(&m, mv).post_json(&format!("{base}/snapshots"), &json!({"snapshot": s}))
     };
     let r = snap("3.65", None);
     assert_eq!(r.status, 400);
     assert_eq!(
-        r.json()["badRequest"]["message"],
+        message(&r, "badRequest"),
         format!("Invalid volume: Volume {id} status must be available, but current status is: in-use.")
     );
     assert_eq!(snap("3.65", Some(true)).status, 202);
     let r = snap("3.66", Some(false));
     assert_eq!(r.status, 400);
-    assert!(r.json()["badRequest"]["message"]
+    assert!(message(&r, "badRequest")
         .as_str()
         .unwrap()
         .starts_with("Since microversion 3.66 the 'force' flag is invalid"));
     assert_eq!(snap("3.66", None).status, 202);
     assert_eq!(snap("3.71", Some(true)).status, 202);
     // Backup of an in-use volume needs force.
-    let r = c.call(
-        "POST",
-        &format!("{base}/backups"),
-        Some(&json!({"backup": {"volume_id": id}}).to_string()),
-    );
+    let r = c.post_json(&format!("{base}/backups"), &json!({"backup": {"volume_id": id}}));
     assert_eq!(
-        r.json()["badRequest"]["message"],
+        message(&r, "badRequest"),
         "Invalid volume: Backing up an in-use volume must use the force flag."
     );
     // Delete in-use volume.
-    let r = c.call("DELETE", &format!("{base}/volumes/{id}"), None);
+    let r = c.delete(&format!("{base}/volumes/{id}"));
     assert_eq!(r.status, 400);
 }
 
@@ -610,19 +531,17 @@ fn backups_incremental_and_restore() {
     let base = m.block_storage_url();
     let id = create_volume(&m, &c, json!({"volume": {"size": 2, "name": "src"}}));
     wait_status(&m, &c, "volumes", &id, Some("available"));
-    let r = c.call(
-        "POST",
+    let r = c.post_json(
         &format!("{base}/backups"),
-        Some(&json!({"backup": {"volume_id": id, "incremental": true}}).to_string()),
+        &json!({"backup": {"volume_id": id, "incremental": true}}),
     );
     assert_eq!(
-        r.json()["badRequest"]["message"],
+        message(&r, "badRequest"),
         "Invalid backup: No backups available to do an incremental backup."
     );
-    let r = c.call(
-        "POST",
+    let r = c.post_json(
         &format!("{base}/backups"),
-        Some(&json!({"backup": {"volume_id": id, "name": "full"}}).to_string()),
+        &json!({"backup": {"volume_id": id, "name": "full"}}),
     );
     assert_eq!(r.status, 202);
     let b = r.json()["backup"].clone();
@@ -631,39 +550,30 @@ fn backups_incremental_and_restore() {
     assert_eq!(status_of(&m, &c, "volumes", &id).as_deref(), Some("backing-up"));
     wait_status(&m, &c, "backups", &full, Some("available"));
     wait_status(&m, &c, "volumes", &id, Some("available"));
-    let r = c.call(
-        "POST",
+    let r = c.post_json(
         &format!("{base}/backups"),
-        Some(&json!({"backup": {"volume_id": id, "incremental": true}}).to_string()),
+        &json!({"backup": {"volume_id": id, "incremental": true}}),
     );
     let inc = r.json()["backup"]["id"].as_str().unwrap().to_string();
     wait_status(&m, &c, "backups", &inc, Some("available"));
-    let fj = c.call("GET", &format!("{base}/backups/{full}"), None).json();
+    let fj = c.get(&format!("{base}/backups/{full}")).json();
     assert_eq!(fj["backup"]["has_dependent_backups"], true);
     assert_eq!(fj["backup"]["is_incremental"], false);
     assert_eq!(fj["backup"]["size"], 2);
-    let ij = c.call("GET", &format!("{base}/backups/{inc}"), None).json();
+    let ij = c.get(&format!("{base}/backups/{inc}")).json();
     assert_eq!(ij["backup"]["is_incremental"], true);
-    let r = c.call("DELETE", &format!("{base}/backups/{full}"), None);
+    let r = c.delete(&format!("{base}/backups/{full}"));
     assert_eq!(
-        r.json()["badRequest"]["message"],
+        message(&r, "badRequest"),
         "Invalid backup: Incremental backups exist for this backup."
     );
-    let r = c.call(
-        "POST",
-        &format!("{base}/backups/{full}/action"),
-        Some(r#"{"os-force_delete":{}}"#),
-    );
+    let r = c.post(&format!("{base}/backups/{full}/action"), r#"{"os-force_delete":{}}"#);
     assert_eq!(
-        r.json()["forbidden"]["message"],
+        message(&r, "forbidden"),
         "Policy doesn't allow volume_extension:backup_admin_actions:force_delete to be performed."
     );
     // Restore to a new volume.
-    let r = c.call(
-        "POST",
-        &format!("{base}/backups/{full}/restore"),
-        Some(r#"{"restore":{}}"#),
-    );
+    let r = c.post(&format!("{base}/backups/{full}/restore"), r#"{"restore":{}}"#);
     assert_eq!(r.status, 202);
     let rj = r.json()["restore"].clone();
     assert_eq!(rj["backup_id"], full.as_str());
@@ -673,35 +583,33 @@ fn backups_incremental_and_restore() {
     assert_eq!(status_of(&m, &c, "backups", &full).as_deref(), Some("restoring"));
     wait_status(&m, &c, "volumes", &nv, Some("available"));
     wait_status(&m, &c, "backups", &full, Some("available"));
-    let v = c.call("GET", &format!("{base}/volumes/{nv}"), None).json();
+    let v = c.get(&format!("{base}/volumes/{nv}")).json();
     assert_eq!(v["volume"]["description"], "auto-created_from_restore_from_backup");
     assert_eq!(v["volume"]["size"], 2);
     // Restore onto an existing volume that is too small.
     let small = create_volume(&m, &c, json!({"volume": {"size": 1}}));
     wait_status(&m, &c, "volumes", &small, Some("available"));
-    let r = c.call(
-        "POST",
+    let r = c.post_json(
         &format!("{base}/backups/{full}/restore"),
-        Some(&json!({"restore": {"volume_id": small}}).to_string()),
+        &json!({"restore": {"volume_id": small}}),
     );
     assert_eq!(
-        r.json()["badRequest"]["message"],
+        message(&r, "badRequest"),
         "Invalid volume: volume size 1 is too small to restore backup of size 2."
     );
-    let r = c.call(
-        "POST",
+    let r = c.post_json(
         &format!("{base}/backups/{full}/restore"),
-        Some(&json!({"restore": {"volume_id": id}}).to_string()),
+        &json!({"restore": {"volume_id": id}}),
     );
     assert_eq!(r.json()["restore"]["volume_name"], "src");
     wait_status(&m, &c, "volumes", &id, Some("available"));
     wait_status(&m, &c, "backups", &full, Some("available"));
     // Clean up everything.
-    assert_eq!(c.call("DELETE", &format!("{base}/backups/{inc}"), None).status, 202);
+    assert_eq!(c.delete(&format!("{base}/backups/{inc}")).status, 202);
     wait_status(&m, &c, "backups", &inc, None);
-    assert_eq!(c.call("DELETE", &format!("{base}/backups/{full}"), None).status, 202);
+    assert_eq!(c.delete(&format!("{base}/backups/{full}")).status, 202);
     for v in [&id, &nv, &small] {
-        assert_eq!(c.call("DELETE", &format!("{base}/volumes/{v}"), None).status, 202);
+        assert_eq!(c.delete(&format!("{base}/volumes/{v}")).status, 202);
     }
     wait_for(|| m.counts() == ResourceCounts::default());
 }
@@ -736,7 +644,7 @@ fn nova_attach_detach_both_shapes() {
     );
     assert_eq!(status_of(&m, &c, "volumes", &v1).as_deref(), Some("attaching"));
     wait_status(&m, &c, "volumes", &v1, Some("in-use"));
-    let vj = c.call("GET", &format!("{base}/volumes/{v1}"), None).json();
+    let vj = c.get(&format!("{base}/volumes/{v1}")).json();
     let a = &vj["volume"]["attachments"][0];
     assert_eq!(a["server_id"], server.as_str());
     assert_eq!(a["device"], "/dev/vdb");
@@ -794,7 +702,7 @@ fn nova_attach_detach_both_shapes() {
         Some(json!({"volumeAttachment": {"volumeId": v2}})),
     );
     assert_eq!(r.status, 400);
-    assert!(r.json()["badRequest"]["message"].is_string());
+    assert!(message(&r, "badRequest").is_string());
     let r = nova(
         None,
         "DELETE",
@@ -807,7 +715,7 @@ fn nova_attach_detach_both_shapes() {
     assert_eq!(r.status, 202);
     assert_eq!(status_of(&m, &c, "volumes", &v1).as_deref(), Some("detaching"));
     wait_status(&m, &c, "volumes", &v1, Some("available"));
-    let vj = c.call("GET", &format!("{base}/volumes/{v1}"), None).json();
+    let vj = c.get(&format!("{base}/volumes/{v1}")).json();
     assert_eq!(vj["volume"]["attachments"], json!([]));
     let r = nova(Some("2.97"), "GET", &att, None);
     assert_eq!(r.status, 406);
@@ -815,10 +723,7 @@ fn nova_attach_detach_both_shapes() {
 
 #[test]
 fn faults() {
-    let m = MockCloud::start_with(MockOptions {
-        transition: Duration::ZERO,
-        ..Default::default()
-    });
+    let m = instant();
     let c = client(&m, "3.71");
     let base = m.block_storage_url();
     let url = format!("{base}/volumes");
@@ -836,12 +741,12 @@ fn faults() {
         .times(2),
     );
     for _ in 0..2 {
-        let r = c.call("GET", &url, None);
+        let r = c.get(&url);
         assert_eq!(r.status, 503);
         assert_eq!(r.header("Retry-After"), Some("2"));
         assert_eq!(r.json()["serviceUnavailable"]["code"], 503);
     }
-    assert_eq!(c.call("GET", &url, None).status, 200);
+    assert_eq!(c.get(&url).status, 200);
     // Method filter.
     m.inject(Fault::new(
         Some("POST"),
@@ -852,8 +757,8 @@ fn faults() {
             retry_after: None,
         },
     ));
-    assert_eq!(c.call("GET", &url, None).status, 200);
-    let r = c.call("POST", &url, Some(r#"{"volume":{"size":1}}"#));
+    assert_eq!(c.get(&url).status, 200);
+    let r = c.post(&url, r#"{"volume":{"size":1}}"#);
     assert_eq!(r.status, 500);
     assert_eq!(r.json(), json!({"x": 1}));
     assert_eq!(m.counts().volumes, 0);
@@ -870,7 +775,7 @@ fn faults() {
         )
         .after(),
     );
-    let r = c.call("POST", &url, Some(r#"{"volume":{"size":1}}"#));
+    let r = c.post(&url, r#"{"volume":{"size":1}}"#);
     assert_eq!(r.status, 500);
     assert_eq!(r.json()["computeFault"]["code"], 500);
     assert_eq!(m.counts().volumes, 1);
@@ -881,23 +786,23 @@ fn faults() {
         FaultKind::Delay(Duration::from_millis(300)),
     ));
     let t = std::time::Instant::now();
-    assert_eq!(c.call("GET", &url, None).status, 200);
+    assert_eq!(c.get(&url).status, 200);
     assert!(t.elapsed() >= Duration::from_millis(300));
     // Malformed JSON, wrong shape, empty body.
     m.inject(Fault::new(None, "/volumes", FaultKind::MalformedJson));
-    let r = c.call("GET", &url, None);
+    let r = c.get(&url);
     assert_eq!(r.status, 200);
     assert!(serde_json::from_slice::<Value>(&r.body).is_err());
     m.inject(Fault::new(None, "/volumes", FaultKind::WrongShape));
-    assert_eq!(c.call("GET", &url, None).json(), json!({"unexpected": []}));
+    assert_eq!(c.get(&url).json(), json!({"unexpected": []}));
     m.inject(Fault::new(None, "/volumes", FaultKind::EmptyBody));
-    let r = c.call("GET", &url, None);
+    let r = c.get(&url);
     assert_eq!(r.status, 200);
     assert_eq!(r.header("Content-Length"), Some("0"));
     assert!(r.body.is_empty());
     // Truncated.
     m.inject(Fault::new(None, "/volumes", FaultKind::Truncated));
-    let r = c.call("GET", &url, None);
+    let r = c.get(&url);
     assert_eq!(r.status, 200);
     assert!(r.short);
     let cl: usize = r.header("Content-Length").unwrap().parse().unwrap();
@@ -908,16 +813,16 @@ fn faults() {
     assert!(request("GET", &url, &h, None).is_err());
     // Enormous.
     m.inject(Fault::new(None, "/volumes", FaultKind::Enormous(5_000_000)));
-    let r = c.call("GET", &url, None);
+    let r = c.get(&url);
     assert_eq!(r.status, 200);
     assert_eq!(r.body.len(), 5_000_000);
     assert!(!r.short);
     // Unauthorized.
     m.inject(Fault::new(None, "/volumes", FaultKind::Unauthorized));
-    let r = c.call("GET", &url, None);
+    let r = c.get(&url);
     assert_eq!(r.status, 401);
     assert!(r.header("WWW-Authenticate").unwrap().starts_with("Keystone uri="));
-    assert_eq!(c.call("GET", &url, None).status, 200);
+    assert_eq!(c.get(&url).status, 200);
     // Every request was recorded, faulted ones included.
     let reqs = m.requests();
     assert_eq!(reqs.len(), 15);
@@ -959,63 +864,39 @@ fn keep_alive_and_stop() {
 
 #[test]
 fn snapshot_and_backup_quotas() {
-    let m = MockCloud::start_with(MockOptions {
-        transition: Duration::ZERO,
-        ..Default::default()
-    });
+    let m = instant();
     let c = client(&m, "3.71");
     let base = m.block_storage_url();
     let id = create_volume(&m, &c, json!({"volume": {"size": 5}}));
     m.set_quota("snapshots", 0);
-    let r = c.call(
-        "POST",
-        &format!("{base}/snapshots"),
-        Some(&json!({"snapshot": {"volume_id": id}}).to_string()),
-    );
+    let r = c.post_json(&format!("{base}/snapshots"), &json!({"snapshot": {"volume_id": id}}));
     assert_eq!(r.status, 413);
     assert_eq!(r.header("Retry-After"), Some("0"));
     assert_eq!(
-        r.json()["overLimit"]["message"],
+        message(&r, "overLimit"),
         "SnapshotLimitExceeded: Maximum number of snapshots allowed (0) exceeded"
     );
     m.set_quota("snapshots", 10);
     m.set_quota("gigabytes", 9);
-    let r = c.call(
-        "POST",
-        &format!("{base}/snapshots"),
-        Some(&json!({"snapshot": {"volume_id": id}}).to_string()),
-    );
-    assert_eq!(r.json()["overLimit"]["message"], "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested 5G, quota is 9G and 5G has been consumed.");
-    let r = c.call(
-        "POST",
+    let r = c.post_json(&format!("{base}/snapshots"), &json!({"snapshot": {"volume_id": id}}));
+    assert_eq!(message(&r, "overLimit"), "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. Requested 5G, quota is 9G and 5G has been consumed.");
+    let r = c.post(
         &format!("{base}/volumes/{id}/action"),
-        Some(r#"{"os-extend":{"new_size":20}}"#),
+        r#"{"os-extend":{"new_size":20}}"#,
     );
     assert_eq!(r.status, 413);
     m.set_quota("backups", 0);
-    let r = c.call(
-        "POST",
-        &format!("{base}/backups"),
-        Some(&json!({"backup": {"volume_id": id}}).to_string()),
-    );
+    let r = c.post_json(&format!("{base}/backups"), &json!({"backup": {"volume_id": id}}));
     assert_eq!(
-        r.json()["overLimit"]["message"],
+        message(&r, "overLimit"),
         "BackupLimitExceeded: Maximum number of backups allowed (0) exceeded"
     );
     m.set_quota("backups", -1);
     m.set_quota("backup_gigabytes", 1);
-    let r = c.call(
-        "POST",
-        &format!("{base}/backups"),
-        Some(&json!({"backup": {"volume_id": id}}).to_string()),
-    );
-    assert_eq!(r.json()["overLimit"]["message"], "VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed Backup gigabytes quota. Requested 5G, quota is 1G and 0G has been consumed.");
+    let r = c.post_json(&format!("{base}/backups"), &json!({"backup": {"volume_id": id}}));
+    assert_eq!(message(&r, "overLimit"), "VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed Backup gigabytes quota. Requested 5G, quota is 1G and 0G has been consumed.");
     let q = c
-        .call(
-            "GET",
-            &format!("{base}/os-quota-sets/{}?usage=true", m.project_id()),
-            None,
-        )
+        .get(&format!("{base}/os-quota-sets/{}?usage=true", m.project_id()))
         .json();
     assert_eq!(q["quota_set"]["volumes"]["in_use"], 1);
     assert_eq!(q["quota_set"]["gigabytes"]["in_use"], 5);
@@ -1029,21 +910,16 @@ fn set_status_and_counts() {
     m.set_status("volume", &id, "error");
     std::thread::sleep(Duration::from_millis(80));
     assert_eq!(status_of(&m, &c, "volumes", &id).as_deref(), Some("error"));
-    let r = c.call(
-        "POST",
+    let r = c.post_json(
         &format!("{}/snapshots", m.block_storage_url()),
-        Some(&json!({"snapshot": {"volume_id": id}}).to_string()),
+        &json!({"snapshot": {"volume_id": id}}),
     );
     assert_eq!(
-        r.json()["badRequest"]["message"],
+        message(&r, "badRequest"),
         "Invalid volume: The snapshot cannot be created when the volume is in error status."
     );
     assert_eq!(m.counts().volumes, 1);
-    assert_eq!(
-        c.call("DELETE", &format!("{}/volumes/{id}", m.block_storage_url()), None)
-            .status,
-        202
-    );
+    assert_eq!(c.delete(&format!("{}/volumes/{id}", m.block_storage_url())).status, 202);
     wait_for(|| m.counts().volumes == 0);
 }
 
@@ -1094,13 +970,10 @@ fn binary_prints_its_endpoints() {
     assert_eq!(j["server_ids"].as_array().unwrap().len(), 1);
     let body = json!({"auth": {"identity": {"methods": ["application_credential"],
         "application_credential": {"id": j["app_cred_id"], "secret": j["app_cred_secret"]}}}});
-    let r = request(
-        "POST",
+    let r = post_unauthenticated(
         &format!("{}/auth/tokens", j["auth_url"].as_str().unwrap()),
-        &[("Content-Type", "application/json")],
-        Some(&body.to_string()),
-    )
-    .unwrap();
+        &body.to_string(),
+    );
     assert_eq!(r.status, 201);
     let _ = child.kill();
     let _ = child.wait();

@@ -132,6 +132,28 @@ impl Client {
         }
         request(method, url, &h, body).expect("request")
     }
+    pub fn get(&self, url: &str) -> Response {
+        self.call("GET", url, None)
+    }
+    pub fn delete(&self, url: &str) -> Response {
+        self.call("DELETE", url, None)
+    }
+    pub fn post(&self, url: &str, body: &str) -> Response {
+        self.call("POST", url, Some(body))
+    }
+    pub fn post_json(&self, url: &str, body: &serde_json::Value) -> Response {
+        self.post(url, &body.to_string())
+    }
+}
+
+/// POST a JSON body without a token (Keystone).
+pub fn post_unauthenticated(url: &str, body: &str) -> Response {
+    request("POST", url, &[("Content-Type", "application/json")], Some(body)).expect("request")
+}
+
+/// The message of an OpenStack fault body: `{"<fault>": {"message": ...}}`.
+pub fn message(r: &Response, fault: &str) -> serde_json::Value {
+    r.json()[fault]["message"].clone()
 }
 
 /// Poll until `f` returns true (max ~5 s).
