@@ -180,24 +180,27 @@ pub fn run(
         |x| status_of(x.as_ref().map(|x| &x.status)),
     )?;
 
-    let a = step(
+    step(
         report,
         "attach volume to server",
         || s.volume_attach(&id, server_id, None),
         |a| {
             format!(
-                "device={} attachment={}",
-                a.device.as_deref().unwrap_or("-"),
-                a.attachment_id.as_deref().unwrap_or("-")
+                "server={} device={}",
+                a.server_id.as_deref().unwrap_or("-"),
+                a.device.as_deref().unwrap_or("-")
             )
         },
     )?;
-    let _ = a;
     step(
         report,
         "wait volume in-use",
         || s.volume_wait_for(&id, "in-use", WAIT_S),
-        |v| status_of(v.as_ref().map(|v| &v.status)),
+        |v| {
+            let attachment = v.as_ref().and_then(|v| v.attachments.first());
+            let att_id = attachment.and_then(|a| a.attachment_id.as_deref()).unwrap_or("-");
+            format!("{} attachment={att_id}", status_of(v.as_ref().map(|v| &v.status)))
+        },
     )?;
     step(
         report,

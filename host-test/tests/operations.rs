@@ -167,6 +167,17 @@ fn volume_create_get_list_delete() {
         0
     );
 
+    let e = err(s.volume_delete(&v.id, true));
+    assert_eq!(
+        (kind(&e), api(&e).status),
+        ("forbidden", 403),
+        "force-delete is admin-only"
+    );
+    assert!(
+        api(&e).message.contains("volume_admin_actions:force_delete"),
+        "{}",
+        api(&e).message
+    );
     ok(s.volume_delete(&v.id, false));
     assert!(ok(s.volume_wait_for(&v.id, "deleted", 30)).is_none());
     let e = err(s.volume_get(&v.id));
@@ -384,9 +395,9 @@ fn attach_and_detach_through_nova() {
     let mut s = connect(&cloud);
     let v = ok(s.volume_create(&vol(1, "disk")));
     ok(s.volume_wait_for(&v.id, "available", 30));
-    let a = ok(s.volume_attach(&v.id, &server, None));
+    let a = ok(s.volume_attach(&v.id, &server, Some("/dev/vdc")));
+    assert_eq!(a.device.as_deref(), Some("/dev/vdc"));
     assert_eq!(a.server_id.as_deref(), Some(server.as_str()));
-    assert!(a.device.as_deref().is_some_and(|d| d.starts_with("/dev/")));
     // Nova's attach answer has no attachment id (2.89 dropped `id` and adds
     // `attachment_id` only to reads); the volume's attachments carry it.
     assert!(a.attachment_id.is_none());
