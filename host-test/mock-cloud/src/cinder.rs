@@ -106,6 +106,18 @@ pub fn handle(st: &mut State, r: &Req) -> Resp {
 
 /// Returns the response and the version to echo (None: no version headers).
 fn route(st: &mut State, r: &Req) -> (Resp, Option<String>) {
+    // Cinder's eventlet server reads a body only by its Content-Length: a chunked body
+    // reaches the API empty (create then fails with 500, an action is named "None").
+    let unread;
+    let r = if r.body.is_empty() || r.header("Content-Length").is_some() {
+        r
+    } else {
+        unread = Req {
+            body: Vec::new(),
+            ..r.clone()
+        };
+        &unread
+    };
     let path = r.path.strip_prefix("/volume").unwrap_or("");
     if path.is_empty() || path == "/" {
         return (Resp::json(300, &versions_body(st)), Some("3.0".into()));
@@ -470,6 +482,14 @@ fn list<T: Resource>(
 // ---------------------------------------------------------------- helpers
 
 fn parse_body(r: &Req) -> Result<Value, Resp> {
+    if r.body.is_empty() {
+        // Cinder's handlers index the missing body: KeyError, answered as a 500.
+        return Err(fault(
+            500,
+            "computeFault",
+            "The server has either erred or is incapable of performing the requested operation.",
+        ));
+    }
     match serde_json::from_slice::<Value>(&r.body) {
         Ok(v) if v.is_object() => Ok(v),
         Ok(v) => Err(bad(&format!("{} is not of type 'object'", pyrepr(&v)))),
@@ -840,6 +860,9 @@ fn cancel_then_schedule(st: &mut State, cancel: impl Fn(&Op) -> bool, op: Op) {
 }
 
 fn action_name(r: &Req) -> Result<(String, Value), Resp> {
+    if r.body.is_empty() {
+        return Err(no_such_action("None"));
+    }
     let body = parse_body(r)?;
     let obj = body.as_object().cloned().unwrap_or_default();
     let Some((k, v)) = obj.into_iter().next() else {

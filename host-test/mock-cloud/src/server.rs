@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 pub type Shared = Arc<Mutex<State>>;
 
 /// A parsed incoming request.
+#[derive(Clone)]
 pub struct Req {
     pub method: String,
     pub path: String,

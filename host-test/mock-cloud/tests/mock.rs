@@ -978,3 +978,35 @@ fn binary_prints_its_endpoints() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Real Cinder (eventlet) never reads a chunked request body: create answers 500 and an
+/// action is "None". Clients must send Content-Length.
+#[test]
+fn chunked_bodies_reach_cinder_empty() {
+    use std::io::{Read, Write};
+    let cloud = mock_cloud::MockCloud::start();
+    let token = cloud.issue_token();
+    let send = |path: &str, body: &str| {
+        let mut s = std::net::TcpStream::connect(cloud.base_url().trim_start_matches("http://")).unwrap();
+        let chunk = format!("{:x}\r\n{body}\r\n0\r\n\r\n", body.len());
+        write!(
+            s,
+            "POST {path} HTTP/1.1\r\nHost: x\r\nX-Auth-Token: {token}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{chunk}"
+        )
+        .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    let base = format!("/volume/v3/{}", cloud.project_id());
+    let created = send(&format!("{base}/volumes"), r#"{"volume": {"size": 1}}"#);
+    assert!(created.starts_with("HTTP/1.1 500"), "{created}");
+    assert!(created.contains("computeFault"));
+    let action = send(
+        &format!("{base}/volumes/00000000-0000-0000-0000-000000000000/action"),
+        r#"{"os-extend": {"new_size": 2}}"#,
+    );
+    assert!(action.starts_with("HTTP/1.1 400"), "{action}");
+    assert!(action.contains("There is no such action: None."), "{action}");
+    assert_eq!(cloud.counts().volumes, 0);
+}
