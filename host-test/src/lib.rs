@@ -4,6 +4,29 @@
 //! each [`Session`] gets its own `Store`, and calls are typed through
 //! `wasmtime::component::bindgen!`. The bindings are synchronous: call them from plain
 //! threads (or `spawn_blocking`), not from inside a tokio runtime.
+//!
+//! ```no_run
+//! use host_test::{spec, ApplicationCredential, Credentials, Host, ListOptions};
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let host = Host::new()?; // the embedded component; Host::from_bytes(&wasm) for another
+//!     let credentials = Credentials::ApplicationCredential(ApplicationCredential {
+//!         id: std::env::var("OS_APPLICATION_CREDENTIAL_ID")?,
+//!         secret: std::env::var("OS_APPLICATION_CREDENTIAL_SECRET")?,
+//!     });
+//!     let cfg = host_test::Config {
+//!         region: Some("dc3-a".into()),
+//!         ..spec::config("https://api.pub1.infomaniak.cloud/identity/v3", credentials)
+//!     };
+//!     // Outer result: a trap; inner: the component's typed error.
+//!     let mut session = host.connect(&cfg)?.map_err(|e| host_test::describe(&e.error))?;
+//!     let all = ListOptions { status: None, name: None, page_size: None };
+//!     for v in session.volume_list(&all)?.map_err(|e| host_test::describe(&e))? {
+//!         println!("{} {} {} GiB", v.id, v.status, v.size);
+//!     }
+//!     Ok(())
+//! }
+//! ```
 
 #![cfg(not(target_arch = "wasm32"))]
 
