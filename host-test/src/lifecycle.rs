@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use crate::{describe, spec, BackupCreate, Error, Session, SnapshotCreate, VolumeCreate};
+use crate::{describe, spec, BackupCreate, Session, SnapshotCreate, VolumeCreate};
 
 /// Timeout for each wait, in seconds.
 pub const WAIT_S: u32 = 120;
@@ -221,74 +221,70 @@ pub fn run(
 /// Deletes what `created` names (restored volume, backup, snapshot, volume: dependents
 /// first) and waits until each is gone.
 pub fn cleanup(s: &mut Session, created: &mut Created, report: &mut dyn FnMut(&str, &str, u128)) -> Step<()> {
-    if let Some(rv) = created.restored_volume.clone() {
+    remove(
+        s,
+        report,
+        "restored volume",
+        &mut created.restored_volume,
+        Session::volume_delete,
+        Session::volume_wait_for,
+    )?;
+    remove(
+        s,
+        report,
+        "backup",
+        &mut created.backup,
+        Session::backup_delete,
+        Session::backup_wait_for,
+    )?;
+    remove(
+        s,
+        report,
+        "snapshot",
+        &mut created.snapshot,
+        Session::snapshot_delete,
+        Session::snapshot_wait_for,
+    )?;
+    remove(
+        s,
+        report,
+        "volume",
+        &mut created.volume,
+        Session::volume_delete,
+        Session::volume_wait_for,
+    )
+}
+
+type Delete = fn(&mut Session, &str, bool) -> crate::Call<()>;
+type WaitFor<T> = fn(&mut Session, &str, &str, u32) -> crate::Call<Option<T>>;
+
+/// Deletes the resource `id` names, if any, and waits until it is gone.
+fn remove<T>(
+    s: &mut Session,
+    report: &mut dyn FnMut(&str, &str, u128),
+    what: &str,
+    id: &mut Option<String>,
+    delete: Delete,
+    wait_for: WaitFor<T>,
+) -> Step<()> {
+    if let Some(x) = id.clone() {
         step(
             report,
-            "delete restored volume",
-            || s.volume_delete(&rv, false),
+            &format!("delete {what}"),
+            || delete(s, &x, false),
             |_| "accepted".into(),
         )?;
         step(
             report,
-            "wait restored volume deleted",
-            || s.volume_wait_for(&rv, "deleted", WAIT_S),
+            &format!("wait {what} deleted"),
+            || wait_for(s, &x, "deleted", WAIT_S),
             |_| "gone".into(),
         )?;
-        created.restored_volume = None;
-    }
-    if let Some(b) = created.backup.clone() {
-        step(
-            report,
-            "delete backup",
-            || s.backup_delete(&b, false),
-            |_| "accepted".into(),
-        )?;
-        step(
-            report,
-            "wait backup deleted",
-            || s.backup_wait_for(&b, "deleted", WAIT_S),
-            |_| "gone".into(),
-        )?;
-        created.backup = None;
-    }
-    if let Some(sn) = created.snapshot.clone() {
-        step(
-            report,
-            "delete snapshot",
-            || s.snapshot_delete(&sn, false),
-            |_| "accepted".into(),
-        )?;
-        step(
-            report,
-            "wait snapshot deleted",
-            || s.snapshot_wait_for(&sn, "deleted", WAIT_S),
-            |_| "gone".into(),
-        )?;
-        created.snapshot = None;
-    }
-    if let Some(v) = created.volume.clone() {
-        step(
-            report,
-            "delete volume",
-            || s.volume_delete(&v, false),
-            |_| "accepted".into(),
-        )?;
-        step(
-            report,
-            "wait volume deleted",
-            || s.volume_wait_for(&v, "deleted", WAIT_S),
-            |_| "gone".into(),
-        )?;
-        created.volume = None;
+        *id = None;
     }
     Ok(())
 }
 
 fn status_of(s: Option<&String>) -> String {
     s.map(|s| format!("status={s}")).unwrap_or_else(|| "gone".into())
-}
-
-/// Whether an error is of the given kind (`not-found`, …).
-pub fn is(e: &Error, kind: &str) -> bool {
-    crate::error_kind(e) == kind
 }
