@@ -341,17 +341,8 @@ impl<I: Io> Client<I> {
     }
 
     fn headers(&self, svc: Service, has_body: bool) -> Vec<(String, String)> {
-        let mut h = vec![
-            (
-                "x-auth-token".to_string(),
-                self.token.borrow().token.expose().to_string(),
-            ),
-            ("accept".to_string(), "application/json".to_string()),
-            ("user-agent".to_string(), USER_AGENT.to_string()),
-        ];
-        if has_body {
-            h.push(("content-type".into(), "application/json".into()));
-        }
+        let mut h = json_headers(has_body);
+        h.push(("x-auth-token".into(), self.token.borrow().token.expose().to_string()));
         match svc {
             Service::BlockStorage => h.push(("openstack-api-version".into(), format!("volume {}", self.microversion))),
             Service::Compute => {
@@ -381,6 +372,18 @@ impl<I: Io> Client<I> {
     }
 }
 
+/// The headers of every request: JSON in (and out, with a body), our user agent.
+fn json_headers(has_body: bool) -> Vec<(String, String)> {
+    let mut h = vec![
+        ("accept".to_string(), "application/json".to_string()),
+        ("user-agent".to_string(), USER_AGENT.to_string()),
+    ];
+    if has_body {
+        h.push(("content-type".into(), "application/json".into()));
+    }
+    h
+}
+
 /// `POST {auth_url}/auth/tokens`.
 fn authenticate(
     io: &impl Io,
@@ -392,11 +395,7 @@ fn authenticate(
     let req = Request {
         method: Method::Post,
         url: format!("{auth_url}/auth/tokens"),
-        headers: vec![
-            ("content-type".into(), "application/json".into()),
-            ("accept".into(), "application/json".into()),
-            ("user-agent".into(), USER_AGENT.into()),
-        ],
+        headers: json_headers(true),
         body: Some(renew.token_request_body()),
         timeout_ms,
         max_body,
