@@ -8,6 +8,7 @@ use crate::auth::{self, Renewable, Secret};
 use crate::error::{self, invalid};
 use crate::http::{Io, Method, Request, Response, Url};
 use crate::prelude::*;
+use crate::retry::{self, Jitter};
 use crate::version::{self, Microversion};
 use crate::{Config, Credentials, Error};
 
@@ -54,6 +55,7 @@ pub struct Client<I: Io> {
     compute_url: Result<String, Error>,
     project_id: Option<String>,
     microversion: Microversion,
+    jitter: Jitter,
 }
 
 impl<I: Io> core::fmt::Debug for Client<I> {
@@ -220,9 +222,10 @@ impl<I: Io> Client<I> {
     /// microversion.
     pub fn connect(io: I, cfg: Config) -> Result<Client<I>, Error> {
         let c = check_config(cfg)?;
+        let jitter = Jitter::new(io.now_ms() ^ io.unix_time_s().rotate_left(32));
         let (token, expires_at, project_id, catalog, renew) = match c.login {
             Login::Keystone { auth_url, credentials } => {
-                let t = authenticate(&io, &auth_url, &credentials, c.timeout_ms, c.max_body)?;
+                let t = authenticate(&io, &auth_url, &credentials, c.timeout_ms, c.max_body, &jitter)?;
                 (
                     t.token,
                     t.expires_at,
@@ -263,6 +266,7 @@ impl<I: Io> Client<I> {
             compute_url,
             project_id,
             microversion: version::CINDER_MIN,
+            jitter,
         };
         let doc_url = version::version_doc_url(
             &Url::parse(&client.block_storage_url).map_err(|e| invalid("block-storage-url", e))?,
@@ -302,8 +306,9 @@ impl<I: Io> Client<I> {
         decode(&self.request(svc, Method::Get, path, None)?, what)
     }
 
-    /// The one HTTP path: renews a token about to expire, sets the headers, sends, retries
-    /// once after re-authenticating on 401, and maps errors.
+    /// The one HTTP path: renews a token about to expire, sets the headers, sends (repeating
+    /// idempotent requests after transient failures, see [`retry`]), retries once after
+    /// re-authenticating on 401, and maps errors.
     fn send_url(
         &self,
         svc: Service,
@@ -326,7 +331,8 @@ impl<I: Io> Client<I> {
         let mut reauthenticated = false;
         loop {
             req.headers = self.headers(svc, req.body.is_some());
-            let resp = self.io.send(&req)?;
+            req.timeout_ms = self.timeout_ms;
+            let resp = retry::send(&self.io, &mut req, &self.jitter)?;
             if resp.status == 401 && self.renew.is_some() && !reauthenticated {
                 reauthenticated = true;
                 self.reauthenticate()?;
@@ -366,7 +372,7 @@ impl<I: Io> Client<I> {
         let Some((url, renew)) = &self.renew else {
             return Ok(());
         };
-        let t = authenticate(&self.io, url, renew, self.timeout_ms, self.max_body)?;
+        let t = authenticate(&self.io, url, renew, self.timeout_ms, self.max_body, &self.jitter)?;
         *self.token.borrow_mut() = TokenState::new(t.token, t.expires_at, self.io.unix_time_s());
         Ok(())
     }
@@ -391,8 +397,9 @@ fn authenticate(
     renew: &Renewable,
     timeout_ms: u32,
     max_body: u32,
+    jitter: &Jitter,
 ) -> Result<auth::Token, Error> {
-    let req = Request {
+    let mut req = Request {
         method: Method::Post,
         url: format!("{auth_url}/auth/tokens"),
         headers: json_headers(true),
@@ -400,7 +407,8 @@ fn authenticate(
         timeout_ms,
         max_body,
     };
-    let resp = io.send(&req)?;
+    // Asking for a token twice only yields two tokens: safe to repeat.
+    let resp = retry::send_as(io, &mut req, true, jitter)?;
     if resp.status != 201 && resp.status != 200 {
         return Err(error::from_response(&resp));
     }

@@ -65,6 +65,10 @@ impl Response {
     }
 }
 
+/// How a transport error starts when the host refused to send a request at all (an origin
+/// outside its allow-list); such a request is never retried.
+pub const DENIED: &str = "request refused by the host:";
+
 /// What the client needs from its host. Implemented over wasi:http/clocks/cli in the
 /// component, and by scripted fakes in unit tests.
 pub trait Io {

@@ -43,6 +43,7 @@ pub mod error;
 pub mod http;
 pub mod pagination;
 pub mod resource;
+pub mod retry;
 pub mod snapshots;
 pub mod validate;
 pub mod version;

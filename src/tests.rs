@@ -9,10 +9,13 @@ use crate::http::{Io, Method, Request, Response};
 use crate::resource;
 use crate::{ApplicationCredential, Config, Credentials, Error, ListOptions, Snapshot, Volume};
 
+/// One scripted exchange: the expected method and URL part, and the answer.
+type Scripted = (Method, &'static str, Result<Response, Error>);
+
 /// Answers requests from a script, records them, and runs a fake clock.
 #[derive(Default)]
 struct Fake {
-    script: RefCell<VecDeque<(Method, &'static str, Response)>>,
+    script: RefCell<VecDeque<Scripted>>,
     sent: RefCell<Vec<Request>>,
     clock_ms: Cell<u64>,
     logs: RefCell<Vec<String>>,
@@ -32,7 +35,14 @@ impl Fake {
             headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             body: body.as_bytes().to_vec(),
         };
-        self.script.borrow_mut().push_back((method, url_contains, resp));
+        self.script.borrow_mut().push_back((method, url_contains, Ok(resp)));
+        self
+    }
+
+    /// The next request fails without an answer (connection refused or dropped).
+    fn drop_connection(self, method: Method, url_contains: &'static str) -> Self {
+        let err = Error::Transport("connection reset".into());
+        self.script.borrow_mut().push_back((method, url_contains, Err(err)));
         self
     }
 }
@@ -47,7 +57,7 @@ impl Io for &Fake {
             .unwrap_or_else(|| panic!("unexpected request {} {}", req.method.as_str(), req.url));
         assert_eq!(method, req.method, "{}", req.url);
         assert!(req.url.contains(part), "{} does not contain {part}", req.url);
-        Ok(resp)
+        resp
     }
     fn now_ms(&self) -> u64 {
         self.clock_ms.get()
@@ -467,4 +477,110 @@ fn secrets_never_show_in_debug_output() {
     let c = Client::connect(&fake, cfg()).unwrap();
     let dbg = format!("{c:?}");
     assert!(!dbg.contains("SECRET-canary") && !dbg.contains("tok1"), "{dbg}");
+}
+
+/// The sleeps the client took, as the gaps between sends on the fake clock.
+fn sleeps(fake: &Fake) -> Vec<u64> {
+    fake.logs
+        .borrow()
+        .iter()
+        .filter_map(|l| l.split(" in ").nth(1)?.split(" ms").next()?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn idempotent_requests_are_retried_with_backoff_and_jitter() {
+    let fake = connected(Fake::default())
+        .expect(Method::Get, "/volumes/v1", 503, &[], "")
+        .drop_connection(Method::Get, "/volumes/v1")
+        .expect(Method::Get, "/volumes/v1", 502, &[], "")
+        .expect(
+            Method::Get,
+            "/volumes/v1",
+            200,
+            &[],
+            &format!(r#"{{"volume": {}}}"#, volume("v1", "available")),
+        );
+    let c = Client::connect(&fake, cfg()).unwrap();
+    assert_eq!(resource::get::<Volume, _>(&c, "v1").unwrap().status, "available");
+    let waits = sleeps(&fake);
+    assert_eq!(waits.len(), 3, "{:?}", fake.logs.borrow());
+    // Equal jitter over 250, 500, 1000 ms steps.
+    for (w, step) in waits.iter().zip([250u64, 500, 1000]) {
+        assert!((step / 2..=step).contains(w), "{w} outside {step}/2..={step}");
+    }
+    assert!(fake.script.borrow().is_empty());
+}
+
+#[test]
+fn retries_are_bounded_and_honour_retry_after() {
+    let mut fake = connected(Fake::default());
+    for _ in 0..=crate::retry::MAX_RETRIES {
+        fake = fake.expect(Method::Delete, "/volumes/v1", 503, &[("Retry-After", "2")], "");
+    }
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let e = resource::delete::<Volume, _>(&c, "v1", false).unwrap_err();
+    assert!(
+        matches!(&e, Error::Api(a) if a.status == 503 && a.retry_after_s == Some(2)),
+        "{e:?}"
+    );
+    // 4 tries inside the 5 s limit would need 3 waits of at least 2 s: only 2 fit.
+    assert_eq!(sleeps(&fake), [2000, 2000]);
+    assert_eq!(
+        fake.sent
+            .borrow()
+            .iter()
+            .filter(|r| r.url.contains("/volumes/v1"))
+            .count(),
+        3
+    );
+    // Each attempt is limited to what is left of the request's time.
+    let limits: Vec<u32> = fake.sent.borrow().iter().skip(2).map(|r| r.timeout_ms).collect();
+    assert_eq!(limits, [5000, 3000, 1000]);
+}
+
+#[test]
+fn creates_are_never_retried() {
+    for fail in [true, false] {
+        let fake = connected(Fake::default());
+        let fake = if fail {
+            fake.expect(Method::Post, "/volumes", 503, &[], "")
+        } else {
+            fake.drop_connection(Method::Post, "/volumes")
+        };
+        let c = Client::connect(&fake, cfg()).unwrap();
+        let spec = crate::VolumeCreate {
+            size: 1,
+            name: Some("once".into()),
+            description: None,
+            volume_type: None,
+            availability_zone: None,
+            snapshot_id: None,
+            source_volume_id: None,
+            image_id: None,
+            backup_id: None,
+            metadata: vec![],
+        };
+        let e = crate::volumes::create(&c, &spec).unwrap_err();
+        assert!(matches!(e, Error::Api(_) | Error::Transport(_)), "{e:?}");
+        assert_eq!(
+            fake.sent.borrow().iter().filter(|r| r.method == Method::Post).count(),
+            2
+        ); // token + create
+        assert!(sleeps(&fake).is_empty());
+    }
+}
+
+#[test]
+fn keystone_token_requests_are_retried() {
+    let fake = Fake::default().drop_connection(Method::Post, "/auth/tokens").expect(
+        Method::Post,
+        "/auth/tokens",
+        504,
+        &[],
+        "",
+    );
+    let fake = connected(fake);
+    Client::connect(&fake, cfg()).unwrap();
+    assert_eq!(sleeps(&fake).len(), 2);
 }

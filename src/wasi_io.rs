@@ -92,7 +92,7 @@ fn send(req: &Request, deadline: u64) -> Result<Response, Error> {
     let _ = options.set_first_byte_timeout(Some(timeout_ns));
     let _ = options.set_between_bytes_timeout(Some(timeout_ns));
     let body = out.body().map_err(|()| transport("request body", "unavailable"))?;
-    let future = outgoing_handler::handle(out, Some(options)).map_err(|e| describe(&e))?;
+    let future = outgoing_handler::handle(out, Some(options)).map_err(|e| describe(&e, req))?;
     {
         let stream = body.write().map_err(|()| transport("request body", "unavailable"))?;
         for chunk in req.body.as_deref().unwrap_or_default().chunks(WRITE_CHUNK) {
@@ -101,14 +101,14 @@ fn send(req: &Request, deadline: u64) -> Result<Response, Error> {
                 .map_err(|e| transport("sending request body", e))?;
         }
     }
-    OutgoingBody::finish(body, None).map_err(|e| describe(&e))?;
+    OutgoingBody::finish(body, None).map_err(|e| describe(&e, req))?;
 
     let timer = monotonic_clock::subscribe_instant(deadline);
     let incoming = loop {
         if let Some(r) = future.get() {
             break r
                 .map_err(|()| transport("response", "already taken"))?
-                .map_err(|e| describe(&e))?;
+                .map_err(|e| describe(&e, req))?;
         }
         // Only the timer ready: out of time. Otherwise loop and take the response.
         if poll::poll(&[&future.subscribe(), &timer]) == [1] {
@@ -180,8 +180,15 @@ fn too_big(max: u64) -> Error {
     Error::InvalidResponse(format!("response body larger than {max} bytes"))
 }
 
-fn describe(e: &ErrorCode) -> Error {
+fn describe(e: &ErrorCode, req: &Request) -> Error {
     match e {
+        ErrorCode::HttpRequestDenied => {
+            let origin = Url::parse(&req.url).map(|u| u.authority).unwrap_or_default();
+            Error::Transport(format!(
+                "{} {origin}: the host only lets this session reach the endpoints it was configured with",
+                crate::http::DENIED
+            ))
+        }
         ErrorCode::DnsTimeout | ErrorCode::ConnectionTimeout | ErrorCode::ConnectionReadTimeout => {
             Error::Transport(format!("timed out: {e:?}"))
         }

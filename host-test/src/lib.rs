@@ -32,12 +32,13 @@
 
 pub mod cli;
 pub mod lifecycle;
+pub mod sandbox;
 pub mod spec;
 
 use std::sync::Arc;
 
 use wasmtime::component::{Component, Linker, ResourceAny, ResourceTable};
-use wasmtime::{Config as EngineConfig, Engine, Store};
+use wasmtime::{Config as EngineConfig, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
@@ -64,11 +65,19 @@ pub enum Log {
     Capture,
 }
 
-/// Per-store state: WASI context, wasi:http context, resource table.
+pub use sandbox::Limits;
+
+/// Per-store state: WASI context, wasi:http context, resource table, and the sandbox's
+/// bounds (memory limiter, request guard, CPU budget of the running call).
 pub struct State {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     table: ResourceTable,
+    limits: StoreLimits,
+    guard: sandbox::Guard,
+    /// The calling thread's CPU clock when the running call started.
+    call_cpu_start: std::time::Duration,
+    cpu_per_call: std::time::Duration,
 }
 
 impl WasiView for State {
@@ -85,7 +94,7 @@ impl WasiHttpView for State {
         WasiHttpCtxView {
             ctx: &mut self.http,
             table: &mut self.table,
-            hooks: Default::default(),
+            hooks: &mut self.guard,
         }
     }
 }
@@ -95,6 +104,10 @@ impl WasiHttpView for State {
 pub struct Host {
     inner: Arc<Inner>,
     log: Log,
+    limits: Limits,
+    /// Origins reachable besides the ones a session's config names.
+    extra_origins: Vec<String>,
+    check_secrets: bool,
 }
 
 struct Inner {
@@ -112,7 +125,9 @@ impl Host {
     pub fn from_bytes(wasm: &[u8]) -> wasmtime::Result<Host> {
         let mut cfg = EngineConfig::new();
         cfg.wasm_component_model(true);
+        cfg.epoch_interruption(true);
         let engine = Engine::new(&cfg)?;
+        sandbox::start_ticker(&engine);
         let component = Component::new(&engine, wasm)?;
         let mut linker = Linker::<State>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
@@ -121,14 +136,42 @@ impl Host {
         Ok(Host {
             inner: Arc::new(Inner { engine, pre }),
             log: Log::Inherit,
+            limits: Limits::default(),
+            extra_origins: Vec::new(),
+            check_secrets: false,
         })
     }
 
     /// The same loaded component with another log destination.
     pub fn with_log(&self, log: Log) -> Host {
+        Host { log, ..self.clone() }
+    }
+
+    /// The same loaded component under other bounds.
+    pub fn with_limits(&self, limits: Limits) -> Host {
+        Host { limits, ..self.clone() }
+    }
+
+    /// The same loaded component, with every call's error, trap and captured stderr
+    /// searched for the session's secrets (configured credentials and every token seen on
+    /// the wire); a find turns the call into an error naming the kind of secret. Meant for
+    /// tests, with [`Log::Capture`].
+    pub fn checking_secrets(&self) -> Host {
         Host {
-            inner: self.inner.clone(),
-            log,
+            check_secrets: true,
+            ..self.clone()
+        }
+    }
+
+    /// Also lets sessions reach these URLs' origins (for catalogs whose endpoints live on
+    /// other hosts than the configured Keystone). By default a session may reach only the
+    /// origins of its config's `auth-url`, `block-storage-url` and `compute-url`.
+    pub fn allowing(&self, urls: &[&str]) -> Host {
+        let mut extra = self.extra_origins.clone();
+        extra.extend(urls.iter().filter_map(|u| sandbox::origin(u)));
+        Host {
+            extra_origins: extra,
+            ..self.clone()
         }
     }
 
@@ -154,23 +197,70 @@ impl Host {
                 wasi.stderr(pipe.clone());
             }
         }
+        let mut allowed = self.extra_origins.clone();
+        let configured = [
+            Some(&cfg.auth_url),
+            cfg.block_storage_url.as_ref(),
+            cfg.compute_url.as_ref(),
+        ];
+        allowed.extend(configured.into_iter().flatten().filter_map(|u| sandbox::origin(u)));
+        let secrets = self.check_secrets.then(sandbox::Secrets::default);
+        if let Some(s) = &secrets {
+            match &cfg.credentials {
+                Credentials::ApplicationCredential(a) => s.add("application credential secret", &a.secret),
+                Credentials::Password(p) => s.add("password", &p.password),
+                Credentials::Token(t) => s.add("token", t),
+            }
+        }
         let state = State {
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
+            limits: StoreLimitsBuilder::new()
+                .memory_size(self.limits.memory_bytes)
+                .trap_on_grow_failure(true)
+                .build(),
+            guard: sandbox::Guard {
+                allowed: Arc::new(allowed),
+                request_time: self.limits.request_time,
+                secrets: secrets.clone(),
+            },
+            call_cpu_start: sandbox::thread_cpu(),
+            cpu_per_call: self.limits.cpu_per_call,
         };
         let mut store = Store::new(&self.inner.engine, state);
+        store.limiter(|s| &mut s.limits);
+        store.epoch_deadline_callback(|ctx| {
+            let s = ctx.data();
+            if sandbox::thread_cpu().saturating_sub(s.call_cpu_start) > s.cpu_per_call {
+                return Err(wasmtime::format_err!(
+                    "the call used more than its CPU budget of {:?}",
+                    s.cpu_per_call
+                ));
+            }
+            Ok(UpdateDeadline::Continue(1))
+        });
+        store.set_epoch_deadline(1);
         let bindings = self.inner.pre.instantiate(&mut store)?;
         let answer = bindings
             .infomaniak_block_storage_session()
-            .call_connect(&mut store, cfg)?;
+            .call_connect(&mut store, cfg);
         let log = String::from_utf8_lossy(&pipe.contents()).into_owned();
-        Ok(match answer {
+        if let Some(s) = &secrets {
+            scan(s, "stderr", &log)?;
+            match &answer {
+                Err(trap) => scan(s, "trap", &format!("{trap:?}"))?,
+                Ok(Err(e)) => scan(s, "error", &format!("{e:?}"))?,
+                Ok(Ok(_)) => {}
+            }
+        }
+        Ok(match answer? {
             Ok(handle) => Ok(Session {
                 store,
                 bindings,
                 handle,
                 pipe,
+                secrets,
             }),
             Err(error) => Err(ConnectError { error, log }),
         })
@@ -190,6 +280,7 @@ pub struct Session {
     bindings: BlockStorage,
     handle: ResourceAny,
     pipe: MemoryOutputPipe,
+    secrets: Option<sandbox::Secrets>,
 }
 
 /// A call's outcome: `Err` is a trap, `Ok` the component's typed result.
@@ -202,134 +293,150 @@ impl Session {
     }
 
     pub fn project_id(&mut self) -> wasmtime::Result<Option<String>> {
-        let s = self.bindings.infomaniak_block_storage_session().session();
-        s.call_project_id(&mut self.store, self.handle)
+        self.run(|b, st, h| b.infomaniak_block_storage_session().session().call_project_id(st, h))
     }
     pub fn block_storage_url(&mut self) -> wasmtime::Result<String> {
-        let s = self.bindings.infomaniak_block_storage_session().session();
-        s.call_block_storage_url(&mut self.store, self.handle)
+        self.run(|b, st, h| {
+            b.infomaniak_block_storage_session()
+                .session()
+                .call_block_storage_url(st, h)
+        })
     }
     pub fn microversion(&mut self) -> wasmtime::Result<String> {
-        let s = self.bindings.infomaniak_block_storage_session().session();
-        s.call_microversion(&mut self.store, self.handle)
+        self.run(|b, st, h| b.infomaniak_block_storage_session().session().call_microversion(st, h))
     }
 
     // Volumes.
     pub fn volume_list(&mut self, opts: &ListOptions) -> Call<Vec<Volume>> {
-        self.bindings
-            .infomaniak_block_storage_volumes()
-            .call_list(&mut self.store, self.handle, opts)
+        self.run(|b, st, h| b.infomaniak_block_storage_volumes().call_list(st, h, opts))
     }
     pub fn volume_get(&mut self, id: &str) -> Call<Volume> {
-        self.bindings
-            .infomaniak_block_storage_volumes()
-            .call_get(&mut self.store, self.handle, id)
+        self.run(|b, st, h| b.infomaniak_block_storage_volumes().call_get(st, h, id))
     }
     pub fn volume_create(&mut self, spec: &VolumeCreate) -> Call<Volume> {
-        self.bindings
-            .infomaniak_block_storage_volumes()
-            .call_create(&mut self.store, self.handle, spec)
+        self.run(|b, st, h| b.infomaniak_block_storage_volumes().call_create(st, h, spec))
     }
     pub fn volume_delete(&mut self, id: &str, force: bool) -> Call<()> {
-        self.bindings
-            .infomaniak_block_storage_volumes()
-            .call_delete(&mut self.store, self.handle, id, force)
+        self.run(|b, st, h| b.infomaniak_block_storage_volumes().call_delete(st, h, id, force))
     }
     pub fn volume_extend(&mut self, id: &str, new_size: u32) -> Call<()> {
-        self.bindings
-            .infomaniak_block_storage_volumes()
-            .call_extend(&mut self.store, self.handle, id, new_size)
+        self.run(|b, st, h| b.infomaniak_block_storage_volumes().call_extend(st, h, id, new_size))
     }
     pub fn volume_attach(&mut self, id: &str, server_id: &str, device: Option<&str>) -> Call<Attachment> {
         let device = device.map(str::to_string);
-        self.bindings.infomaniak_block_storage_volumes().call_attach(
-            &mut self.store,
-            self.handle,
-            id,
-            server_id,
-            device.as_deref(),
-        )
+        self.run(|b, st, h| {
+            b.infomaniak_block_storage_volumes()
+                .call_attach(st, h, id, server_id, device.as_deref())
+        })
     }
     pub fn volume_detach(&mut self, id: &str, server_id: &str) -> Call<()> {
-        self.bindings
-            .infomaniak_block_storage_volumes()
-            .call_detach(&mut self.store, self.handle, id, server_id)
+        self.run(|b, st, h| b.infomaniak_block_storage_volumes().call_detach(st, h, id, server_id))
     }
     pub fn volume_wait_for(&mut self, id: &str, status: &str, timeout_s: u32) -> Call<Option<Volume>> {
-        self.bindings.infomaniak_block_storage_volumes().call_wait_for(
-            &mut self.store,
-            self.handle,
-            id,
-            status,
-            timeout_s,
-        )
+        self.run(|b, st, h| {
+            b.infomaniak_block_storage_volumes()
+                .call_wait_for(st, h, id, status, timeout_s)
+        })
     }
 
     // Snapshots.
     pub fn snapshot_list(&mut self, opts: &ListOptions) -> Call<Vec<Snapshot>> {
-        self.bindings
-            .infomaniak_block_storage_snapshots()
-            .call_list(&mut self.store, self.handle, opts)
+        self.run(|b, st, h| b.infomaniak_block_storage_snapshots().call_list(st, h, opts))
     }
     pub fn snapshot_get(&mut self, id: &str) -> Call<Snapshot> {
-        self.bindings
-            .infomaniak_block_storage_snapshots()
-            .call_get(&mut self.store, self.handle, id)
+        self.run(|b, st, h| b.infomaniak_block_storage_snapshots().call_get(st, h, id))
     }
     pub fn snapshot_create(&mut self, spec: &SnapshotCreate) -> Call<Snapshot> {
-        self.bindings
-            .infomaniak_block_storage_snapshots()
-            .call_create(&mut self.store, self.handle, spec)
+        self.run(|b, st, h| b.infomaniak_block_storage_snapshots().call_create(st, h, spec))
     }
     pub fn snapshot_delete(&mut self, id: &str, force: bool) -> Call<()> {
-        self.bindings
-            .infomaniak_block_storage_snapshots()
-            .call_delete(&mut self.store, self.handle, id, force)
+        self.run(|b, st, h| b.infomaniak_block_storage_snapshots().call_delete(st, h, id, force))
     }
     pub fn snapshot_wait_for(&mut self, id: &str, status: &str, timeout_s: u32) -> Call<Option<Snapshot>> {
-        self.bindings.infomaniak_block_storage_snapshots().call_wait_for(
-            &mut self.store,
-            self.handle,
-            id,
-            status,
-            timeout_s,
-        )
+        self.run(|b, st, h| {
+            b.infomaniak_block_storage_snapshots()
+                .call_wait_for(st, h, id, status, timeout_s)
+        })
     }
 
     // Backups.
     pub fn backup_list(&mut self, opts: &ListOptions) -> Call<Vec<Backup>> {
-        self.bindings
-            .infomaniak_block_storage_backups()
-            .call_list(&mut self.store, self.handle, opts)
+        self.run(|b, st, h| b.infomaniak_block_storage_backups().call_list(st, h, opts))
     }
     pub fn backup_get(&mut self, id: &str) -> Call<Backup> {
-        self.bindings
-            .infomaniak_block_storage_backups()
-            .call_get(&mut self.store, self.handle, id)
+        self.run(|b, st, h| b.infomaniak_block_storage_backups().call_get(st, h, id))
     }
     pub fn backup_create(&mut self, spec: &BackupCreate) -> Call<Backup> {
-        self.bindings
-            .infomaniak_block_storage_backups()
-            .call_create(&mut self.store, self.handle, spec)
+        self.run(|b, st, h| b.infomaniak_block_storage_backups().call_create(st, h, spec))
     }
     pub fn backup_restore(&mut self, id: &str, volume_id: Option<&str>, name: Option<&str>) -> Call<Restored> {
-        self.bindings
-            .infomaniak_block_storage_backups()
-            .call_restore(&mut self.store, self.handle, id, volume_id, name)
+        self.run(|b, st, h| {
+            b.infomaniak_block_storage_backups()
+                .call_restore(st, h, id, volume_id, name)
+        })
     }
     pub fn backup_delete(&mut self, id: &str, force: bool) -> Call<()> {
-        self.bindings
-            .infomaniak_block_storage_backups()
-            .call_delete(&mut self.store, self.handle, id, force)
+        self.run(|b, st, h| b.infomaniak_block_storage_backups().call_delete(st, h, id, force))
     }
     pub fn backup_wait_for(&mut self, id: &str, status: &str, timeout_s: u32) -> Call<Option<Backup>> {
-        self.bindings.infomaniak_block_storage_backups().call_wait_for(
-            &mut self.store,
-            self.handle,
-            id,
-            status,
-            timeout_s,
-        )
+        self.run(|b, st, h| {
+            b.infomaniak_block_storage_backups()
+                .call_wait_for(st, h, id, status, timeout_s)
+        })
+    }
+}
+
+impl Session {
+    /// Runs one call with a fresh CPU budget (and, when asked, a search for leaked secrets).
+    fn run<T: Scan>(
+        &mut self,
+        call: impl FnOnce(&BlockStorage, &mut Store<State>, ResourceAny) -> wasmtime::Result<T>,
+    ) -> wasmtime::Result<T> {
+        self.store.data_mut().call_cpu_start = sandbox::thread_cpu();
+        self.store.set_epoch_deadline(1);
+        let out = call(&self.bindings, &mut self.store, self.handle);
+        if let Some(s) = &self.secrets {
+            scan(s, "stderr", &self.log())?;
+            match &out {
+                Err(trap) => scan(s, "trap", &format!("{trap:?}"))?,
+                Ok(v) => v.scan(|text| scan(s, "error", text))?,
+            }
+        }
+        out
+    }
+}
+
+/// Fails if `text` (a call's `what`) contains one of `secrets`, naming only the kind.
+fn scan(secrets: &sandbox::Secrets, what: &str, text: &str) -> wasmtime::Result<()> {
+    match secrets.found_in(text) {
+        Some(kind) => Err(wasmtime::format_err!("a {kind} leaked into the component's {what}")),
+        None => Ok(()),
+    }
+}
+
+/// What a call returns that could carry text out of the component.
+trait Scan {
+    fn scan(&self, check: impl Fn(&str) -> wasmtime::Result<()>) -> wasmtime::Result<()>;
+}
+
+impl<T> Scan for Result<T, Error> {
+    fn scan(&self, check: impl Fn(&str) -> wasmtime::Result<()>) -> wasmtime::Result<()> {
+        match self {
+            Err(e) => check(&format!("{e:?}")),
+            Ok(_) => Ok(()),
+        }
+    }
+}
+
+impl Scan for String {
+    fn scan(&self, check: impl Fn(&str) -> wasmtime::Result<()>) -> wasmtime::Result<()> {
+        check(self)
+    }
+}
+
+impl Scan for Option<String> {
+    fn scan(&self, check: impl Fn(&str) -> wasmtime::Result<()>) -> wasmtime::Result<()> {
+        self.as_deref().map_or(Ok(()), check)
     }
 }
 

@@ -15,6 +15,8 @@ pub struct Created {
     pub snapshot: Option<String>,
     pub backup: Option<String>,
     pub restored_volume: Option<String>,
+    /// The server `volume` is attached to, until it is detached.
+    pub attached_to: Option<String>,
 }
 
 /// A failed step: its name and what went wrong (a typed error or a trap).
@@ -192,6 +194,7 @@ pub fn run(
             )
         },
     )?;
+    created.attached_to = Some(server_id.to_string());
     step(
         report,
         "wait volume in-use",
@@ -208,6 +211,7 @@ pub fn run(
         || s.volume_detach(&id, server_id),
         |_| "accepted".into(),
     )?;
+    created.attached_to = None;
     step(
         report,
         "wait volume available after detach",
@@ -221,6 +225,23 @@ pub fn run(
 /// Deletes what `created` names (restored volume, backup, snapshot, volume: dependents
 /// first) and waits until each is gone.
 pub fn cleanup(s: &mut Session, created: &mut Created, report: &mut dyn FnMut(&str, &str, u128)) -> Step<()> {
+    if let (Some(volume), Some(server)) = (created.volume.clone(), created.attached_to.clone()) {
+        match step(
+            report,
+            "detach volume",
+            || s.volume_detach(&volume, &server),
+            |_| "accepted".into(),
+        ) {
+            Err(e) if !e.detail.starts_with("not-found") => return Err(e),
+            _ => created.attached_to = None,
+        }
+        step(
+            report,
+            "wait volume available after detach",
+            || s.volume_wait_for(&volume, "available", WAIT_S),
+            |v| status_of(v.as_ref().map(|v| &v.status)),
+        )?;
+    }
     remove(
         s,
         report,

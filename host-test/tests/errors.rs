@@ -32,7 +32,9 @@ fn http_statuses_map_to_their_variants_with_message_and_request_id() {
         (503, "api"),
     ];
     for (code, want) in cases {
-        cloud.inject(Fault::new(Some("GET"), "/volumes/detail", status(code, None)));
+        // Gateway statuses are retried: keep answering 503 past the retries.
+        let times = if code == 503 { 4 } else { 1 };
+        cloud.inject(Fault::new(Some("GET"), "/volumes/detail", status(code, None)).times(times));
         let e = err(s.volume_list(&all()));
         assert_eq!(kind(&e), want, "{code}");
         let a = api(&e);
@@ -44,9 +46,11 @@ fn http_statuses_map_to_their_variants_with_message_and_request_id() {
         );
     }
     let log = s.log();
-    assert_eq!(log.lines().count(), cases.len(), "one line per failure:\n{log}");
-    assert!(log
-        .lines()
+    let failures: Vec<&str> = log.lines().filter(|l| !l.contains(": retrying GET ")).collect();
+    assert_eq!(failures.len(), cases.len(), "one line per failure:\n{log}");
+    assert_eq!(log.lines().count(), cases.len() + 3, "and one per retry:\n{log}");
+    assert!(failures
+        .iter()
         .all(|l| l.starts_with("infomaniak-block-storage: volumes.list failed: ") && l.contains("request-id=req-")));
 }
 
@@ -96,9 +100,10 @@ fn no_response_is_transport() {
     let mut cfg = app_cfg(&cloud);
     cfg.timeout_ms = Some(500);
     let mut s = connect_with(&cfg);
-    cloud.inject(Fault::new(Some("GET"), "/volumes/detail", FaultKind::DropConnection));
+    // Failed connections are retried (a GET is safe to repeat): fail them all.
+    cloud.inject(Fault::new(Some("GET"), "/volumes/detail", FaultKind::DropConnection).times(4));
     assert_eq!(kind(&err(s.volume_list(&all()))), "transport");
-    cloud.inject(Fault::new(Some("GET"), "/volumes/detail", FaultKind::Truncated));
+    cloud.inject(Fault::new(Some("GET"), "/volumes/detail", FaultKind::Truncated).times(4));
     let e = err(s.volume_list(&all()));
     assert!(matches!(kind(&e), "transport" | "invalid-response"), "{e:?}");
     cloud.inject(Fault::new(
