@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::client::{decode, Client, Service};
-use crate::error::invalid;
+use crate::error::{self, invalid};
 use crate::http::{Io, Method};
 use crate::pagination::Page;
 use crate::prelude::*;
@@ -193,7 +193,28 @@ pub fn create<I: Io>(c: &Client<I>, spec: &BackupCreate) -> Result<Backup, Error
     let created = decode::<Created>(&resp, "created backup")?.backup;
     validate::id("created backup id", &created.id)
         .map_err(|_| Error::InvalidResponse("created backup: unusable id".into()))?;
-    resource::get(c, &created.id)
+    // The backup exists now: if reading it back fails, still hand out its id (an error here
+    // would leave the caller a backup it cannot name), built from what was asked for.
+    resource::get(c, &created.id).or_else(|e| {
+        c.io()
+            .log(&error::log_line("backups.create read-back", &created.id, &e));
+        Ok(Backup {
+            id: created.id,
+            name: spec.name.clone(),
+            description: spec.description.clone(),
+            status: "creating".into(),
+            size: 0,
+            volume_id: spec.volume_id.clone(),
+            snapshot_id: spec.snapshot_id.clone(),
+            is_incremental: spec.incremental,
+            has_dependent_backups: false,
+            container: spec.container.clone(),
+            availability_zone: None,
+            fail_reason: None,
+            created_at: String::new(),
+            updated_at: None,
+        })
+    })
 }
 
 pub fn restore<I: Io>(

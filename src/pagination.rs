@@ -1,5 +1,6 @@
 //! The one pagination loop: follow `*_links` `rel=next` until the last page.
 
+use alloc::collections::BTreeSet;
 use serde::de::DeserializeOwned;
 
 use crate::client::{decode, Client, Service};
@@ -24,6 +25,7 @@ const MAX_PAGES: usize = 100_000;
 pub fn list_all<I: Io, P: Page>(c: &Client<I>, path: &str, query: String, what: &str) -> Result<Vec<P::Item>, Error> {
     let mut items = Vec::new();
     let mut query = query;
+    let mut seen = BTreeSet::new();
     for _ in 0..MAX_PAGES {
         let resp = c.request(Service::BlockStorage, Method::Get, &format!("{path}{query}"), None)?;
         let (page, links) = decode::<P>(&resp, what)?.into_parts();
@@ -35,16 +37,35 @@ pub fn list_all<I: Io, P: Page>(c: &Client<I>, path: &str, query: String, what: 
             .map(|l| next_query(&l.href))
             .transpose()?;
         match next {
-            Some(q) if fetched > 0 && q != query => query = q,
+            Some(q) if fetched > 0 && q != query => {
+                // A link back to an earlier page would repeat items forever.
+                seen.insert(core::mem::replace(&mut query, q));
+                if seen.contains(&query) {
+                    return Err(Error::InvalidResponse(format!("{what}: the next links go in a circle")));
+                }
+            }
             _ => return Ok(items),
         }
     }
     Err(Error::InvalidResponse(format!("{what}: more than {MAX_PAGES} pages")))
 }
 
+/// The query of a next link, with anything a URL may not carry as is percent-encoded, so
+/// a server's odd link is never mistaken for our own bad input by the host.
 fn next_query(href: &str) -> Result<String, Error> {
     let url = Url::parse(href).map_err(|e| Error::InvalidResponse(format!("next link {e}")))?;
-    Ok(url.query().map(|q| format!("?{q}")).unwrap_or_default())
+    let Some(q) = url.query() else {
+        return Ok(String::new());
+    };
+    let mut out = String::from("?");
+    for b in q.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Ok(out)
 }
 
 /// `?limit&status&name` for the detail listings of every resource.

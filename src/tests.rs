@@ -222,7 +222,7 @@ fn bad_config_sends_nothing() {
         (|c| c.auth_url = "https://u:SECRET-canary@x/".into(), "auth-url"),
         (|c| c.endpoint_interface = Some("private".into()), "endpoint-interface"),
         (|c| c.timeout_ms = Some(0), "timeout-ms"),
-        (|c| c.microversion = Some("3.99".into()), "microversion"),
+        (|c| c.microversion = Some("4.1".into()), "microversion"),
         (|c| c.block_storage_url = Some("not a url".into()), "block-storage-url"),
         (|c| c.credentials = Credentials::Token("".into()), "credentials.token"),
     ];
@@ -312,6 +312,34 @@ fn list_follows_next_links_on_our_own_endpoint() {
         ["a", "b", "c", "d"]
     );
     assert!(fake.sent.borrow().iter().all(|r| !r.url.contains("evil")));
+
+    // Links back to an earlier page are a server fault, not an endless list; odd characters
+    // in a link are encoded, not sent raw.
+    let fake = connected(Fake::default())
+        .expect(
+            Method::Get,
+            "/volumes/detail",
+            200,
+            &[],
+            page(&["a"], Some("https://bs.example/v3/p1/volumes/detail?marker=a&x=é")),
+        )
+        .expect(
+            Method::Get,
+            "marker=a&x=%C3%A9",
+            200,
+            &[],
+            page(&["b"], Some("https://bs.example/v3/p1/volumes/detail?marker=b")),
+        )
+        .expect(
+            Method::Get,
+            "marker=b",
+            200,
+            &[],
+            page(&["a"], Some("https://bs.example/v3/p1/volumes/detail?marker=a&x=é")),
+        );
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let e = resource::list::<Volume, _>(&c, &opts).unwrap_err();
+    assert!(matches!(&e, Error::InvalidResponse(m) if m.contains("circle")), "{e:?}");
 }
 
 #[test]
@@ -583,4 +611,43 @@ fn keystone_token_requests_are_retried() {
     let fake = connected(fake);
     Client::connect(&fake, cfg()).unwrap();
     assert_eq!(sleeps(&fake).len(), 2);
+}
+
+#[test]
+fn a_failed_backup_read_back_still_returns_the_new_id() {
+    let fake = connected(Fake::default())
+        .expect(
+            Method::Post,
+            "/backups",
+            202,
+            &[],
+            r#"{"backup": {"id": "b9", "name": "x", "links": []}}"#,
+        )
+        .expect(
+            Method::Get,
+            "/backups/b9",
+            500,
+            &[],
+            r#"{"computeFault": {"code": 500, "message": "boom"}}"#,
+        );
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let spec = crate::BackupCreate {
+        volume_id: "v1".into(),
+        name: Some("x".into()),
+        description: None,
+        incremental: true,
+        force: false,
+        snapshot_id: None,
+        container: None,
+    };
+    let b = crate::backups::create(&c, &spec).unwrap();
+    assert_eq!(
+        (b.id.as_str(), b.status.as_str(), b.is_incremental),
+        ("b9", "creating", true)
+    );
+    assert!(fake
+        .logs
+        .borrow()
+        .iter()
+        .any(|l| l.contains("read-back") && l.contains("boom")));
 }

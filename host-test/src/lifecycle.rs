@@ -289,12 +289,18 @@ fn remove<T>(
     wait_for: WaitFor<T>,
 ) -> Step<()> {
     if let Some(x) = id.clone() {
-        step(
+        // Already gone (an earlier clean-up got this far) counts as removed.
+        let deleted = step(
             report,
             &format!("delete {what}"),
             || delete(s, &x, false),
             |_| "accepted".into(),
-        )?;
+        );
+        if let Err(e) = deleted {
+            if !e.detail.starts_with("not-found") {
+                return Err(e);
+            }
+        }
         step(
             report,
             &format!("wait {what} deleted"),

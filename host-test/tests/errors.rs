@@ -199,36 +199,47 @@ fn bad_inputs_are_refused_before_any_request() {
         long.as_str(),
     ];
     let mut tried = 0;
-    let mut check = |what: &str, e: Error| {
-        assert!(matches!(&e, Error::InvalidInput(_)), "{what}: {e:?}");
+    // `case` is "<field>" or "<field> <what>": the message must start with the field.
+    let mut check = |case: &str, e: Error| {
+        let field = case.split(' ').next().unwrap_or(case);
+        assert!(
+            matches!(&e, Error::InvalidInput(m) if m.starts_with(&format!("{field}:"))),
+            "{case}: {e:?}"
+        );
         tried += 1;
     };
     for id in bad_ids {
-        check("volume get", err(s.volume_get(id)));
-        check("volume delete", err(s.volume_delete(id, false)));
-        check("volume extend", err(s.volume_extend(id, 10)));
-        check("volume attach", err(s.volume_attach(id, &server, None)));
-        check("volume attach server", err(s.volume_attach(&server, id, None)));
-        check("volume detach", err(s.volume_detach(id, &server)));
-        check("volume wait", err(s.volume_wait_for(id, "available", 1)));
-        check("snapshot get", err(s.snapshot_get(id)));
-        check("snapshot delete", err(s.snapshot_delete(id, true)));
-        check("snapshot wait", err(s.snapshot_wait_for(id, "available", 1)));
-        check("backup get", err(s.backup_get(id)));
-        check("backup delete", err(s.backup_delete(id, false)));
-        check("backup restore", err(s.backup_restore(id, None, None)));
-        check("backup wait", err(s.backup_wait_for(id, "available", 1)));
-        check("snapshot create", err(s.snapshot_create(&spec::snapshot(id))));
-        check("backup create", err(s.backup_create(&spec::backup(id))));
+        check("id (volume get)", err(s.volume_get(id)));
+        check("id (volume delete)", err(s.volume_delete(id, false)));
+        check("id (volume extend)", err(s.volume_extend(id, 10)));
+        check("id (volume attach)", err(s.volume_attach(id, &server, None)));
+        check(
+            "server-id (volume attach server)",
+            err(s.volume_attach(&server, id, None)),
+        );
+        check("id (volume detach)", err(s.volume_detach(id, &server)));
+        check("id (volume wait)", err(s.volume_wait_for(id, "available", 1)));
+        check("id (snapshot get)", err(s.snapshot_get(id)));
+        check("id (snapshot delete)", err(s.snapshot_delete(id, true)));
+        check("id (snapshot wait)", err(s.snapshot_wait_for(id, "available", 1)));
+        check("id (backup get)", err(s.backup_get(id)));
+        check("id (backup delete)", err(s.backup_delete(id, false)));
+        check("id (backup restore)", err(s.backup_restore(id, None, None)));
+        check("id (backup wait)", err(s.backup_wait_for(id, "available", 1)));
+        check(
+            "volume-id (snapshot create)",
+            err(s.snapshot_create(&spec::snapshot(id))),
+        );
+        check("volume-id (backup create)", err(s.backup_create(&spec::backup(id))));
     }
     let ok_id = "00000000-0000-0000-0000-000000000001";
-    check("size 0", err(s.volume_create(&vol(0, "zero"))));
-    check("size too big", err(s.volume_create(&vol(u32::MAX, "huge"))));
-    check("long name", err(s.volume_create(&vol(1, &long))));
-    check("control name", err(s.volume_create(&vol(1, "a\u{1b}[2J"))));
-    check("extend to 0", err(s.volume_extend(ok_id, 0)));
+    check("size (size 0)", err(s.volume_create(&vol(0, "zero"))));
+    check("size (size too big)", err(s.volume_create(&vol(u32::MAX, "huge"))));
+    check("name (long name)", err(s.volume_create(&vol(1, &long))));
+    check("name (control name)", err(s.volume_create(&vol(1, "a\u{1b}[2J"))));
+    check("new-size (extend to 0)", err(s.volume_extend(ok_id, 0)));
     check(
-        "two sources",
+        "volume-create (two sources)",
         err(s.volume_create(&VolumeCreate {
             snapshot_id: Some(ok_id.into()),
             backup_id: Some(ok_id.into()),
@@ -236,26 +247,26 @@ fn bad_inputs_are_refused_before_any_request() {
         })),
     );
     check(
-        "restore ambiguous",
+        "volume-id (restore ambiguous)",
         err(s.backup_restore(ok_id, Some(ok_id), Some("new"))),
     );
-    check("bad status", err(s.volume_wait_for(ok_id, "Available!", 1)));
+    check("status (bad status)", err(s.volume_wait_for(ok_id, "Available!", 1)));
     check(
-        "page size 0",
+        "page-size (page size 0)",
         err(s.volume_list(&ListOptions {
             page_size: Some(0),
             ..all()
         })),
     );
     check(
-        "status filter",
+        "status (status filter)",
         err(s.snapshot_list(&ListOptions {
             status: Some("a&b=c".into()),
             ..all()
         })),
     );
     check(
-        "metadata key",
+        "metadata (metadata key)",
         err(s.volume_create(&VolumeCreate {
             metadata: vec![(String::new(), "v".into())],
             ..vol(1, "m")

@@ -84,9 +84,13 @@ fn pinned_microversion_is_sent_or_refused() {
     let last = cloud.requests().pop().unwrap();
     assert_eq!(header(&last, "openstack-api-version"), Some("volume 3.60"));
 
-    cfg.microversion = Some("3.99".into());
+    cfg.microversion = Some("2.1".into());
     let e = host().connect(&cfg).unwrap().unwrap_err().error;
     assert_eq!(kind(&e), "invalid-input");
+    // Beyond what the server's version document offers: refused at connect.
+    cfg.microversion = Some("3.99".into());
+    let e = host().connect(&cfg).unwrap().unwrap_err().error;
+    assert_eq!((kind(&e), api(&e).status), ("api", 406));
 
     let old = MockCloud::start_with(MockOptions {
         max_microversion: "3.50".into(),

@@ -1,7 +1,7 @@
 //! Cinder v3 under `/volume`.
 
 use crate::server::{keystonemiddleware_401, plain_not_found, Req};
-use crate::state::{set_status_in, Backup, Op, Resource, Resp, Snapshot, State, VolAttachment, Volume};
+use crate::state::{set_status_in, Attachment, Backup, Op, Resource, Resp, Snapshot, State, Volume};
 use crate::util::{is_uuid_like, parse_query, parse_version, pyrepr, pystr, quote_plus, req_id, ts, uuid4};
 use serde_json::{json, Map, Value};
 use std::time::Duration;
@@ -12,7 +12,7 @@ pub struct Ctx {
     mv: V,
     /// "{base}/volume/v3"
     app_url: String,
-    /// project in URL ("" when absent, 3.67+)
+    /// project in URL ("" when absent: any microversion, though documented as 3.67+)
     url_project: String,
     admin: bool,
     project: String,
@@ -45,10 +45,10 @@ impl Ctx {
 pub fn fault(code: u16, name: &str, msg: &str) -> Resp {
     Resp::json(code, &json!({ name: {"code": code, "message": msg} }))
 }
-fn bad(msg: &str) -> Resp {
+pub fn bad(msg: &str) -> Resp {
     fault(400, "badRequest", msg)
 }
-fn not_found(msg: &str) -> Resp {
+pub fn not_found(msg: &str) -> Resp {
     fault(404, "itemNotFound", msg)
 }
 fn forbidden(policy: &str) -> Resp {
@@ -64,6 +64,14 @@ fn over_limit(msg: &str) -> Resp {
         &json!({"overLimit": {"code": 413, "message": msg, "retryAfter": "0"}}),
     )
     .header("Retry-After", "0")
+}
+/// Cinder's answer to an unexpected exception.
+fn server_error() -> Resp {
+    fault(
+        500,
+        "computeFault",
+        "The server has either erred or is incapable of performing the requested operation.",
+    )
 }
 fn malformed_body() -> Resp {
     bad("Malformed request body")
@@ -180,7 +188,7 @@ fn route(st: &mut State, r: &Req) -> (Resp, Option<String>) {
         "types",
         "limits",
     ];
-    let (url_project, segs) = if known.contains(&segs[0]) && mv >= (3, 67) {
+    let (url_project, segs) = if known.contains(&segs[0]) {
         (String::new(), &segs[..])
     } else if is_uuid_like(segs[0]) || segs[0].chars().all(|c| c.is_ascii_hexdigit()) {
         (segs[0].to_string(), &segs[1..])
@@ -198,14 +206,18 @@ fn route(st: &mut State, r: &Req) -> (Resp, Option<String>) {
         project: st.opts.project_id.clone(),
         user_id: st.user_id.clone(),
     };
+    // The attachments API is 3.27+ (os-complete, 3.44+, checks its own).
+    if segs.first() == Some(&"attachments") && segs.len() < 3 && mv < (3, 27) {
+        return (not_found("The resource could not be found."), ver);
+    }
     let q = parse_query(r.query.as_deref());
     let m = r.method.as_str();
     let resp = match (m, segs) {
         ("GET", ["volumes"]) => list(st, &ctx, &q, &st.volumes, false, |v| summary(v, &ctx)),
-        ("GET", ["volumes", "detail"]) => list(st, &ctx, &q, &st.volumes, true, |v| vol_json(v, &ctx, true)),
+        ("GET", ["volumes", "detail"]) => list(st, &ctx, &q, &st.volumes, true, |v| vol_json(st, v, &ctx, true)),
         ("POST", ["volumes"]) => create_volume(st, &ctx, r),
         ("GET", ["volumes", id]) => {
-            find(&st.volumes, id).map(|v| Resp::json(200, &json!({"volume": vol_json(v, &ctx, true)})))
+            find(&st.volumes, id).map(|v| Resp::json(200, &json!({"volume": vol_json(st, v, &ctx, true)})))
         }
         ("PUT", ["volumes", id]) => update_volume(st, &ctx, r, id),
         ("DELETE", ["volumes", id]) => delete_volume(st, id, false),
@@ -231,6 +243,15 @@ fn route(st: &mut State, r: &Req) -> (Resp, Option<String>) {
             admin_action(st, r, id, |st| &st.backups, "backup_admin_actions", delete_backup)
         }
         ("POST", ["backups", id, "restore"]) => restore_backup(st, r, id),
+        ("GET", ["attachments"]) => attachment_list(st, &ctx, &q, false),
+        ("GET", ["attachments", "detail"]) => attachment_list(st, &ctx, &q, true),
+        ("POST", ["attachments"]) => create_attachment(st, &ctx, r),
+        ("GET", ["attachments", id]) => {
+            find(&st.attachments, id).map(|a| Resp::json(200, &json!({"attachment": attachment_json(a, true)})))
+        }
+        ("PUT", ["attachments", id]) => update_attachment(st, r, id),
+        ("DELETE", ["attachments", id]) => delete_attachment(st, r, id),
+        ("POST", ["attachments", id, "action"]) => attachment_action(st, &ctx, r, id),
         ("GET", ["os-quota-sets", p]) => quota_get(st, p, &q),
         ("PUT", ["os-quota-sets", p]) => quota_put(st, r, p),
         _ => return (plain_not_found(), None),
@@ -241,15 +262,16 @@ fn route(st: &mut State, r: &Req) -> (Resp, Option<String>) {
 
 // ---------------------------------------------------------------- views
 
-fn vol_json(v: &Volume, c: &Ctx, show: bool) -> Value {
+fn vol_json(st: &State, v: &Volume, c: &Ctx, show: bool) -> Value {
     let creating = v.status == "creating";
-    let atts: Vec<Value> = v
-        .attachments
-        .iter()
+    // Only completed attachments; the host only for admins (and services).
+    let atts: Vec<Value> = st
+        .attachments_of(&v.id)
+        .filter(|a| a.status == "attached")
         .map(|a| {
-            json!({"id": v.id, "attachment_id": a.attachment_id, "volume_id": v.id,
-                   "server_id": a.server_id, "host_name": a.host_name, "device": a.device,
-                   "attached_at": ts(a.attached_at)})
+            json!({"id": v.id, "attachment_id": a.id, "volume_id": v.id,
+                   "server_id": a.instance, "host_name": if c.admin { json!(a.host) } else { Value::Null },
+                   "device": a.mountpoint, "attached_at": a.attached_at.map(ts)})
         })
         .collect();
     let mut o = json!({
@@ -342,7 +364,7 @@ fn backup_json(st: &State, b: &Backup, c: &Ctx) -> Value {
 // ---------------------------------------------------------------- lookups
 
 fn no_such<T: Resource>(id: &str) -> Resp {
-    not_found(&format!("{} {id} could not be found.", T::WHAT))
+    not_found(&T::missing(id))
 }
 
 /// The resource `id` of `items`, or Cinder's 404 for it.
@@ -365,15 +387,21 @@ fn summary<T: Resource>(x: &T, c: &Ctx) -> Value {
     json!({"id": k.id, "name": k.name, "links": c.links(T::COLL, k.id)})
 }
 
-fn list<T: Resource>(
-    st: &State,
-    c: &Ctx,
-    q: &[(String, String)],
-    items: &[T],
-    detail: bool,
-    view: impl Fn(&T) -> Value,
-) -> Result<Resp, Resp> {
-    let get = |k: &str| q.iter().rev().find(|(kk, _)| kk == k).map(|(_, v)| v.clone());
+/// One page of a list: the rows (filtered, sorted, after the marker), the
+/// limit that cut them and how many matched before paging.
+struct Page<'a, T> {
+    rows: Vec<&'a T>,
+    limit: usize,
+    total: usize,
+}
+
+/// A query parameter (the last one given wins, as in webob).
+fn param<'a>(q: &'a [(String, String)], k: &str) -> Option<&'a str> {
+    q.iter().rev().find(|(kk, _)| kk == k).map(|(_, v)| v.as_str())
+}
+
+fn page<'a, T: Resource>(st: &State, q: &[(String, String)], items: &'a [T]) -> Result<Page<'a, T>, Resp> {
+    let get = |k: &str| param(q, k);
     let max = st.opts.max_page.max(1);
     let limit = match get("limit") {
         None => max,
@@ -388,7 +416,7 @@ fn list<T: Resource>(
         rows.retain(|r| r.key().status == s);
     }
     if let Some(n) = get("name").or_else(|| get("display_name")) {
-        rows.retain(|r| r.key().name == Some(n.as_str()));
+        rows.retain(|r| r.key().name == Some(n));
     }
     // Sorting: `sort=k[:dir],...` or sort_key/sort_dir; default created_at desc, id desc.
     let mut keys: Vec<(String, bool)> = Vec::new();
@@ -398,8 +426,8 @@ fn list<T: Resource>(
             keys.push((k.trim().to_string(), d.trim() != "asc"));
         }
     } else if let Some(k) = get("sort_key") {
-        let d = get("sort_dir").unwrap_or_else(|| "desc".into());
-        keys.push((k, d != "asc"));
+        let d = get("sort_dir").unwrap_or("desc");
+        keys.push((k.to_string(), d != "asc"));
     }
     if !keys.iter().any(|(k, _)| k == "id") {
         keys.push(("created_at".into(), true));
@@ -431,10 +459,22 @@ fn list<T: Resource>(
                 rows.drain(..=p);
             }
             None if exists => rows.clear(),
-            None => return Err(no_such::<T>(&marker)),
+            None => return Err(no_such::<T>(marker)),
         }
     }
     rows.truncate(limit);
+    Ok(Page { rows, limit, total })
+}
+
+fn list<T: Resource>(
+    st: &State,
+    c: &Ctx,
+    q: &[(String, String)],
+    items: &[T],
+    detail: bool,
+    view: impl Fn(&T) -> Value,
+) -> Result<Resp, Resp> {
+    let Page { rows, limit, total } = page(st, q, items)?;
     let coll = T::COLL;
     let mut out = Map::new();
     let items: Vec<Value> = rows.iter().map(|r| view(r)).collect();
@@ -473,7 +513,7 @@ fn list<T: Resource>(
             json!([{"rel": "next", "href": format!("{}?{}", c.join(&path), qs)}]),
         );
     }
-    if get("with_count").is_some_and(|w| w == "true" || w == "True") && c.at_least("3.45") {
+    if param(q, "with_count").is_some_and(|w| w == "true" || w == "True") && c.at_least("3.45") {
         out.insert("count".into(), json!(total));
     }
     Ok(Resp::json(200, &Value::Object(out)))
@@ -484,11 +524,7 @@ fn list<T: Resource>(
 fn parse_body(r: &Req) -> Result<Value, Resp> {
     if r.body.is_empty() {
         // Cinder's handlers index the missing body: KeyError, answered as a 500.
-        return Err(fault(
-            500,
-            "computeFault",
-            "The server has either erred or is incapable of performing the requested operation.",
-        ));
+        return Err(server_error());
     }
     match serde_json::from_slice::<Value>(&r.body) {
         Ok(v) if v.is_object() => Ok(v),
@@ -583,11 +619,64 @@ fn bool_field(obj: &Map<String, Value>, k: &str) -> Result<Option<bool>, Resp> {
     }
 }
 
-/// The object under `key` in a request body.
-fn required_object<'a>(body: &'a Value, key: &str) -> Result<&'a Map<String, Value>, Resp> {
-    body.get(key)
-        .and_then(|o| o.as_object())
-        .ok_or_else(|| bad(&format!("'{key}' is a required property")))
+/// The object under `key` in a request body. `nullable`: the schema also allows
+/// null (which the handler then trips over: a 500).
+fn required_object<'a>(body: &'a Value, key: &str, nullable: bool) -> Result<&'a Map<String, Value>, Resp> {
+    let types = if nullable { "'object', 'null'" } else { "'object'" };
+    match body.get(key) {
+        None => Err(bad(&format!("'{key}' is a required property"))),
+        Some(Value::Object(o)) => Ok(o),
+        Some(Value::Null) if nullable => Err(server_error()),
+        Some(other) => Err(invalid_field(
+            key,
+            other,
+            &format!("{} is not of type {types}", pyrepr(other)),
+        )),
+    }
+}
+
+/// jsonschema's `required` failing for `key` in the object field `what`.
+fn missing_property(what: &str, obj: &Map<String, Value>, key: &str) -> Resp {
+    invalid_field(
+        what,
+        &Value::Object(obj.clone()),
+        &format!("'{key}' is a required property"),
+    )
+}
+
+/// jsonschema's `additionalProperties: false` on `obj`: the field `what`, or the
+/// whole body (None). Unexpected keys are listed sorted.
+fn additional_properties(what: Option<&str>, obj: &Map<String, Value>, allowed: &[&str]) -> Result<(), Resp> {
+    let extra: Vec<String> = obj
+        .keys()
+        .filter(|k| !allowed.contains(&k.as_str()))
+        .map(|k| format!("'{k}'"))
+        .collect();
+    if extra.is_empty() {
+        return Ok(());
+    }
+    let verb = if extra.len() == 1 { "was" } else { "were" };
+    let msg = format!(
+        "Additional properties are not allowed ({} {verb} unexpected)",
+        extra.join(", ")
+    );
+    Err(match what {
+        Some(w) => invalid_field(w, &Value::Object(obj.clone()), &msg),
+        None => bad(&msg),
+    })
+}
+
+/// A value of the schema type `parameter_types.uuid` (a string in uuid format).
+fn uuid_value(field: &str, v: &Value) -> Result<String, Resp> {
+    match v {
+        Value::String(s) if is_uuid_like(s) => Ok(s.clone()),
+        Value::String(_) => Err(invalid_field(field, v, &format!("{} is not a 'uuid'", pyrepr(v)))),
+        other => Err(invalid_field(
+            field,
+            other,
+            &format!("{} is not of type 'string'", pyrepr(other)),
+        )),
+    }
 }
 
 /// A string field that has an older alias (`name` / `display_name`).
@@ -665,7 +754,6 @@ fn new_volume(size: i64, status: &str, now: i64) -> Volume {
         snapshot_id: None,
         source_volid: None,
         metadata: Map::new(),
-        attachments: Vec::new(),
         multiattach: false,
         previous_status: None,
     }
@@ -683,22 +771,8 @@ fn start_transient(st: &mut State, id: &str, transient: &str, now: i64, back: Op
 
 fn create_volume(st: &mut State, c: &Ctx, r: &Req) -> Result<Resp, Resp> {
     let body = parse_body(r)?;
-    let Some(vol) = body.get("volume") else {
-        return Err(bad("'volume' is a required property"));
-    };
-    let Some(obj) = vol.as_object() else {
-        return Err(invalid_field(
-            "volume",
-            vol,
-            &format!("{} is not of type 'object'", pyrepr(vol)),
-        ));
-    };
-    if let Some(extra) = obj.keys().find(|k| !VOLUME_KEYS.contains(&k.as_str())) {
-        return Err(bad(&format!(
-            "Invalid input for field/attribute volume. Value: {}. Additional properties are not allowed ('{extra}' was unexpected)",
-            pyrepr(vol)
-        )));
-    }
+    let obj = required_object(&body, "volume", false)?;
+    additional_properties(Some("volume"), obj, VOLUME_KEYS)?;
     let name = str_or_alias(obj, "name", "display_name")?;
     let description = str_or_alias(obj, "description", "display_description")?;
     let meta = metadata(obj)?;
@@ -779,7 +853,7 @@ fn create_volume(st: &mut State, c: &Ctx, r: &Req) -> Result<Resp, Resp> {
         multiattach: bool_field(obj, "multiattach").ok().flatten().unwrap_or(false),
         ..new_volume(size, "creating", now)
     };
-    let out = json!({"volume": vol_json(&v, c, false)});
+    let out = json!({"volume": vol_json(st, &v, c, false)});
     st.schedule(Op::vol_status(&v.id, "available"));
     st.volumes.push(v);
     Ok(Resp::json(202, &out))
@@ -820,14 +894,15 @@ fn update_volume(st: &mut State, c: &Ctx, r: &Req, id: &str) -> Result<Resp, Res
         v.metadata = m.clone();
     }
     v.updated_at = Some(now);
-    Ok(Resp::json(200, &json!({"volume": vol_json(v, c, false)})))
+    let v = find(&st.volumes, id)?;
+    Ok(Resp::json(200, &json!({"volume": vol_json(st, v, c, false)})))
 }
 
 const DELETE_MSG: &str = "Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.";
 
 fn delete_volume(st: &mut State, id: &str, force: bool) -> Result<Resp, Resp> {
     let has_snaps = st.snapshots.iter().any(|s| s.volume_id == id);
-    let attached = st.servers.iter().any(|s| s.bdms.iter().any(|b| b.volume_id == id));
+    let attached = st.is_attached(id);
     let v = find_mut(&mut st.volumes, id)?;
     let ok_status = [
         "available",
@@ -837,7 +912,7 @@ fn delete_volume(st: &mut State, id: &str, force: bool) -> Result<Resp, Resp> {
         "error_managing",
     ]
     .contains(&v.status.as_str());
-    let blocked = has_snaps || attached || !v.attachments.is_empty();
+    let blocked = has_snaps || attached;
     if force {
         if blocked {
             return Err(bad("Invalid volume: Volume  must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer."));
@@ -865,10 +940,11 @@ fn action_name(r: &Req) -> Result<(String, Value), Resp> {
     }
     let body = parse_body(r)?;
     let obj = body.as_object().cloned().unwrap_or_default();
-    let Some((k, v)) = obj.into_iter().next() else {
-        return Err(malformed_body());
-    };
-    Ok((k, v))
+    // webob's action_peek: exactly one key.
+    match obj.len() {
+        1 => Ok(obj.into_iter().next().unwrap_or_default()),
+        _ => Err(malformed_body()),
+    }
 }
 
 fn no_such_action(a: &str) -> Resp {
@@ -880,7 +956,7 @@ fn no_such_action(a: &str) -> Resp {
 fn volume_action(st: &mut State, c: &Ctx, r: &Req, id: &str) -> Result<Resp, Resp> {
     let (action, arg) = action_name(r)?;
     match action.as_str() {
-        "os-extend" | "os-force_delete" | "os-reset_status" => {}
+        "os-extend" | "os-force_delete" | "os-reset_status" | "os-begin_detaching" | "os-roll_detaching" => {}
         other => return Err(no_such_action(other)),
     }
     let v = find(&st.volumes, id)?;
@@ -909,8 +985,6 @@ fn volume_action(st: &mut State, c: &Ctx, r: &Req, id: &str) -> Result<Resp, Res
                 id: id.to_string(),
                 status,
                 size: Some(new_size),
-                attach: None,
-                detach: None,
             };
             start_transient(st, id, "extending", now, back)?;
             Ok(Resp::empty(202, "application/json"))
@@ -920,6 +994,22 @@ fn volume_action(st: &mut State, c: &Ctx, r: &Req, id: &str) -> Result<Resp, Res
                 return Err(forbidden("volume_extension:volume_admin_actions:force_delete"));
             }
             delete_volume(st, id, true)
+        }
+        // Nova's detach: in-use -> detaching, and back when it fails.
+        "os-begin_detaching" => {
+            if status != "in-use" || !st.is_attached(id) {
+                return Err(bad("Invalid volume: Unable to detach volume. Volume status must be 'in-use' and attach_status must be 'attached' to detach."));
+            }
+            let now = st.now();
+            set_status_in(&mut st.volumes, id, "detaching", now);
+            Ok(Resp::empty(202, "application/json"))
+        }
+        "os-roll_detaching" => {
+            if status == "detaching" {
+                let now = st.now();
+                set_status_in(&mut st.volumes, id, "in-use", now);
+            }
+            Ok(Resp::empty(202, "application/json"))
         }
         _ => {
             if !c.admin {
@@ -966,31 +1056,302 @@ fn admin_action<T: Resource>(
     }
 }
 
+// ---------------------------------------------------------------- attachments
+
+fn conflict(msg: &str) -> Resp {
+    fault(409, "conflictingRequest", &format!("Resource conflict: {msg}"))
+}
+
+fn attachment_json(a: &Attachment, detail: bool) -> Value {
+    let mut o = json!({"id": a.id, "status": a.status, "instance": a.instance, "volume_id": a.volume_id});
+    if detail {
+        o["attached_at"] = json!(a.attached_at.map(ts).unwrap_or_default());
+        o["detached_at"] = json!("");
+        o["attach_mode"] = json!(a.attach_mode);
+        o["connection_info"] = Value::Object(a.connection_info.clone());
+    }
+    o
+}
+
+const ATTACHMENT_PARAMS: &[&str] = &[
+    "volume_id",
+    "instance_id",
+    "attach_status",
+    "status",
+    "limit",
+    "marker",
+    "offset",
+    "sort",
+    "sort_key",
+    "sort_dir",
+    "all_tenants",
+];
+
+/// Attachment lists are never given next links.
+fn attachment_list(st: &State, c: &Ctx, q: &[(String, String)], detail: bool) -> Result<Resp, Resp> {
+    let get = |k: &str| param(q, k);
+    // `status` is an allowed filter but no column of attachments: it matches
+    // nothing; so does any other filter an admin may give (others' are dropped).
+    let unknown = c.admin && q.iter().any(|(k, _)| !ATTACHMENT_PARAMS.contains(&k.as_str()));
+    let matching: Vec<Attachment> = if get("status").is_some() || unknown {
+        Vec::new()
+    } else {
+        st.attachments
+            .iter()
+            .filter(|a| {
+                get("volume_id").is_none_or(|v| a.volume_id == v)
+                    && get("instance_id").is_none_or(|i| a.instance.as_deref() == Some(i))
+                    && get("attach_status").is_none_or(|s| a.status == s)
+            })
+            .cloned()
+            .collect()
+    };
+    let rows = page(st, q, &matching)?.rows;
+    let list: Vec<Value> = rows.into_iter().map(|a| attachment_json(a, detail)).collect();
+    Ok(Resp::json(200, &json!({ "attachments": list })))
+}
+
+const ATTACHMENT_KEYS: &[&str] = &["instance_uuid", "connector", "volume_uuid", "mode"];
+
+/// `attachment_create`: reserves the volume (`reserved`) for a server; with a
+/// connector it is also updated at once (`attaching`).
+fn create_attachment(st: &mut State, c: &Ctx, r: &Req) -> Result<Resp, Resp> {
+    let body = parse_body(r)?;
+    let a = required_object(&body, "attachment", false)?;
+    // The schema's properties in order, then required, then additional ones.
+    let instance = a
+        .get("instance_uuid")
+        .map(|v| uuid_value("instance_uuid", v))
+        .transpose()?;
+    let connector = match a.get("connector") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(o)) => Some(o.clone()),
+        Some(v) => {
+            return Err(invalid_field(
+                "connector",
+                v,
+                &format!("{} is not of type 'object', 'null'", pyrepr(v)),
+            ))
+        }
+    };
+    let vid = a.get("volume_uuid").map(|v| uuid_value("volume_uuid", v)).transpose()?;
+    let with_mode = c.mv >= (3, 54);
+    let mode = match a.get("mode") {
+        Some(m) if with_mode => match m.as_str() {
+            Some("rw" | "ro") => m.as_str(),
+            Some(_) => {
+                return Err(invalid_field(
+                    "mode",
+                    m,
+                    &format!("{} is not one of ['rw', 'ro']", pyrepr(m)),
+                ))
+            }
+            None => {
+                return Err(invalid_field(
+                    "mode",
+                    m,
+                    &format!("{} is not of type 'string'", pyrepr(m)),
+                ))
+            }
+        },
+        _ => None,
+    };
+    let Some(vid) = vid else {
+        return Err(missing_property("attachment", a, "volume_uuid"));
+    };
+    let keys = if with_mode {
+        ATTACHMENT_KEYS
+    } else {
+        &ATTACHMENT_KEYS[..3]
+    };
+    additional_properties(Some("attachment"), a, keys)?;
+    additional_properties(None, body.as_object().unwrap_or(a), &["attachment"])?;
+
+    let v = find(&st.volumes, &vid)?;
+    let (status, multiattach) = (v.status.clone(), v.multiattach);
+    if status.contains("error") {
+        return Err(bad(&format!("Invalid volume: Volume attachments can not be created if the volume is in an error state. The Volume {vid} currently has a status of: {status} ")));
+    }
+    let expected: &[&str] = if multiattach {
+        &["available", "in-use", "downloading"]
+    } else {
+        &["available", "downloading"]
+    };
+    let now = st.now();
+    if expected.contains(&status.as_str()) {
+        set_status_in(&mut st.volumes, &vid, "reserved", now);
+    } else {
+        // The same server may attach again (a move); the status then stays.
+        let same_server = instance.is_some()
+            && (status == "in-use" || status == "reserved")
+            && st.attachments_of(&vid).any(|x| x.instance == instance);
+        if !same_server {
+            return Err(bad(&format!(
+                "Invalid volume: Volume {vid} status must be {} to reserve, but the current status is {status}.",
+                expected.join(" or ")
+            )));
+        }
+    }
+    let mut att = Attachment {
+        id: uuid4(),
+        volume_id: vid,
+        instance,
+        status: "reserved".into(),
+        attach_mode: mode.unwrap_or("null").to_string(),
+        attached_at: None,
+        host: None,
+        mountpoint: None,
+        connection_info: Map::new(),
+        created_at: now,
+    };
+    st.attachments.push(att.clone());
+    if let Some(conn) = connector {
+        att.connection_info = connect(st, &att.id, &conn);
+    }
+    Ok(Resp::json(200, &json!({"attachment": attachment_json(&att, true)})))
+}
+
+/// The volume service's `attachment_update`: the connector's host, mountpoint and
+/// mode go to attachment `id` (`attaching`, attached_at now) and its volume is
+/// `attaching`. Returns the connection info (as the ceph driver gives it).
+fn connect(st: &mut State, id: &str, connector: &Map<String, Value>) -> Map<String, Value> {
+    let now = st.now();
+    let Some(a) = st.attachments.iter_mut().find(|a| a.id == id) else {
+        return Map::new();
+    };
+    let text = |k: &str, default: &str| connector.get(k).and_then(|v| v.as_str()).unwrap_or(default).to_string();
+    if a.attach_mode == "null" {
+        a.attach_mode = text("mode", "rw");
+    }
+    a.status = "attaching".into();
+    a.attached_at = Some(now);
+    a.host = Some(text("host", ""));
+    a.mountpoint = Some(text("mountpoint", "na"));
+    let info = json!({"driver_volume_type": "rbd", "name": format!("volumes/volume-{}", a.volume_id),
+        "hosts": ["127.0.0.1"], "ports": ["6789"], "cluster_name": "ceph", "auth_enabled": false,
+        "auth_username": null, "secret_type": "ceph", "secret_uuid": null, "volume_id": a.volume_id,
+        "discard": true, "access_mode": a.attach_mode, "qos_specs": null, "encrypted": false,
+        "cacheable": false, "attachment_id": a.id, "enforce_multipath": false});
+    a.connection_info = info.as_object().cloned().unwrap_or_default();
+    let vid = a.volume_id.clone();
+    let info = a.connection_info.clone();
+    set_status_in(&mut st.volumes, &vid, "attaching", now);
+    info
+}
+
+/// `PUT /attachments/{id}`: answers the attachment as it was, with the new connection info.
+fn update_attachment(st: &mut State, r: &Req, id: &str) -> Result<Resp, Resp> {
+    let body = parse_body(r)?;
+    let a = required_object(&body, "attachment", false)?;
+    let connector = match a.get("connector") {
+        None => return Err(missing_property("attachment", a, "connector")),
+        Some(Value::Object(o)) if o.is_empty() => {
+            return Err(invalid_field("connector", &json!({}), "{} should be non-empty"))
+        }
+        Some(Value::Object(o)) => o.clone(),
+        Some(v) => {
+            return Err(invalid_field(
+                "connector",
+                v,
+                &format!("{} is not of type 'object'", pyrepr(v)),
+            ))
+        }
+    };
+    additional_properties(Some("attachment"), a, &["connector"])?;
+    additional_properties(None, body.as_object().unwrap_or(a), &["attachment"])?;
+    let before = find(&st.attachments, id)?.clone();
+    let vid = before.volume_id.clone();
+    let v = find(&st.volumes, &vid)?;
+    if v.status.contains("error") {
+        return Err(conflict(&format!("Volume attachments can not be updated if the volume is in an error state. The Volume {vid} currently has a status of: {} ", v.status)));
+    }
+    let theirs: Vec<&Attachment> = st.attachments_of(&vid).collect();
+    if theirs.len() > 1 && !v.multiattach && theirs.iter().any(|x| !x.connection_info.is_empty()) {
+        return Err(conflict(&format!("duplicate connectors detected on volume {vid}")));
+    }
+    let connection_info = connect(st, id, &connector);
+    let out = Attachment {
+        connection_info,
+        ..before
+    };
+    Ok(Resp::json(200, &json!({"attachment": attachment_json(&out, true)})))
+}
+
+/// The volume status its remaining attachments give (Cinder's `volume_detached`):
+/// the first attach status alphabetically, `attached` meaning in-use, none available.
+fn status_from_attachments(st: &State, vid: &str) -> &'static str {
+    let has = |s: &str| st.attachments_of(vid).any(|a| a.status == s);
+    if has("attached") {
+        "in-use"
+    } else if has("attaching") {
+        "attaching"
+    } else if has("reserved") {
+        "reserved"
+    } else {
+        "available"
+    }
+}
+
+/// Answers the volume's remaining attachments.
+fn delete_attachment(st: &mut State, r: &Req, id: &str) -> Result<Resp, Resp> {
+    let a = find(&st.attachments, id)?;
+    // Bug #2004555: only a service may delete an attachment still connected to a
+    // server; for anyone else Cinder asks Nova, and without a Nova that fails.
+    let service = r
+        .header("X-Service-Roles")
+        .is_some_and(|h| h.split(',').any(|role| role.trim() == "service"));
+    if !service && a.instance.is_some() && !a.connection_info.is_empty() {
+        return Err(server_error());
+    }
+    let vid = a.volume_id.clone();
+    st.attachments.retain(|x| x.id != id);
+    let now = st.now();
+    let status = status_from_attachments(st, &vid);
+    set_status_in(&mut st.volumes, &vid, status, now);
+    let rest: Vec<Value> = st.attachments_of(&vid).map(|x| attachment_json(x, false)).collect();
+    Ok(Resp::json(200, &json!({ "attachments": rest })))
+}
+
+/// `os-complete` (3.44+): the attachment is `attached`, its volume `in-use`.
+fn attachment_action(st: &mut State, c: &Ctx, r: &Req, id: &str) -> Result<Resp, Resp> {
+    let (action, _) = action_name(r)?;
+    if action != "os-complete" {
+        return Err(no_such_action(&action));
+    }
+    if c.mv < (3, 44) {
+        return Err(not_found("The resource could not be found."));
+    }
+    let vid = find(&st.attachments, id)?.volume_id.clone();
+    find(&st.volumes, &vid)?;
+    let now = st.now();
+    set_status_in(&mut st.attachments, id, "attached", now);
+    set_status_in(&mut st.volumes, &vid, "in-use", now);
+    Ok(Resp::empty(204, "application/json"))
+}
+
 // ---------------------------------------------------------------- snapshots
 
-/// The `volume_id` of a snapshot or backup request (`what`), checked with
-/// `invalid` (the schema's message for a value that is not a uuid).
-fn volume_id_field(obj: &Map<String, Value>, what: &str, invalid: &str) -> Result<String, Resp> {
+/// The `volume_id` of a snapshot or backup request (`what`). The snapshot
+/// schema is an `anyOf` (`any_of`): any bad value gets its one message.
+fn volume_id_field(obj: &Map<String, Value>, what: &str, any_of: bool) -> Result<String, Resp> {
     let Some(vid_v) = obj.get("volume_id") else {
-        return Err(bad(&format!(
-            "Invalid input for field/attribute {what}. Value: {}. 'volume_id' is a required property",
-            pyrepr(&Value::Object(obj.clone()))
-        )));
+        return Err(missing_property(what, obj, "volume_id"));
     };
     match vid_v.as_str().filter(|s| is_uuid_like(s)) {
         Some(vid) => Ok(vid.to_string()),
-        None => Err(invalid_field(
+        None if any_of => Err(invalid_field(
             "volume_id",
             vid_v,
-            &format!("{} {invalid}", pyrepr(vid_v)),
+            &format!("{} is not valid under any of the given schemas", pyrepr(vid_v)),
         )),
+        None => uuid_value("volume_id", vid_v),
     }
 }
 
 fn create_snapshot(st: &mut State, c: &Ctx, r: &Req) -> Result<Resp, Resp> {
     let body = parse_body(r)?;
-    let obj = required_object(&body, "snapshot")?;
-    let vid = volume_id_field(obj, "snapshot", "is not valid under any of the given schemas")?;
+    let obj = required_object(&body, "snapshot", false)?;
+    let vid = volume_id_field(obj, "snapshot", true)?;
     let force = bool_field(obj, "force")?;
     let name = str_or_alias(obj, "name", "display_name")?;
     let description = str_or_alias(obj, "description", "display_description")?;
@@ -1061,8 +1422,8 @@ fn delete_snapshot(st: &mut State, id: &str, force: bool) -> Result<Resp, Resp> 
 
 fn create_backup(st: &mut State, c: &Ctx, r: &Req) -> Result<Resp, Resp> {
     let body = parse_body(r)?;
-    let obj = required_object(&body, "backup")?;
-    let vid = volume_id_field(obj, "backup", "is not a 'uuid'")?;
+    let obj = required_object(&body, "backup", false)?;
+    let vid = volume_id_field(obj, "backup", false)?;
     let force = bool_field(obj, "force")?.unwrap_or(false);
     let incremental = bool_field(obj, "incremental")?.unwrap_or(false);
     let name = opt_str(obj, "name")?;
@@ -1157,7 +1518,7 @@ fn delete_backup(st: &mut State, id: &str, force: bool) -> Result<Resp, Resp> {
 
 fn restore_backup(st: &mut State, r: &Req, id: &str) -> Result<Resp, Resp> {
     let body = parse_body(r)?;
-    let obj = required_object(&body, "restore")?;
+    let obj = required_object(&body, "restore", true)?;
     let volume_id = opt_str(obj, "volume_id")?;
     let name = opt_str(obj, "name")?;
     let b = find(&st.backups, id)?;
@@ -1273,44 +1634,4 @@ fn quota_put(st: &mut State, r: &Req, _p: &str) -> Result<Resp, Resp> {
         }
     }
     Ok(Resp::json(200, &json!({"quota_set": quota_set(st, false)})))
-}
-
-/// Used by Nova: attach a volume (attaching -> in-use after the transition).
-pub fn begin_attach(st: &mut State, volume_id: &str, att: VolAttachment) {
-    let now = st.now();
-    set_status_in(&mut st.volumes, volume_id, "attaching", now);
-    st.schedule(Op::VolStatus {
-        id: volume_id.to_string(),
-        status: "in-use".into(),
-        size: None,
-        attach: Some(att),
-        detach: None,
-    });
-}
-
-/// Used by Nova: detach (detaching -> available after the transition).
-pub fn begin_detach(st: &mut State, volume_id: &str, attachment_id: &str) {
-    let now = st.now();
-    // A pending attach of this attachment completes first.
-    st.tick();
-    let others = st
-        .volumes
-        .iter()
-        .find(|v| v.id == volume_id)
-        .map(|v| {
-            v.attachments
-                .iter()
-                .filter(|a| a.attachment_id != attachment_id)
-                .count()
-        })
-        .unwrap_or(0);
-    st.pending.retain(|(_, op)| !matches!(op, Op::VolStatus { id, attach: Some(a), .. } if id == volume_id && a.attachment_id == attachment_id));
-    set_status_in(&mut st.volumes, volume_id, "detaching", now);
-    st.schedule(Op::VolStatus {
-        id: volume_id.to_string(),
-        status: if others > 0 { "in-use" } else { "available" }.into(),
-        size: None,
-        attach: None,
-        detach: Some(attachment_id.to_string()),
-    });
 }

@@ -1,7 +1,23 @@
-//! `mock-cloud [--port N]`: run the mock in the foreground, print one line of
+//! `mock-cloud [options]`: run the mock in the foreground, print one line of
 //! JSON describing it, serve until killed.
 
 use crate::{MockCloud, MockOptions, APP_CRED_ID, APP_CRED_SECRET};
+
+const USAGE: &str = "usage: mock-cloud [--port N] [--server NAME]... [--admin] [--transition-ms N]
+                  [--project-id ID] [--cinder-url URL]
+  --port N           listen on 127.0.0.1:N (default: any free port)
+  --server NAME      add an ACTIVE Nova server (repeatable); ids are printed
+  --admin            the token's user is an admin (force-delete allowed)
+  --transition-ms N  how long transitional statuses last (default 300)
+  --project-id ID    the project (default 0123456789abcdef0123456789abcdef)
+  --cinder-url URL   put Nova (and the catalog's block-storage) in front of another
+                     Cinder, e.g. http://127.0.0.1:8776/v3/<project>; Nova then
+                     forwards any token to it unchecked";
+
+fn usage_error(msg: &str) -> ! {
+    eprintln!("{msg}\n{USAGE}");
+    std::process::exit(2)
+}
 
 /// The `mock-cloud` command line: run the mock in the foreground until killed.
 pub fn main() {
@@ -10,39 +26,27 @@ pub fn main() {
     let mut opts = MockOptions::default();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
+        let mut value = || {
+            args.next()
+                .unwrap_or_else(|| usage_error(&format!("{a} needs a value")))
+        };
         match a.as_str() {
-            "--port" => {
-                port = match args.next().and_then(|p| p.parse().ok()) {
-                    Some(p) => p,
-                    None => {
-                        eprintln!("usage: mock-cloud [--port N] [--server NAME]... [--admin] [--transition-ms N]");
-                        std::process::exit(2);
-                    }
-                }
-            }
-            "--server" => match args.next() {
-                Some(n) => servers.push(n),
-                None => {
-                    eprintln!("usage: mock-cloud [--port N] [--server NAME]... [--admin] [--transition-ms N]");
-                    std::process::exit(2);
-                }
-            },
+            "--port" => port = value().parse().unwrap_or_else(|_| usage_error("--port needs a number")),
+            "--server" => servers.push(value()),
             "--admin" => opts.admin = true,
-            "--transition-ms" => match args.next().and_then(|p| p.parse().ok()) {
-                Some(ms) => opts.transition = std::time::Duration::from_millis(ms),
-                None => {
-                    eprintln!("--transition-ms needs a number");
-                    std::process::exit(2);
-                }
-            },
+            "--transition-ms" => {
+                let ms = value()
+                    .parse()
+                    .unwrap_or_else(|_| usage_error("--transition-ms needs a number"));
+                opts.transition = std::time::Duration::from_millis(ms);
+            }
+            "--project-id" => opts.project_id = value(),
+            "--cinder-url" => opts.cinder_url = Some(value()),
             "-h" | "--help" => {
-                println!("usage: mock-cloud [--port N] [--server NAME]... [--admin] [--transition-ms N]");
+                println!("{USAGE}");
                 return;
             }
-            other => {
-                eprintln!("unknown argument {other}; usage: mock-cloud [--port N] [--server NAME]... [--admin] [--transition-ms N]");
-                std::process::exit(2);
-            }
+            other => usage_error(&format!("unknown argument {other}")),
         }
     }
     let cloud = match MockCloud::start_on(opts, port) {

@@ -207,10 +207,13 @@ fn token_body(st: &State, methods: &[&str], scoped: bool, app_cred: Option<&str>
 fn catalog(st: &State) -> Value {
     let mut services: Vec<(String, Vec<Value>)> = Vec::new();
     for e in &st.opts.catalog {
-        let url = e
-            .url
-            .replace("{base}", &st.base)
-            .replace("{project}", &st.opts.project_id);
+        let url = match (&st.opts.cinder_url, e.service_type.as_str()) {
+            (Some(_), "block-storage" | "volumev3") => st.cinder_url(),
+            _ => e
+                .url
+                .replace("{base}", &st.base)
+                .replace("{project}", &st.opts.project_id),
+        };
         let ep = json!({"id": hex32(), "interface": e.interface, "region": e.region,
                         "region_id": e.region, "url": url});
         match services.iter_mut().find(|(t, _)| *t == e.service_type) {

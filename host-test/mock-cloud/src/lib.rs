@@ -3,11 +3,20 @@
 //!
 //! Responses (shapes, status codes, messages) follow a real Cinder 29.0.0; see
 //! `host-test/fixtures/real-cinder-transcript.txt`.
+//!
+//! Nova talks to Cinder the way a real Nova does, over HTTP through Cinder's
+//! attachments API (3.44): attach reserves an attachment (volume `reserved`), puts
+//! the compute host's connector (`attaching`) and completes it (`in-use`); detach
+//! calls `os-begin_detaching` (`detaching`) and deletes the attachment as a service
+//! (`available`). With [`MockOptions::cinder_url`] the same Nova fronts another
+//! Cinder, e.g. a real one (`../shared/real-cinder`): the catalog then points at
+//! it, and Nova forwards the caller's token without checking it itself.
 
 #![cfg(not(target_arch = "wasm32"))]
 
 mod body;
 mod cinder;
+mod cinderclient;
 pub mod cli;
 mod keystone;
 mod nova;
@@ -39,7 +48,9 @@ pub struct MockOptions {
     pub project_id: String,
     pub project_name: String,
     pub region: String,
-    /// How long a transitional status lasts.
+    /// How long a transitional status lasts. Nova's compute host leaves a volume
+    /// `reserved`, then `attaching`, then `detaching` this long each; zero: Nova
+    /// does all of it before answering.
     pub transition: Duration,
     pub token_ttl: Duration,
     pub catalog: Vec<CatalogEntry>,
@@ -48,6 +59,10 @@ pub struct MockOptions {
     pub max_microversion: String,
     /// `osapi_max_limit`.
     pub max_page: usize,
+    /// An external Cinder's base URL, project included
+    /// (`http://127.0.0.1:8776/v3/<project>`), for Nova and the catalog's
+    /// block-storage/volumev3 entries. None: the mock's own Cinder.
+    pub cinder_url: Option<String>,
 }
 
 /// One endpoint of the Keystone catalog. `url` may contain `{base}` and
@@ -88,6 +103,7 @@ impl Default for MockOptions {
             admin: false,
             max_microversion: "3.71".to_string(),
             max_page: 1000,
+            cinder_url: None,
         }
     }
 }
@@ -127,6 +143,11 @@ pub enum FaultKind {
     DropConnection,
     Enormous(usize),
     Unauthorized,
+    /// A redirect (as a proxy in front of the service might send) to `location`.
+    Redirect {
+        status: u16,
+        location: String,
+    },
 }
 
 impl Fault {
@@ -201,8 +222,9 @@ impl MockCloud {
     pub fn auth_url(&self) -> String {
         format!("{}/identity/v3", self.base)
     }
+    /// The mock's Cinder, or [`MockOptions::cinder_url`] when set.
     pub fn block_storage_url(&self) -> String {
-        format!("{}/volume/v3/{}", self.base, self.project_id)
+        self.st().cinder_url()
     }
     pub fn compute_url(&self) -> String {
         format!("{}/compute/v2.1", self.base)
@@ -233,13 +255,36 @@ impl MockCloud {
     pub fn inject(&self, fault: Fault) {
         self.st().faults.push(fault);
     }
+    /// Drops every injected fault not yet used up.
+    pub fn clear_faults(&self) {
+        self.st().faults.clear();
+    }
+    /// Breaks a share `rate` (0 to 1) of client requests at random with one of `kinds`,
+    /// before the service acts on them (so nothing is created by a broken request).
+    pub fn set_chaos(&self, rate: f64, kinds: Vec<FaultKind>) {
+        self.st().chaos = (rate > 0.0).then_some((rate, kinds));
+    }
+    /// How many faults the chaos setting injected so far.
+    pub fn chaos_injected(&self) -> usize {
+        self.st().chaos_injected
+    }
+    /// The requests clients sent (Nova's own calls to the mock's Cinder are not
+    /// among them, see [`MockCloud::nova_requests`]).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.st().requests.clone()
     }
-    pub fn clear_requests(&self) {
-        self.st().requests.clear();
+    /// The requests Nova sent to the mock's own Cinder (faults apply to them too).
+    pub fn nova_requests(&self) -> Vec<RecordedRequest> {
+        self.st().nova_requests.clone()
     }
-    /// Resources still present (pending transitions are applied first).
+    pub fn clear_requests(&self) {
+        let mut st = self.st();
+        st.requests.clear();
+        st.nova_requests.clear();
+    }
+    /// Resources still present (pending transitions are applied first, not
+    /// Nova's pending attach or detach work). `attachments` counts the mock
+    /// Cinder's attachments.
     pub fn counts(&self) -> ResourceCounts {
         let mut st = self.st();
         st.tick();

@@ -1,16 +1,21 @@
-//! Nova `os-volume_attachments` under `/compute/v2.1`.
+//! Nova `os-volume_attachments` under `/compute/v2.1`. Attach and detach talk to
+//! Cinder over HTTP through its attachments API, as a real Nova (Queens+) does,
+//! so the same Nova can front the mock's Cinder or another one.
 
-use crate::cinder::{begin_attach, begin_detach, fault};
-use crate::server::{keystonemiddleware_401, Req};
-use crate::state::{Bdm, Resp, State, VolAttachment};
-use crate::util::{is_uuid_like, parse_version, pyrepr, req_id, uuid4};
+use crate::cinder::{bad, fault, not_found};
+use crate::cinderclient::{Cinder, Reply};
+use crate::server::{keystonemiddleware_401, lock, Req, Shared};
+use crate::state::{Bdm, Resp};
+use crate::util::{is_uuid_like, parse_version, pyrepr, pystr, req_id, uuid4};
 use serde_json::{json, Value};
 
 const MAX: (u32, u32) = (2, 96);
+/// The compute host every server runs on.
+const COMPUTE_HOST: &str = "mock-compute-01";
 
-pub fn handle(st: &mut State, r: &Req) -> Resp {
+pub async fn handle(sh: &Shared, r: &Req) -> Resp {
     let rid = req_id();
-    let (resp, ver) = route(st, r);
+    let (resp, ver) = route(sh, r).await;
     let mut resp = resp
         .header("x-openstack-request-id", rid.clone())
         .header("x-compute-request-id", rid);
@@ -23,11 +28,8 @@ pub fn handle(st: &mut State, r: &Req) -> Resp {
     resp
 }
 
-fn not_found(msg: &str) -> Resp {
-    fault(404, "itemNotFound", msg)
-}
-fn bad(msg: &str) -> Resp {
-    fault(400, "badRequest", msg)
+fn no_instance(sid: &str) -> Resp {
+    not_found(&format!("Instance {sid} could not be found."))
 }
 
 fn microversion(r: &Req) -> Result<(u32, u32), (Resp, Option<String>)> {
@@ -66,14 +68,23 @@ fn microversion(r: &Req) -> Result<(u32, u32), (Resp, Option<String>)> {
     }
 }
 
-fn route(st: &mut State, r: &Req) -> (Resp, Option<String>) {
+async fn route(sh: &Shared, r: &Req) -> (Resp, Option<String>) {
     let Some(rest) = r.path.strip_prefix("/compute/v2.1") else {
         return (crate::server::plain_not_found(), None);
     };
-    let token = r.header("X-Auth-Token").unwrap_or("");
-    if !st.token_valid(token) {
-        return (keystonemiddleware_401(st), None);
-    }
+    let project = {
+        let st = lock(sh);
+        // In front of another Cinder, Nova leaves the token to it.
+        let token = r.header("X-Auth-Token").unwrap_or("");
+        let known = match st.opts.cinder_url {
+            Some(_) => !token.is_empty(),
+            None => st.token_valid(token),
+        };
+        if !known {
+            return (keystonemiddleware_401(&st), None);
+        }
+        st.opts.project_id.clone()
+    };
     let mv = match microversion(r) {
         Ok(v) => v,
         Err(e) => return e,
@@ -82,44 +93,57 @@ fn route(st: &mut State, r: &Req) -> (Resp, Option<String>) {
     let segs: Vec<&str> = rest.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
     // Optional project id in the URL.
     let segs: &[&str] = match segs.first() {
-        Some(p) if *p == st.opts.project_id => &segs[1..],
+        Some(p) if *p == project => &segs[1..],
         _ => &segs[..],
     };
     let resp = match (r.method.as_str(), segs) {
+        ("POST", ["servers", sid, "os-volume_attachments"]) => attach(sh, r, sid, mv).await,
+        ("DELETE", ["servers", sid, "os-volume_attachments", vid]) => detach(sh, r, sid, vid).await,
+        (m, segs) => match read(sh, m, segs, mv) {
+            Some(resp) => resp,
+            None => return (not_found("The resource could not be found."), ver),
+        },
+    };
+    (resp, ver)
+}
+
+/// The GET routes (None: no such route).
+fn read(sh: &Shared, method: &str, segs: &[&str], mv: (u32, u32)) -> Option<Resp> {
+    let st = lock(sh);
+    let server = |sid: &str| st.servers.iter().find(|s| s.id == sid);
+    let resp = match (method, segs) {
         ("GET", []) => Resp::json(
             200,
             &json!({"version": {"id": "v2.1", "status": "CURRENT", "version": "2.96", "min_version": "2.1",
                 "updated": "2013-07-23T11:33:21Z",
                 "links": [{"rel": "self", "href": format!("{}/compute/v2.1/", st.base)}]}}),
         ),
-        ("GET", ["servers", sid]) => match st.servers.iter().find(|s| s.id == *sid) {
+        ("GET", ["servers", sid]) => match server(sid) {
             Some(s) => Resp::json(
                 200,
                 &json!({"server": {"id": s.id, "name": s.name, "status": "ACTIVE",
                     "tenant_id": st.opts.project_id, "OS-EXT-STS:vm_state": "active",
                     "os-extended-volumes:volumes_attached": s.bdms.iter().map(|b| json!({"id": b.volume_id, "delete_on_termination": false})).collect::<Vec<_>>()}}),
             ),
-            None => not_found(&format!("Instance {sid} could not be found.")),
+            None => no_instance(sid),
         },
-        ("GET", ["servers", sid, "os-volume_attachments"]) => match st.servers.iter().find(|s| s.id == *sid) {
+        ("GET", ["servers", sid, "os-volume_attachments"]) => match server(sid) {
             Some(s) => {
                 let list: Vec<Value> = s.bdms.iter().map(|b| view(b, sid, mv, false)).collect();
                 Resp::json(200, &json!({ "volumeAttachments": list }))
             }
-            None => not_found(&format!("Instance {sid} could not be found.")),
+            None => no_instance(sid),
         },
-        ("GET", ["servers", sid, "os-volume_attachments", vid]) => match st.servers.iter().find(|s| s.id == *sid) {
-            None => not_found(&format!("Instance {sid} could not be found.")),
+        ("GET", ["servers", sid, "os-volume_attachments", vid]) => match server(sid) {
+            None => no_instance(sid),
             Some(s) => match s.bdms.iter().find(|b| b.volume_id == *vid) {
                 Some(b) => Resp::json(200, &json!({"volumeAttachment": view(b, sid, mv, false)})),
                 None => not_found(&format!("Instance {sid} is not attached to volume {vid}.")),
             },
         },
-        ("POST", ["servers", sid, "os-volume_attachments"]) => attach(st, r, sid, mv),
-        ("DELETE", ["servers", sid, "os-volume_attachments", vid]) => detach(st, sid, vid),
-        _ => return (fault(404, "itemNotFound", "The resource could not be found."), ver),
+        _ => return None,
     };
-    (resp, ver)
+    Some(resp)
 }
 
 fn view(b: &Bdm, server_id: &str, mv: (u32, u32), create: bool) -> Value {
@@ -140,39 +164,44 @@ fn view(b: &Bdm, server_id: &str, mv: (u32, u32), create: bool) -> Value {
     o
 }
 
-fn attach(st: &mut State, r: &Req, sid: &str, mv: (u32, u32)) -> Resp {
-    let body: Value = match serde_json::from_slice(&r.body) {
-        Ok(v) => v,
-        Err(_) => return bad("Malformed request body"),
-    };
+/// An attach request's body, validated.
+struct AttachBody {
+    volume_id: String,
+    device: Option<String>,
+    tag: Option<String>,
+    delete_on_termination: bool,
+}
+
+fn attach_body(r: &Req, mv: (u32, u32)) -> Result<AttachBody, Resp> {
+    let body: Value = serde_json::from_slice(&r.body).map_err(|_| bad("Malformed request body"))?;
     let Some(va) = body.get("volumeAttachment").and_then(|v| v.as_object()) else {
-        return bad(&format!(
+        return Err(bad(&format!(
             "Invalid input for field/attribute volumeAttachment. Value: {}. 'volumeAttachment' is a required property",
             pyrepr(&body)
-        ));
+        )));
     };
     let Some(vid_v) = va.get("volumeId") else {
-        return bad(&format!(
+        return Err(bad(&format!(
             "Invalid input for field/attribute volumeAttachment. Value: {}. 'volumeId' is a required property",
             pyrepr(&Value::Object(va.clone()))
-        ));
+        )));
     };
-    let Some(vid) = vid_v.as_str().filter(|s| is_uuid_like(s)).map(|s| s.to_string()) else {
-        return bad(&format!(
+    let Some(volume_id) = vid_v.as_str().filter(|s| is_uuid_like(s)).map(|s| s.to_string()) else {
+        return Err(bad(&format!(
             "Invalid input for field/attribute volumeId. Value: {}. {} is not a 'uuid'",
-            crate::util::pystr(vid_v),
+            pystr(vid_v),
             pyrepr(vid_v)
-        ));
+        )));
     };
     let device = match va.get("device") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(other) => {
-            return bad(&format!(
+            return Err(bad(&format!(
                 "Invalid input for field/attribute device. Value: {}. {} is not of type 'string', 'null'",
-                crate::util::pystr(other),
+                pystr(other),
                 pyrepr(other)
-            ))
+            )))
         }
     };
     let tag = if mv >= (2, 49) {
@@ -180,66 +209,217 @@ fn attach(st: &mut State, r: &Req, sid: &str, mv: (u32, u32)) -> Resp {
     } else {
         None
     };
-    let dot = mv >= (2, 79)
+    let delete_on_termination = mv >= (2, 79)
         && va
             .get("delete_on_termination")
             .and_then(|v| v.as_bool())
             .unwrap_or(false);
-    let Some(si) = st.servers.iter().position(|s| s.id == sid) else {
-        return not_found(&format!("Instance {sid} could not be found."));
-    };
-    let Some(v) = st.volumes.iter().find(|v| v.id == vid) else {
-        return not_found(&format!("Volume {vid} could not be found."));
-    };
-    if st.servers[si].bdms.iter().any(|b| b.volume_id == vid) {
-        return bad(&format!("Invalid volume: volume {vid} already attached"));
-    }
-    if v.status != "available" {
-        return bad(&format!(
-            "Invalid input received: Invalid volume: Volume {vid} status must be available or downloading to reserve, but the current status is {}. (HTTP 400) (Request-ID: {})",
-            v.status,
-            req_id()
-        ));
-    }
-    let device = device.unwrap_or_else(|| {
-        let used: Vec<&str> = st.servers[si].bdms.iter().map(|b| b.device.as_str()).collect();
-        (b'b'..=b'z')
-            .map(|c| format!("/dev/vd{}", c as char))
-            .find(|d| !used.contains(&d.as_str()))
-            .unwrap_or_else(|| "/dev/vdz".into())
-    });
-    let bdm = Bdm {
-        volume_id: vid.clone(),
-        device: device.clone(),
-        attachment_id: uuid4(),
-        bdm_uuid: uuid4(),
-        tag,
-        delete_on_termination: dot,
-    };
-    let att = VolAttachment {
-        attachment_id: bdm.attachment_id.clone(),
-        server_id: sid.to_string(),
+    Ok(AttachBody {
+        volume_id,
         device,
-        attached_at: 0,
-        host_name: "mock-compute-01".into(),
+        tag,
+        delete_on_termination,
+    })
+}
+
+/// Cinder as the caller, once server `sid` is known to exist.
+fn cinder_for(sh: &Shared, r: &Req, sid: &str) -> Result<Cinder, Resp> {
+    let st = lock(sh);
+    if !st.servers.iter().any(|s| s.id == sid) {
+        return Err(no_instance(sid));
+    }
+    Ok(Cinder::new(&st.cinder_url(), r.header("X-Auth-Token").unwrap_or("")))
+}
+
+/// Nova's `InvalidInput` from a Cinder 400, as python-cinderclient words it.
+fn invalid_input(reply: &Reply) -> String {
+    format!(
+        "Invalid input received: {} (HTTP 400) (Request-ID: {})",
+        reply.message(),
+        reply.request_id
+    )
+}
+
+/// How Nova's API reports a Cinder answer it cannot use (None: no answer).
+fn cinder_failure(sh: &Shared, volume_id: &str, reply: Option<Reply>) -> Resp {
+    match reply.map(|r| (r.status, r)) {
+        Some((401, _)) => keystonemiddleware_401(&lock(sh)),
+        Some((404, _)) => not_found(&format!("Volume {volume_id} could not be found.")),
+        Some((400, r)) => bad(&invalid_input(&r)),
+        _ => fault(
+            500,
+            "computeFault",
+            "Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.\n<class 'cinderclient.exceptions.ClientException'>",
+        ),
+    }
+}
+
+fn drop_bdm(sh: &Shared, sid: &str, bdm_uuid: &str) {
+    if let Some(s) = lock(sh).servers.iter_mut().find(|s| s.id == sid) {
+        s.bdms.retain(|b| b.bdm_uuid != bdm_uuid);
+    }
+}
+
+/// The hypervisor at work (nothing to wait for with a zero transition).
+async fn pause(delay: std::time::Duration) {
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+}
+
+/// Runs the compute host's part of an attach or detach now (zero transition:
+/// before the API answers) or in the background after the answer.
+async fn on_compute(sh: &Shared, job: impl std::future::Future<Output = ()> + Send + 'static) {
+    if lock(sh).opts.transition.is_zero() {
+        job.await
+    } else {
+        tokio::spawn(job);
+    }
+}
+
+/// The API's part: volume known to Cinder, not yet on this server; a BDM (it picks
+/// the device); a Cinder attachment reserving the volume. Answers before the
+/// compute host completes it.
+async fn attach(sh: &Shared, r: &Req, sid: &str, mv: (u32, u32)) -> Resp {
+    let body = match attach_body(r, mv) {
+        Ok(b) => b,
+        Err(e) => return e,
     };
+    let cinder = match cinder_for(sh, r, sid) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    let vid = body.volume_id;
+    if let Err(e) = cinder.call(200, "GET", &format!("/volumes/{vid}"), None, false).await {
+        return cinder_failure(sh, &vid, e);
+    }
+    let bdm = {
+        let mut st = lock(sh);
+        let Some(server) = st.servers.iter_mut().find(|s| s.id == sid) else {
+            return no_instance(sid);
+        };
+        if server.bdms.iter().any(|b| b.volume_id == vid) {
+            return bad(&format!("Invalid volume: volume {vid} already attached"));
+        }
+        let device = body.device.unwrap_or_else(|| {
+            let used: Vec<&str> = server.bdms.iter().map(|b| b.device.as_str()).collect();
+            (b'b'..=b'z')
+                .map(|c| format!("/dev/vd{}", c as char))
+                .find(|d| !used.contains(&d.as_str()))
+                .unwrap_or_else(|| "/dev/vdz".into())
+        });
+        let bdm = Bdm {
+            volume_id: vid.clone(),
+            device,
+            attachment_id: String::new(),
+            bdm_uuid: uuid4(),
+            tag: body.tag,
+            delete_on_termination: body.delete_on_termination,
+        };
+        server.bdms.push(bdm.clone());
+        bdm
+    };
+    let reserve = json!({"attachment": {"volume_uuid": vid, "instance_uuid": sid}});
+    let attachment_id = match cinder.call(200, "POST", "/attachments", Some(&reserve), false).await {
+        Ok(reply) => reply.body["attachment"]["id"].as_str().unwrap_or_default().to_string(),
+        Err(e) => {
+            drop_bdm(sh, sid, &bdm.bdm_uuid);
+            return cinder_failure(sh, &vid, e);
+        }
+    };
+    let bdm = Bdm { attachment_id, ..bdm };
+    if let Some(s) = lock(sh).servers.iter_mut().find(|s| s.id == sid) {
+        for b in s.bdms.iter_mut().filter(|b| b.bdm_uuid == bdm.bdm_uuid) {
+            b.attachment_id = bdm.attachment_id.clone();
+        }
+    }
     let out = json!({"volumeAttachment": view(&bdm, sid, mv, true)});
-    st.servers[si].bdms.push(bdm);
-    begin_attach(st, &vid, att);
+    on_compute(sh, complete_attach(sh.clone(), cinder, sid.to_string(), bdm)).await;
     Resp::json(200, &out)
 }
 
-fn detach(st: &mut State, sid: &str, vid: &str) -> Resp {
-    let Some(si) = st.servers.iter().position(|s| s.id == sid) else {
-        return not_found(&format!("Instance {sid} could not be found."));
-    };
-    if !st.volumes.iter().any(|v| v.id == vid) {
-        return not_found(&format!("Volume {vid} could not be found."));
+/// What libvirt's `get_volume_connector` gives on the mock compute host, with the
+/// mountpoint and mode Nova adds.
+fn connector(device: &str) -> Value {
+    json!({"platform": "x86_64", "os_type": "linux", "ip": "127.0.0.1", "host": COMPUTE_HOST,
+        "multipath": false, "initiator": "iqn.2004-10.com.ubuntu:01:6d3e5a7c2b1f",
+        "do_local_attach": false, "mountpoint": device, "mode": "rw"})
+}
+
+/// The compute host's part of an attach, each status lasting a transition: the
+/// volume `reserved` until the host puts its connector, `attaching` while the
+/// hypervisor attaches the disk, then os-complete (`in-use`). When it fails Nova
+/// deletes the attachment and forgets the BDM.
+async fn complete_attach(sh: Shared, cinder: Cinder, sid: String, bdm: Bdm) {
+    let delay = lock(&sh).opts.transition;
+    let path = format!("/attachments/{}", bdm.attachment_id);
+    let update = json!({"attachment": {"connector": connector(&bdm.device)}});
+    pause(delay).await;
+    let mut done = cinder.call(200, "PUT", &path, Some(&update), false).await.is_ok();
+    if done {
+        pause(delay).await;
+        let complete = json!({"os-complete": null});
+        let action = format!("{path}/action");
+        done = cinder.call(204, "POST", &action, Some(&complete), false).await.is_ok();
     }
-    let Some(bi) = st.servers[si].bdms.iter().position(|b| b.volume_id == vid) else {
+    if !done {
+        let _ = cinder.call(200, "DELETE", &path, None, true).await;
+        drop_bdm(&sh, &sid, &bdm.bdm_uuid);
+    }
+}
+
+/// Nova's answer when Cinder refuses `os-begin_detaching`.
+fn begin_failure(sh: &Shared, vid: &str, reply: Option<Reply>) -> Resp {
+    match reply {
+        Some(r) if r.status == 400 => bad(&format!("Invalid volume: {}", invalid_input(&r))),
+        other => cinder_failure(sh, vid, other),
+    }
+}
+
+/// The API's part: volume known to Cinder and attached here; `os-begin_detaching`
+/// (`detaching`). Answers before the compute host lets the volume go.
+async fn detach(sh: &Shared, r: &Req, sid: &str, vid: &str) -> Resp {
+    let cinder = match cinder_for(sh, r, sid) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    if let Err(e) = cinder.call(200, "GET", &format!("/volumes/{vid}"), None, false).await {
+        return cinder_failure(sh, vid, e);
+    }
+    let bdm = {
+        let st = lock(sh);
+        let server = st.servers.iter().find(|s| s.id == sid);
+        server.and_then(|s| s.bdms.iter().find(|b| b.volume_id == vid)).cloned()
+    };
+    let Some(bdm) = bdm else {
         return not_found(&format!("Instance {sid} is not attached to volume {vid}."));
     };
-    let bdm = st.servers[si].bdms.remove(bi);
-    begin_detach(st, vid, &bdm.attachment_id);
+    let action = format!("/volumes/{vid}/action");
+    let begin = json!({"os-begin_detaching": null});
+    if let Err(e) = cinder.call(202, "POST", &action, Some(&begin), false).await {
+        return begin_failure(sh, vid, e);
+    }
+    on_compute(sh, finish_detach(sh.clone(), cinder, sid.to_string(), bdm)).await;
     Resp::empty(202, "application/json")
+}
+
+/// The compute host's part of a detach: the hypervisor detaching the disk (the
+/// transition), then Nova forgets the BDM and deletes the attachment with its
+/// service token (`available`). When that fails the BDM comes back and the volume
+/// goes back to in-use.
+async fn finish_detach(sh: Shared, cinder: Cinder, sid: String, bdm: Bdm) {
+    let delay = lock(&sh).opts.transition;
+    pause(delay).await;
+    // Forgotten first, so that a volume seen available can be attached again at once.
+    drop_bdm(&sh, &sid, &bdm.bdm_uuid);
+    let path = format!("/attachments/{}", bdm.attachment_id);
+    if cinder.call(200, "DELETE", &path, None, true).await.is_ok() {
+        return;
+    }
+    if let Some(s) = lock(&sh).servers.iter_mut().find(|s| s.id == sid) {
+        s.bdms.push(bdm.clone());
+    }
+    let action = format!("/volumes/{}/action", bdm.volume_id);
+    let roll = json!({"os-roll_detaching": null});
+    let _ = cinder.call(202, "POST", &action, Some(&roll), false).await;
 }

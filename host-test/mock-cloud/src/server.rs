@@ -75,7 +75,7 @@ pub fn run(
     // Dropping the runtime cancels every connection task.
 }
 
-fn lock(sh: &Shared) -> std::sync::MutexGuard<'_, State> {
+pub fn lock(sh: &Shared) -> std::sync::MutexGuard<'_, State> {
     sh.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -117,60 +117,84 @@ async fn handle(sh: Shared, req: hyper::Request<hyper::body::Incoming>) -> Resul
     // Record, then look for a fault.
     let fault = {
         let mut st = lock(&sh);
-        st.requests.push(RecordedRequest {
+        let recorded = RecordedRequest {
             method: r.method.clone(),
             path: r.path.clone(),
             query: r.query.clone(),
             headers: r.headers.clone(),
             body: r.body.clone(),
-        });
+        };
+        let from_nova = crate::cinderclient::from_nova(&r);
+        if from_nova {
+            st.nova_requests.push(recorded);
+        } else {
+            st.requests.push(recorded);
+        }
         let idx = st.faults.iter().position(|f| {
             f.times > 0
                 && f.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(&r.method))
                 && r.path.contains(&f.path_contains)
         });
-        idx.map(|i| {
-            let f = st.faults[i].clone();
-            st.faults[i].times -= 1;
-            if st.faults[i].times == 0 {
-                st.faults.remove(i);
+        match idx {
+            Some(i) => {
+                let f = st.faults[i].clone();
+                st.faults[i].times -= 1;
+                if st.faults[i].times == 0 {
+                    st.faults.remove(i);
+                }
+                Some(f)
             }
-            f
-        })
+            None if !from_nova => random_fault(&mut st),
+            None => None,
+        }
     };
 
     let resp = match fault {
-        None => route(&sh, &r),
+        None => route(&sh, &r).await,
         Some(f) => {
             if let FaultKind::Delay(d) = f.kind {
                 if f.after {
-                    let resp = route(&sh, &r);
+                    let resp = route(&sh, &r).await;
                     tokio::time::sleep(d).await;
                     resp
                 } else {
                     tokio::time::sleep(d).await;
-                    route(&sh, &r)
+                    route(&sh, &r).await
                 }
             } else {
                 if f.after {
-                    let _ = route(&sh, &r);
+                    let _ = route(&sh, &r).await;
                 }
-                fault_response(&sh, &f.kind, &r)
+                fault_response(&sh, &f.kind, &r).await
             }
         }
     };
     to_hyper(resp)
 }
 
-fn route(sh: &Shared, r: &Req) -> Resp {
+/// A fault drawn by the chaos setting, if this request is unlucky.
+fn random_fault(st: &mut State) -> Option<crate::Fault> {
+    let (rate, kinds) = st.chaos.as_ref()?;
+    if kinds.is_empty() || fastrand::f64() >= *rate {
+        return None;
+    }
+    let kind = kinds[fastrand::usize(..kinds.len())].clone();
+    st.chaos_injected += 1;
+    Some(crate::Fault::new(None, "", kind))
+}
+
+/// Nova calls Cinder over HTTP, so it runs without the lock; Keystone and
+/// Cinder answer under it.
+async fn route(sh: &Shared, r: &Req) -> Resp {
+    if r.path == "/compute" || r.path.starts_with("/compute/") {
+        return crate::nova::handle(sh, r).await;
+    }
     let mut st = lock(sh);
     st.tick();
     let resp = if r.path == "/identity" || r.path.starts_with("/identity/") {
         crate::keystone::handle(&mut st, r)
     } else if r.path == "/volume" || r.path.starts_with("/volume/") {
         crate::cinder::handle(&mut st, r)
-    } else if r.path == "/compute" || r.path.starts_with("/compute/") {
-        crate::nova::handle(&mut st, r)
     } else {
         plain_not_found()
     };
@@ -240,7 +264,7 @@ fn default_explanation(status: u16) -> (&'static str, &'static str) {
     }
 }
 
-fn fault_response(sh: &Shared, kind: &FaultKind, r: &Req) -> Resp {
+async fn fault_response(sh: &Shared, kind: &FaultKind, r: &Req) -> Resp {
     let rid = crate::util::req_id();
     let with_ids = |resp: Resp| {
         resp.header("x-openstack-request-id", rid.clone())
@@ -275,7 +299,7 @@ fn fault_response(sh: &Shared, kind: &FaultKind, r: &Req) -> Resp {
             }
             with_ids(resp)
         }
-        FaultKind::Delay(_) => route(sh, r),
+        FaultKind::Delay(_) => route(sh, r).await,
         FaultKind::MalformedJson => with_ids(Resp {
             status: 200,
             headers: vec![("Content-Type".into(), "application/json".into())],
@@ -308,6 +332,10 @@ fn fault_response(sh: &Shared, kind: &FaultKind, r: &Req) -> Resp {
             let st = lock(sh);
             with_ids(keystonemiddleware_401(&st))
         }
+        FaultKind::Redirect { status, location } => with_ids(
+            Resp::json(*status, &json!({"message": "moved", "location": location}))
+                .header("Location", location.clone()),
+        ),
     }
 }
 

@@ -50,15 +50,6 @@ impl Resp {
 }
 
 #[derive(Clone, Debug)]
-pub struct VolAttachment {
-    pub attachment_id: String,
-    pub server_id: String,
-    pub device: String,
-    pub attached_at: i64,
-    pub host_name: String,
-}
-
-#[derive(Clone, Debug)]
 pub struct Volume {
     pub id: String,
     pub name: Option<String>,
@@ -72,7 +63,6 @@ pub struct Volume {
     pub snapshot_id: Option<String>,
     pub source_volid: Option<String>,
     pub metadata: Map<String, Value>,
-    pub attachments: Vec<VolAttachment>,
     pub multiattach: bool,
     /// Status to return to after a transient one (backing-up, extending...).
     pub previous_status: Option<String>,
@@ -109,8 +99,26 @@ pub struct Backup {
     pub metadata: Map<String, Value>,
 }
 
-/// What volumes, snapshots and backups have in common: listing, lookup by
-/// id and status changes work the same way for the three of them.
+/// A Cinder volume attachment (the attachments API, 3.27+).
+#[derive(Clone, Debug)]
+pub struct Attachment {
+    pub id: String,
+    pub volume_id: String,
+    pub instance: Option<String>,
+    /// `reserved` -> `attaching` (connector given) -> `attached` (os-complete).
+    pub status: String,
+    /// "null" until a connector (or the 3.54 `mode`) sets it.
+    pub attach_mode: String,
+    pub attached_at: Option<i64>,
+    /// The connector's `host` and `mountpoint`.
+    pub host: Option<String>,
+    pub mountpoint: Option<String>,
+    pub connection_info: Map<String, Value>,
+    pub created_at: i64,
+}
+
+/// What volumes, snapshots, backups and attachments have in common: listing,
+/// lookup by id and status changes work the same way for all of them.
 pub trait Resource {
     /// The name Cinder uses in messages ("Volume {id} could not be found.").
     const WHAT: &'static str;
@@ -118,6 +126,10 @@ pub trait Resource {
     const COLL: &'static str;
     fn key(&self) -> Key<'_>;
     fn set_status(&mut self, status: &str, now: i64);
+    /// Cinder's message for an unknown id.
+    fn missing(id: &str) -> String {
+        format!("{} {id} could not be found.", Self::WHAT)
+    }
 }
 
 /// The fields lists filter and sort on.
@@ -174,6 +186,26 @@ impl Resource for Backup {
     }
 }
 
+impl Resource for Attachment {
+    const WHAT: &'static str = "Volume attachment";
+    const COLL: &'static str = "attachments";
+    fn key(&self) -> Key<'_> {
+        Key {
+            id: &self.id,
+            name: None,
+            status: &self.status,
+            size: 0,
+            created_at: self.created_at,
+        }
+    }
+    fn set_status(&mut self, status: &str, _now: i64) {
+        self.status = status.to_string();
+    }
+    fn missing(id: &str) -> String {
+        format!("Volume attachment could not be found with filter: attachment_id = {id}.")
+    }
+}
+
 /// Sets the status of the resource `id` in `items`, if it is there.
 pub fn set_status_in<T: Resource>(items: &mut [T], id: &str, status: &str, now: i64) {
     if let Some(x) = items.iter_mut().find(|x| x.key().id == id) {
@@ -204,8 +236,6 @@ pub enum Op {
         id: String,
         status: String,
         size: Option<i64>,
-        attach: Option<VolAttachment>,
-        detach: Option<String>,
     },
     VolRemove(String),
     SnapStatus(String, String),
@@ -215,14 +245,12 @@ pub enum Op {
 }
 
 impl Op {
-    /// A plain volume status change (no resize, attach or detach).
+    /// A plain volume status change (no resize).
     pub fn vol_status(id: &str, status: &str) -> Op {
         Op::VolStatus {
             id: id.to_string(),
             status: status.to_string(),
             size: None,
-            attach: None,
-            detach: None,
         }
     }
 
@@ -246,10 +274,16 @@ pub struct State {
     pub volumes: Vec<Volume>,
     pub snapshots: Vec<Snapshot>,
     pub backups: Vec<Backup>,
+    pub attachments: Vec<Attachment>,
     pub servers: Vec<Server>,
     pub quotas: HashMap<String, i64>,
     pub faults: Vec<Fault>,
+    /// Random faults: the share of client requests to break, and the kinds to pick from.
+    pub chaos: Option<(f64, Vec<crate::FaultKind>)>,
+    pub chaos_injected: usize,
     pub requests: Vec<RecordedRequest>,
+    /// What Nova sent to the mock's own Cinder.
+    pub nova_requests: Vec<RecordedRequest>,
     pub pending: Vec<(Instant, Op)>,
     last_ts: i64,
 }
@@ -276,10 +310,14 @@ impl State {
             volumes: Vec::new(),
             snapshots: Vec::new(),
             backups: Vec::new(),
+            attachments: Vec::new(),
             servers: Vec::new(),
             quotas,
             faults: Vec::new(),
+            chaos: None,
+            chaos_injected: 0,
             requests: Vec::new(),
+            nova_requests: Vec::new(),
             pending: Vec::new(),
             last_ts: 0,
         }
@@ -362,13 +400,7 @@ impl State {
     fn apply(&mut self, op: Op) {
         let now = self.now();
         match op {
-            Op::VolStatus {
-                id,
-                status,
-                size,
-                attach,
-                detach,
-            } => {
+            Op::VolStatus { id, status, size } => {
                 if let Some(v) = self.volumes.iter_mut().find(|v| v.id == id) {
                     v.status = status;
                     v.previous_status = None;
@@ -376,16 +408,13 @@ impl State {
                     if let Some(s) = size {
                         v.size = s;
                     }
-                    if let Some(mut a) = attach {
-                        a.attached_at = now;
-                        v.attachments.push(a);
-                    }
-                    if let Some(aid) = detach {
-                        v.attachments.retain(|a| a.attachment_id != aid);
-                    }
                 }
             }
-            Op::VolRemove(id) => self.volumes.retain(|v| v.id != id),
+            Op::VolRemove(id) => {
+                // A volume's attachments go with it.
+                self.volumes.retain(|v| v.id != id);
+                self.attachments.retain(|a| a.volume_id != id);
+            }
             Op::SnapStatus(id, st) => set_status_in(&mut self.snapshots, &id, &st, now),
             Op::SnapRemove(id) => self.snapshots.retain(|s| s.id != id),
             Op::BackupStatus(id, st) => {
@@ -415,8 +444,27 @@ impl State {
             volumes: self.volumes.len(),
             snapshots: self.snapshots.len(),
             backups: self.backups.len(),
-            attachments: self.servers.iter().map(|s| s.bdms.len()).sum(),
+            attachments: self.attachments.len(),
         }
+    }
+
+    /// The Cinder endpoint (with project) Nova talks to.
+    pub fn cinder_url(&self) -> String {
+        match &self.opts.cinder_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("{}/volume/v3/{}", self.base, self.opts.project_id),
+        }
+    }
+
+    /// The attachments of volume `id`, oldest first.
+    pub fn attachments_of<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Attachment> + 'a {
+        self.attachments.iter().filter(move |a| a.volume_id == id)
+    }
+
+    /// Whether volume `id` has an attachment in `attached` state (Cinder's
+    /// `attach_status == attached`).
+    pub fn is_attached(&self, id: &str) -> bool {
+        self.attachments_of(id).any(|a| a.status == "attached")
     }
 
     pub fn has_dependent_backups(&self, id: &str) -> bool {

@@ -1,6 +1,6 @@
 mod common;
 
-use common::{message, post_unauthenticated, request, wait_for, Client};
+use common::{message, post_unauthenticated, request, wait_for, Client, Response};
 use mock_cloud::*;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -44,6 +44,16 @@ fn status_of(m: &MockCloud, c: &Client, coll: &str, id: &str) -> Option<String> 
 
 fn wait_status(m: &MockCloud, c: &Client, coll: &str, id: &str, want: Option<&str>) {
     wait_for(|| status_of(m, c, coll, id).as_deref() == want);
+}
+
+/// A request to Nova (`path` under the compute URL) as `c`, at `mv` when given.
+fn nova_call(m: &MockCloud, c: &Client, mv: Option<&str>, method: &str, path: &str, body: Option<Value>) -> Response {
+    let mut h = vec![("X-Auth-Token", c.token.as_str()), ("Content-Type", "application/json")];
+    if let Some(v) = mv {
+        h.push(("X-OpenStack-Nova-API-Version", v));
+    }
+    let b = body.map(|b| b.to_string());
+    request(method, &format!("{}{path}", m.compute_url()), &h, b.as_deref()).unwrap()
 }
 
 #[test]
@@ -183,6 +193,9 @@ fn versions_and_microversions() {
     ));
     assert_eq!(r.status, 400);
     assert_eq!(message(&r, "badRequest"), "Malformed request url");
+    // The project may be left out of URLs, at any microversion (documented as 3.67+).
+    let r = client(&m, "3.0").get(&format!("{}/volume/v3/volumes", m.base_url()));
+    assert_eq!(r.json(), json!({"volumes": []}));
     let r = client(&m, "3.71").get(&format!("{}/no-such", m.block_storage_url()));
     assert_eq!(r.status, 404);
     assert_eq!(r.json()["title"], "Not Found");
@@ -616,7 +629,11 @@ fn backups_incremental_and_restore() {
 
 #[test]
 fn nova_attach_detach_both_shapes() {
-    let m = fast();
+    // Long enough to see every transitional status.
+    let m = MockCloud::start_with(MockOptions {
+        transition: Duration::from_millis(200),
+        ..Default::default()
+    });
     let c = client(&m, "3.71");
     let base = m.block_storage_url();
     let server = m.add_server("vm");
@@ -624,14 +641,8 @@ fn nova_attach_detach_both_shapes() {
     let v2 = create_volume(&m, &c, json!({"volume": {"size": 1}}));
     wait_status(&m, &c, "volumes", &v1, Some("available"));
     wait_status(&m, &c, "volumes", &v2, Some("available"));
-    let nova = |mv: Option<&str>, method: &str, path: &str, body: Option<Value>| {
-        let mut h = vec![("X-Auth-Token", c.token.as_str()), ("Content-Type", "application/json")];
-        if let Some(v) = mv {
-            h.push(("X-OpenStack-Nova-API-Version", v));
-        }
-        let b = body.map(|b| b.to_string());
-        request(method, &format!("{}{path}", m.compute_url()), &h, b.as_deref()).unwrap()
-    };
+    let nova =
+        |mv: Option<&str>, method: &str, path: &str, body: Option<Value>| nova_call(&m, &c, mv, method, path, body);
     let att = format!("/servers/{server}/os-volume_attachments");
     // Old shape.
     let r = nova(None, "POST", &att, Some(json!({"volumeAttachment": {"volumeId": v1}})));
@@ -642,7 +653,14 @@ fn nova_attach_detach_both_shapes() {
         r.json(),
         json!({"volumeAttachment": {"device": "/dev/vdb", "id": v1, "serverId": server, "volumeId": v1}})
     );
-    assert_eq!(status_of(&m, &c, "volumes", &v1).as_deref(), Some("attaching"));
+    // Nova answered once Cinder reserved the volume; the compute host then puts
+    // its connector (attaching) and completes the attachment (in-use).
+    assert_eq!(status_of(&m, &c, "volumes", &v1).as_deref(), Some("reserved"));
+    assert_eq!(
+        c.get(&format!("{base}/volumes/{v1}")).json()["volume"]["attachments"],
+        json!([])
+    );
+    wait_status(&m, &c, "volumes", &v1, Some("attaching"));
     wait_status(&m, &c, "volumes", &v1, Some("in-use"));
     let vj = c.get(&format!("{base}/volumes/{v1}")).json();
     let a = &vj["volume"]["attachments"][0];
@@ -943,11 +961,11 @@ fn mock_cloud_is_send_and_sync_and_usable_from_threads() {
     assert_eq!(m.counts().volumes, 4);
 }
 
-#[test]
-fn binary_prints_its_endpoints() {
+/// Runs the binary with `args`; returns it and the line of JSON it printed.
+fn run_binary(args: &[&str]) -> (std::process::Child, Value) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mock-cloud"))
-        .args(["--server", "vm1"])
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -955,7 +973,12 @@ fn binary_prints_its_endpoints() {
     std::io::BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let j: Value = serde_json::from_str(&line).unwrap();
+    (child, serde_json::from_str(&line).unwrap())
+}
+
+#[test]
+fn binary_prints_its_endpoints() {
+    let (mut child, j) = run_binary(&["--server", "vm1"]);
     for k in [
         "base_url",
         "auth_url",
@@ -977,6 +1000,31 @@ fn binary_prints_its_endpoints() {
     assert_eq!(r.status, 201);
     let _ = child.kill();
     let _ = child.wait();
+}
+
+#[test]
+fn binary_fronts_another_cinder() {
+    let project = "fedcba98765432100123456789abcdef";
+    let cinder = format!("http://127.0.0.1:8776/v3/{project}");
+    let (mut child, j) = run_binary(&["--project-id", project, "--cinder-url", &cinder]);
+    assert_eq!(j["project_id"], project);
+    assert_eq!(j["block_storage_url"], cinder.as_str());
+    let _ = child.kill();
+    let _ = child.wait();
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_mock-cloud"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("--cinder-url URL") && help.contains("--project-id ID"),
+        "{help}"
+    );
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_mock-cloud"))
+        .arg("--cinder-url")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
 }
 
 /// Real Cinder (eventlet) never reads a chunked request body: create answers 500 and an
@@ -1009,4 +1057,772 @@ fn chunked_bodies_reach_cinder_empty() {
     assert!(action.starts_with("HTTP/1.1 400"), "{action}");
     assert!(action.contains("There is no such action: None."), "{action}");
     assert_eq!(cloud.counts().volumes, 0);
+}
+
+const SERVER_UUID: &str = "11111111-2222-4333-8444-555555555555";
+const ZERO_UUID: &str = "00000000-0000-0000-0000-000000000000";
+
+fn server_error_body() -> Value {
+    json!({"computeFault": {"code": 500, "message": "The server has either erred or is incapable of performing the requested operation."}})
+}
+
+fn status_500() -> FaultKind {
+    FaultKind::Status {
+        status: 500,
+        body: None,
+        retry_after: None,
+    }
+}
+
+/// A header of a recorded request (hyper lowercases names).
+fn recorded_header<'a>(r: &'a RecordedRequest, name: &str) -> Option<&'a str> {
+    r.headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// A request as a service (Nova's service token gives `X-Service-Roles: service`).
+fn as_service(c: &Client, method: &str, url: &str) -> Response {
+    let mv = format!("volume {}", c.mv);
+    let h = [
+        ("X-Auth-Token", c.token.as_str()),
+        ("OpenStack-API-Version", mv.as_str()),
+        ("X-Service-Roles", "service"),
+    ];
+    request(method, url, &h, None).unwrap()
+}
+
+/// Cinder's attachments API (3.27+) as a real Cinder 29.0.0 answers it.
+#[test]
+fn cinder_attachments_reserve_connect_complete_delete() {
+    let m = instant();
+    let c = client(&m, "3.44");
+    let c71 = client(&m, "3.71");
+    let base = m.block_storage_url();
+    let atts = format!("{base}/attachments");
+    let vid = create_volume(&m, &c, json!({"volume": {"size": 1}}));
+    let vol_url = format!("{base}/volumes/{vid}");
+    let r = client(&m, "3.26").get(&atts);
+    assert_eq!(
+        r.json(),
+        json!({"itemNotFound": {"code": 404, "message": "The resource could not be found."}})
+    );
+
+    // Reserve: the volume is `reserved` and lists no attachment yet.
+    let r = c.post_json(
+        &atts,
+        &json!({"attachment": {"volume_uuid": vid, "instance_uuid": SERVER_UUID}}),
+    );
+    assert_eq!(r.status, 200);
+    let aid = r.json()["attachment"]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        r.json(),
+        json!({"attachment": {"id": aid, "status": "reserved", "instance": SERVER_UUID, "volume_id": vid,
+            "attached_at": "", "detached_at": "", "attach_mode": "null", "connection_info": {}}})
+    );
+    assert_eq!(status_of(&m, &c, "volumes", &vid).as_deref(), Some("reserved"));
+    assert_eq!(c.get(&vol_url).json()["volume"]["attachments"], json!([]));
+    assert_eq!(m.counts().attachments, 1);
+
+    // Reserved: no other server, no delete, extend, snapshot or backup.
+    let r = c.post_json(
+        &atts,
+        &json!({"attachment": {"volume_uuid": vid, "instance_uuid": "22222222-2222-4333-8444-555555555555"}}),
+    );
+    assert_eq!(
+        message(&r, "badRequest"),
+        format!("Invalid volume: Volume {vid} status must be available or downloading to reserve, but the current status is reserved.")
+    );
+    let r = c71.delete(&vol_url);
+    assert!(message(&r, "badRequest")
+        .as_str()
+        .unwrap()
+        .starts_with("Invalid volume: Volume status must be available or error"));
+    let r = c71.post(&format!("{vol_url}/action"), r#"{"os-extend":{"new_size":2}}"#);
+    assert_eq!(
+        message(&r, "badRequest"),
+        format!(
+            "Invalid volume: Volume {vid} status must be '{{'status': 'available'}}' to extend, currently reserved."
+        )
+    );
+    let r = c71.post_json(&format!("{base}/snapshots"), &json!({"snapshot": {"volume_id": vid}}));
+    assert_eq!(
+        message(&r, "badRequest"),
+        format!("Invalid volume: Volume {vid} status must be available, in-use, but current status is: reserved.")
+    );
+    let r = c71.post_json(
+        &format!("{base}/backups"),
+        &json!({"backup": {"volume_id": vid, "force": true}}),
+    );
+    assert_eq!(
+        message(&r, "badRequest"),
+        "Invalid volume: Volume to be backed up must be available or in-use, but the current status is \"reserved\"."
+    );
+
+    // The same server may reserve it again; an unconnected reservation anyone may
+    // delete, and the answer lists what is left.
+    let r = c.post_json(
+        &atts,
+        &json!({"attachment": {"volume_uuid": vid, "instance_uuid": SERVER_UUID}}),
+    );
+    let again = r.json()["attachment"]["id"].as_str().unwrap().to_string();
+    let r = c.delete(&format!("{atts}/{again}"));
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.json(),
+        json!({"attachments": [{"id": aid, "status": "reserved", "instance": SERVER_UUID, "volume_id": vid}]})
+    );
+    assert_eq!(status_of(&m, &c, "volumes", &vid).as_deref(), Some("reserved"));
+
+    // The connector: `attaching`. The answer is the attachment as it was, with its
+    // connection info.
+    let connector = json!({"initiator": "iqn.1993-08.org.debian:01:cad181614cec", "ip": "192.168.1.20",
+        "platform": "x86_64", "host": "compute-7", "os_type": "linux2", "multipath": false,
+        "mountpoint": "/dev/vdb", "mode": "rw"});
+    let put = json!({"attachment": {"connector": connector}}).to_string();
+    let r = c.call("PUT", &format!("{atts}/{aid}"), Some(&put));
+    assert_eq!(r.status, 200);
+    let a = r.json()["attachment"].clone();
+    assert_eq!(
+        (&a["status"], &a["attach_mode"], &a["attached_at"]),
+        (&json!("reserved"), &json!("null"), &json!(""))
+    );
+    assert_eq!(a["connection_info"]["attachment_id"], aid.as_str());
+    assert_eq!(a["connection_info"]["volume_id"], vid.as_str());
+    assert_eq!(a["connection_info"]["access_mode"], "rw");
+    assert_eq!(status_of(&m, &c, "volumes", &vid).as_deref(), Some("attaching"));
+    let a = c.get(&format!("{atts}/{aid}")).json()["attachment"].clone();
+    assert_eq!((&a["status"], &a["attach_mode"]), (&json!("attaching"), &json!("rw")));
+    assert_eq!(a["attached_at"].as_str().unwrap().len(), 26);
+    assert_eq!(c.get(&vol_url).json()["volume"]["attachments"], json!([]));
+
+    // os-complete (3.44+): `in-use`, and only now the volume lists it (the host
+    // only for admins).
+    let action = format!("{atts}/{aid}/action");
+    assert_eq!(client(&m, "3.43").post(&action, r#"{"os-complete": null}"#).status, 404);
+    let r = c.post(&action, r#"{"os-complete": null}"#);
+    assert_eq!(r.status, 204);
+    assert!(r.body.is_empty());
+    let v = c71.get(&vol_url).json()["volume"].clone();
+    assert_eq!(v["status"], "in-use");
+    assert_eq!(
+        v["attachments"],
+        json!([{"id": vid, "attachment_id": aid, "volume_id": vid, "server_id": SERVER_UUID,
+            "host_name": null, "device": "/dev/vdb", "attached_at": a["attached_at"]}])
+    );
+
+    // Lists, and their filters (`status` is no column: it matches nothing).
+    let summary = json!({"id": aid, "status": "attached", "instance": SERVER_UUID, "volume_id": vid});
+    assert_eq!(c.get(&atts).json(), json!({ "attachments": [summary] }));
+    let detail = c.get(&format!("{atts}/detail")).json();
+    assert_eq!(detail["attachments"][0]["attach_mode"], "rw");
+    assert_eq!(
+        detail["attachments"][0]["connection_info"]["attachment_id"],
+        aid.as_str()
+    );
+    for (q, n) in [
+        (format!("volume_id={ZERO_UUID}"), 0),
+        (format!("volume_id={vid}"), 1),
+        (format!("instance_id={SERVER_UUID}"), 1),
+        ("attach_status=attached".to_string(), 1),
+        ("status=attached".to_string(), 0),
+        ("bogus=1".to_string(), 1), // a member's unknown filters are dropped
+    ] {
+        let l = c.get(&format!("{atts}?{q}")).json();
+        assert_eq!(l["attachments"].as_array().unwrap().len(), n, "{q}");
+    }
+
+    // Nova's detach steps: os-begin_detaching (`detaching`), os-roll_detaching.
+    let vol_action = format!("{vol_url}/action");
+    assert_eq!(c.post(&vol_action, r#"{"os-begin_detaching": null}"#).status, 202);
+    assert_eq!(status_of(&m, &c, "volumes", &vid).as_deref(), Some("detaching"));
+    let r = c.post(&vol_action, r#"{"os-begin_detaching": null}"#);
+    assert_eq!(message(&r, "badRequest"), "Invalid volume: Unable to detach volume. Volume status must be 'in-use' and attach_status must be 'attached' to detach.");
+    assert_eq!(c.post(&vol_action, r#"{"os-roll_detaching": null}"#).status, 202);
+    assert_eq!(status_of(&m, &c, "volumes", &vid).as_deref(), Some("in-use"));
+
+    // Connected to a server: only a service deletes it (for anyone else Cinder
+    // asks Nova, and there is no Nova).
+    let r = c.delete(&format!("{atts}/{aid}"));
+    assert_eq!((r.status, r.json()), (500, server_error_body()));
+    assert_eq!(status_of(&m, &c, "volumes", &vid).as_deref(), Some("in-use"));
+    let r = as_service(&c, "DELETE", &format!("{atts}/{aid}"));
+    assert_eq!((r.status, r.json()), (200, json!({"attachments": []})));
+    let v = c.get(&vol_url).json()["volume"].clone();
+    assert_eq!((&v["status"], &v["attachments"]), (&json!("available"), &json!([])));
+    assert_eq!(m.counts().attachments, 0);
+    let r = c.get(&format!("{atts}/{aid}"));
+    assert_eq!(
+        message(&r, "itemNotFound"),
+        format!("Volume attachment could not be found with filter: attachment_id = {aid}.")
+    );
+}
+
+/// Cinder's refusals on the attachments API, worded as real Cinder words them.
+#[test]
+fn cinder_attachment_errors() {
+    let m = MockCloud::start_with(MockOptions {
+        transition: Duration::ZERO,
+        admin: true,
+        ..Default::default()
+    });
+    let c = client(&m, "3.44");
+    let base = m.block_storage_url();
+    let atts = format!("{base}/attachments");
+    let vid = create_volume(&m, &c, json!({"volume": {"size": 1}}));
+    let field = |f: &str, v: &str, why: &str| format!("Invalid input for field/attribute {f}. Value: {v}. {why}");
+    let cases = [
+        (json!({}), "'attachment' is a required property".to_string()),
+        (
+            json!({"attachment": 5}),
+            field("attachment", "5", "5 is not of type 'object'"),
+        ),
+        (
+            json!({"attachment": {"instance_uuid": SERVER_UUID}}),
+            field(
+                "attachment",
+                &format!("{{'instance_uuid': '{SERVER_UUID}'}}"),
+                "'volume_uuid' is a required property",
+            ),
+        ),
+        (
+            json!({"attachment": {"volume_uuid": "abc"}}),
+            field("volume_uuid", "abc", "'abc' is not a 'uuid'"),
+        ),
+        (
+            json!({"attachment": {"volume_uuid": 5}}),
+            field("volume_uuid", "5", "5 is not of type 'string'"),
+        ),
+        (
+            json!({"attachment": {"volume_uuid": vid, "instance_uuid": null}}),
+            field("instance_uuid", "None", "None is not of type 'string'"),
+        ),
+        (
+            json!({"attachment": {"volume_uuid": vid, "connector": "x"}}),
+            field("connector", "x", "'x' is not of type 'object', 'null'"),
+        ),
+        (
+            json!({"attachment": {"volume_uuid": vid, "mode": "rw"}}),
+            field(
+                "attachment",
+                &format!("{{'mode': 'rw', 'volume_uuid': '{vid}'}}"),
+                "Additional properties are not allowed ('mode' was unexpected)",
+            ),
+        ),
+        (
+            json!({"attachment": {"volume_uuid": vid}, "x": 1}),
+            "Additional properties are not allowed ('x' was unexpected)".to_string(),
+        ),
+    ];
+    for (body, msg) in cases {
+        let r = c.post_json(&atts, &body);
+        assert_eq!(message(&r, "badRequest"), msg.as_str(), "{body}");
+    }
+    let r = client(&m, "3.54").post_json(&atts, &json!({"attachment": {"volume_uuid": vid, "mode": "xx"}}));
+    assert_eq!(
+        message(&r, "badRequest"),
+        field("mode", "xx", "'xx' is not one of ['rw', 'ro']").as_str()
+    );
+    assert_eq!(
+        c.post(&atts, "nope").json(),
+        json!({"badRequest": {"code": 400, "message": "Malformed request body"}})
+    );
+    assert_eq!(c.call("POST", &atts, None).json(), server_error_body());
+    let r = c.post_json(&atts, &json!({"attachment": {"volume_uuid": ZERO_UUID}}));
+    assert_eq!(
+        message(&r, "itemNotFound"),
+        format!("Volume {ZERO_UUID} could not be found.")
+    );
+    m.set_status("volume", &vid, "error");
+    let r = c.post_json(&atts, &json!({"attachment": {"volume_uuid": vid}}));
+    assert_eq!(message(&r, "badRequest"), format!("Invalid volume: Volume attachments can not be created if the volume is in an error state. The Volume {vid} currently has a status of: error "));
+    m.set_status("volume", &vid, "available");
+
+    // An admin's unknown filter matches nothing.
+    assert_eq!(c.get(&format!("{atts}?bogus=1")).json(), json!({"attachments": []}));
+    // Unknown attachments.
+    let gone = format!("Volume attachment could not be found with filter: attachment_id = {ZERO_UUID}.");
+    let put = r#"{"attachment": {"connector": {"host": "h"}}}"#;
+    for (method, path, body) in [
+        ("GET", ZERO_UUID.to_string(), None),
+        ("PUT", ZERO_UUID.to_string(), Some(put)),
+        ("DELETE", ZERO_UUID.to_string(), None),
+        ("POST", format!("{ZERO_UUID}/action"), Some(r#"{"os-complete": null}"#)),
+    ] {
+        let r = c.call(method, &format!("{atts}/{path}"), body);
+        assert_eq!(message(&r, "itemNotFound"), gone.as_str(), "{method}");
+    }
+
+    // Updates: body, a second connection to a single-attach volume, an error volume.
+    let reserve = json!({"attachment": {"volume_uuid": vid, "instance_uuid": SERVER_UUID}});
+    let a1 = c.post_json(&atts, &reserve).json()["attachment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let a2 = c.post_json(&atts, &reserve).json()["attachment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (body, msg) in [
+        (
+            r#"{"attachment": {}}"#,
+            field("attachment", "{}", "'connector' is a required property"),
+        ),
+        (
+            r#"{"attachment": {"connector": {}}}"#,
+            field("connector", "{}", "{} should be non-empty"),
+        ),
+        (
+            r#"{"attachment": {"connector": null}}"#,
+            field("connector", "None", "None is not of type 'object'"),
+        ),
+    ] {
+        let r = c.call("PUT", &format!("{atts}/{a1}"), Some(body));
+        assert_eq!(message(&r, "badRequest"), msg.as_str(), "{body}");
+    }
+    assert_eq!(c.call("PUT", &format!("{atts}/{a1}"), Some(put)).status, 200);
+    let r = c.call("PUT", &format!("{atts}/{a2}"), Some(put));
+    assert_eq!(
+        r.json(),
+        json!({"conflictingRequest": {"code": 409, "message": format!("Resource conflict: duplicate connectors detected on volume {vid}")}})
+    );
+    m.set_status("volume", &vid, "error");
+    let r = c.call("PUT", &format!("{atts}/{a1}"), Some(put));
+    assert_eq!(message(&r, "conflictingRequest"), format!("Resource conflict: Volume attachments can not be updated if the volume is in an error state. The Volume {vid} currently has a status of: error "));
+    // Actions: exactly one key, and only os-complete.
+    let action = format!("{atts}/{a1}/action");
+    let r = c.post(&action, r#"{"os-complete": null, "x": 1}"#);
+    assert_eq!(message(&r, "badRequest"), "Malformed request body");
+    let r = c.post(&action, r#"{"os-foo": null}"#);
+    assert_eq!(
+        message(&r, "badRequest"),
+        "There is no such action: os-foo. Verify the request body and Content-Type header and try again."
+    );
+    // An attachment goes with its volume.
+    let r = c.post(&format!("{base}/volumes/{vid}/action"), r#"{"os-force_delete": {}}"#);
+    assert_eq!(r.status, 202);
+    wait_for(|| m.counts() == ResourceCounts::default());
+}
+
+/// Schema messages the mock once worded differently from real Cinder.
+#[test]
+fn cinder_schema_messages_like_real_cinder() {
+    let m = instant();
+    let c = client(&m, "3.71");
+    let base = m.block_storage_url();
+    let vid = create_volume(&m, &c, json!({"volume": {"size": 1}}));
+    let r = c.post(
+        &format!("{base}/volumes"),
+        r#"{"volume": {"size": 1, "zz": 1, "aa": 2}}"#,
+    );
+    assert_eq!(message(&r, "badRequest"), "Invalid input for field/attribute volume. Value: {'aa': 2, 'size': 1, 'zz': 1}. Additional properties are not allowed ('aa', 'zz' were unexpected)");
+    let r = c.post(
+        &format!("{base}/volumes/{vid}/action"),
+        r#"{"os-extend": {"new_size": 2}, "x": 1}"#,
+    );
+    assert_eq!(message(&r, "badRequest"), "Malformed request body");
+    let r = c.post_json(&format!("{base}/backups"), &json!({"backup": {"volume_id": 5}}));
+    assert_eq!(
+        message(&r, "badRequest"),
+        "Invalid input for field/attribute volume_id. Value: 5. 5 is not of type 'string'"
+    );
+    for (coll, key) in [("snapshots", "snapshot"), ("backups", "backup")] {
+        let r = c.post_json(&format!("{base}/{coll}"), &json!({ key: 5 }));
+        assert_eq!(
+            message(&r, "badRequest"),
+            format!("Invalid input for field/attribute {key}. Value: 5. 5 is not of type 'object'")
+        );
+    }
+    let restore = format!("{base}/backups/{ZERO_UUID}/restore");
+    let r = c.post(&restore, r#"{"restore": 5}"#);
+    assert_eq!(
+        message(&r, "badRequest"),
+        "Invalid input for field/attribute restore. Value: 5. 5 is not of type 'object', 'null'"
+    );
+    assert_eq!(c.post(&restore, r#"{"restore": null}"#).json(), server_error_body());
+}
+
+/// Nova attaches and detaches through Cinder's attachments API over HTTP, as the
+/// caller, at 3.44, with Content-Length bodies; zero transition: done before it answers.
+#[test]
+fn nova_attaches_through_cinder_over_http() {
+    let m = MockCloud::start_with(MockOptions {
+        transition: Duration::ZERO,
+        admin: true,
+        ..Default::default()
+    });
+    let c = client(&m, "3.71");
+    let server = m.add_server("vm");
+    let vid = create_volume(&m, &c, json!({"volume": {"size": 1}}));
+    let vol_url = format!("{}/volumes/{vid}", m.block_storage_url());
+    let att = format!("/servers/{server}/os-volume_attachments");
+    m.clear_requests();
+    let body = json!({"volumeAttachment": {"volumeId": vid, "device": "/dev/vdc"}});
+    let r = nova_call(&m, &c, Some("2.89"), "POST", &att, Some(body));
+    assert_eq!(r.status, 200);
+    let v = c.get(&vol_url).json()["volume"].clone();
+    assert_eq!(v["status"], "in-use");
+    let a = v["attachments"][0].clone();
+    assert_eq!(a["server_id"], server.as_str());
+    assert_eq!(a["device"], "/dev/vdc");
+    assert_eq!(a["host_name"], "mock-compute-01");
+    let aid = a["attachment_id"].as_str().unwrap().to_string();
+    let listed = nova_call(&m, &c, Some("2.89"), "GET", &att, None).json();
+    assert_eq!(listed["volumeAttachments"][0]["attachment_id"], aid.as_str());
+    assert_eq!(m.counts().attachments, 1);
+
+    // What Nova sent, apart from what clients sent.
+    let prefix = format!("/volume/v3/{}", m.project_id());
+    let calls = |sent: &[RecordedRequest]| -> Vec<String> {
+        let path = |r: &RecordedRequest| r.path.strip_prefix(&prefix).unwrap_or(&r.path).to_string();
+        sent.iter().map(|r| format!("{} {}", r.method, path(r))).collect()
+    };
+    let sent = m.nova_requests();
+    assert_eq!(
+        calls(&sent),
+        [
+            format!("GET /volumes/{vid}"),
+            "POST /attachments".to_string(),
+            format!("PUT /attachments/{aid}"),
+            format!("POST /attachments/{aid}/action"),
+        ]
+    );
+    assert!(m.requests().iter().all(|r| !r.path.contains("/attachments")));
+    for r in &sent {
+        assert_eq!(recorded_header(r, "X-Auth-Token"), Some(c.token.as_str()));
+        assert_eq!(recorded_header(r, "OpenStack-API-Version"), Some("volume 3.44"));
+        assert_eq!(recorded_header(r, "Transfer-Encoding"), None);
+        if !r.body.is_empty() {
+            assert_eq!(
+                recorded_header(r, "Content-Length"),
+                Some(r.body.len().to_string().as_str())
+            );
+            assert_eq!(recorded_header(r, "Content-Type"), Some("application/json"));
+        }
+    }
+    let body = |i: usize| serde_json::from_slice::<Value>(&sent[i].body).unwrap();
+    assert_eq!(
+        body(1),
+        json!({"attachment": {"volume_uuid": vid, "instance_uuid": server}})
+    );
+    let connector = body(2)["attachment"]["connector"].clone();
+    assert_eq!(
+        (&connector["host"], &connector["mountpoint"], &connector["mode"]),
+        (&json!("mock-compute-01"), &json!("/dev/vdc"), &json!("rw"))
+    );
+    for k in ["initiator", "ip", "platform", "os_type"] {
+        assert!(connector[k].is_string(), "{k}");
+    }
+    assert_eq!(connector["multipath"], false);
+    assert_eq!(body(3), json!({"os-complete": null}));
+
+    // Detach: os-begin_detaching, then the attachment deleted as a service.
+    m.clear_requests();
+    let r = nova_call(&m, &c, None, "DELETE", &format!("{att}/{vid}"), None);
+    assert_eq!(r.status, 202);
+    let v = c.get(&vol_url).json()["volume"].clone();
+    assert_eq!((&v["status"], &v["attachments"]), (&json!("available"), &json!([])));
+    assert_eq!(
+        nova_call(&m, &c, None, "GET", &att, None).json(),
+        json!({"volumeAttachments": []})
+    );
+    assert_eq!(
+        m.counts(),
+        ResourceCounts {
+            volumes: 1,
+            ..Default::default()
+        }
+    );
+    let sent = m.nova_requests();
+    assert_eq!(
+        calls(&sent),
+        [
+            format!("GET /volumes/{vid}"),
+            format!("POST /volumes/{vid}/action"),
+            format!("DELETE /attachments/{aid}"),
+        ]
+    );
+    assert_eq!(body_json(&sent[1]), json!({"os-begin_detaching": null}));
+    assert_eq!(recorded_header(&sent[2], "X-Service-Roles"), Some("service"));
+    assert_eq!(recorded_header(&sent[1], "X-Service-Roles"), None);
+}
+
+fn body_json(r: &RecordedRequest) -> Value {
+    serde_json::from_slice(&r.body).unwrap()
+}
+
+/// When the compute host's part fails Nova rolls back: a failed attach deletes the
+/// attachment and forgets the BDM; a failed detach brings the BDM back and the
+/// volume back to in-use. Nova's API has answered by then.
+#[test]
+fn nova_rolls_back_failed_attach_and_detach() {
+    let m = instant();
+    let c = client(&m, "3.71");
+    let server = m.add_server("vm");
+    let vid = create_volume(&m, &c, json!({"volume": {"size": 1}}));
+    let att = format!("/servers/{server}/os-volume_attachments");
+    let attach = || {
+        nova_call(
+            &m,
+            &c,
+            None,
+            "POST",
+            &att,
+            Some(json!({"volumeAttachment": {"volumeId": vid}})),
+        )
+    };
+    let detach = || nova_call(&m, &c, None, "DELETE", &format!("{att}/{vid}"), None);
+    let bdms = || {
+        nova_call(&m, &c, None, "GET", &att, None).json()["volumeAttachments"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    // The connector (PUT), then os-complete (POST .../attachments/{id}/action) fail.
+    for method in ["PUT", "POST"] {
+        m.inject(Fault::new(Some(method), "/attachments/", status_500()));
+        assert_eq!(attach().status, 200, "{method}");
+        assert_eq!(
+            status_of(&m, &c, "volumes", &vid).as_deref(),
+            Some("available"),
+            "{method}"
+        );
+        assert_eq!((bdms(), m.counts().attachments), (0, 0), "{method}");
+    }
+    assert_eq!(attach().status, 200);
+    assert_eq!(status_of(&m, &c, "volumes", &vid).as_deref(), Some("in-use"));
+    m.inject(Fault::new(Some("DELETE"), "/attachments/", status_500()));
+    assert_eq!(detach().status, 202);
+    assert_eq!(status_of(&m, &c, "volumes", &vid).as_deref(), Some("in-use"));
+    assert_eq!((bdms(), m.counts().attachments), (1, 1));
+    assert_eq!(detach().status, 202);
+    assert_eq!(status_of(&m, &c, "volumes", &vid).as_deref(), Some("available"));
+    assert_eq!((bdms(), m.counts().attachments), (0, 0));
+}
+
+/// With a transition Nova answers first: the volume is `reserved`, then
+/// `attaching`, then `in-use`; `detaching`, then `available`. Cinder's refusals
+/// become Nova's 400s with Cinder's message and request id.
+#[test]
+fn nova_answers_first_and_reports_cinder_refusals() {
+    let m = MockCloud::start_with(MockOptions {
+        transition: Duration::from_millis(150),
+        ..Default::default()
+    });
+    let c = client(&m, "3.71");
+    let server = m.add_server("vm");
+    let other = m.add_server("vm2");
+    let vid = create_volume(&m, &c, json!({"volume": {"size": 1}}));
+    wait_status(&m, &c, "volumes", &vid, Some("available"));
+    let att = format!("/servers/{server}/os-volume_attachments");
+    let attach = |sid: &str, vid: &str| {
+        let path = format!("/servers/{sid}/os-volume_attachments");
+        nova_call(
+            &m,
+            &c,
+            None,
+            "POST",
+            &path,
+            Some(json!({"volumeAttachment": {"volumeId": vid}})),
+        )
+    };
+    let detach = || nova_call(&m, &c, None, "DELETE", &format!("{att}/{vid}"), None);
+    let nova_400 = |r: &Response, prefix: &str| {
+        let msg = message(r, "badRequest").as_str().unwrap().to_string();
+        let rest = msg.strip_prefix(prefix).unwrap_or_else(|| panic!("{msg}"));
+        assert!(
+            rest.starts_with(" (HTTP 400) (Request-ID: req-") && rest.ends_with(')'),
+            "{msg}"
+        );
+    };
+    assert_eq!(attach(&server, &vid).status, 200);
+    assert_eq!(status_of(&m, &c, "volumes", &vid).as_deref(), Some("reserved"));
+    // Not attached yet: Cinder refuses os-begin_detaching.
+    let r = detach();
+    assert_eq!(r.status, 400);
+    nova_400(&r, "Invalid volume: Invalid input received: Invalid volume: Unable to detach volume. Volume status must be 'in-use' and attach_status must be 'attached' to detach.");
+    // Another server: Cinder refuses the reservation.
+    let r = attach(&other, &vid);
+    nova_400(&r, &format!("Invalid input received: Invalid volume: Volume {vid} status must be available or downloading to reserve, but the current status is reserved."));
+    let r = attach(&other, ZERO_UUID);
+    assert_eq!(
+        message(&r, "itemNotFound"),
+        format!("Volume {ZERO_UUID} could not be found.")
+    );
+    let r = nova_call(
+        &m,
+        &c,
+        None,
+        "DELETE",
+        &format!("/servers/{other}/os-volume_attachments/{ZERO_UUID}"),
+        None,
+    );
+    assert_eq!(
+        message(&r, "itemNotFound"),
+        format!("Volume {ZERO_UUID} could not be found.")
+    );
+    wait_status(&m, &c, "volumes", &vid, Some("attaching"));
+    wait_status(&m, &c, "volumes", &vid, Some("in-use"));
+    // Detach: `detaching` while the hypervisor lets go, then `available`.
+    assert_eq!(detach().status, 202);
+    assert_eq!(status_of(&m, &c, "volumes", &vid).as_deref(), Some("detaching"));
+    assert_eq!(m.counts().attachments, 1);
+    wait_status(&m, &c, "volumes", &vid, Some("available"));
+    assert_eq!(m.counts().attachments, 0);
+    // A completion failing after the answer is rolled back too.
+    m.inject(Fault::new(Some("POST"), "/attachments/", status_500()));
+    assert_eq!(attach(&server, &vid).status, 200);
+    wait_status(&m, &c, "volumes", &vid, Some("attaching"));
+    wait_status(&m, &c, "volumes", &vid, Some("available"));
+    wait_for(|| nova_call(&m, &c, None, "GET", &att, None).json() == json!({"volumeAttachments": []}));
+    assert_eq!(m.counts().attachments, 0);
+}
+
+/// `cinder_url`: Nova and the catalog front another Cinder (here a second mock);
+/// Nova forwards the caller's token unchecked and that Cinder judges it.
+#[test]
+fn nova_in_front_of_another_cinder() {
+    let cinder = instant();
+    let c = client(&cinder, "3.71");
+    let nova = MockCloud::start_with(MockOptions {
+        transition: Duration::from_millis(50),
+        cinder_url: Some(cinder.block_storage_url()),
+        ..Default::default()
+    });
+    assert_eq!(nova.block_storage_url(), cinder.block_storage_url());
+    let body = json!({"auth": {"identity": {"methods": ["application_credential"],
+        "application_credential": {"id": APP_CRED_ID, "secret": APP_CRED_SECRET}}}});
+    let r = post_unauthenticated(&format!("{}/auth/tokens", nova.auth_url()), &body.to_string());
+    let catalog = r.json()["token"]["catalog"].clone();
+    for service in catalog.as_array().unwrap() {
+        let want = match service["type"].as_str().unwrap() {
+            "compute" => nova.compute_url(),
+            _ => cinder.block_storage_url(),
+        };
+        for e in service["endpoints"].as_array().unwrap() {
+            assert_eq!(e["url"], want.as_str(), "{service}");
+        }
+    }
+
+    let server = nova.add_server("vm");
+    let vid = create_volume(&cinder, &c, json!({"volume": {"size": 1}}));
+    let att = format!("/servers/{server}/os-volume_attachments");
+    // `c`'s token comes from the other mock: this Nova's Keystone never issued it.
+    let r = nova_call(
+        &nova,
+        &c,
+        None,
+        "POST",
+        &att,
+        Some(json!({"volumeAttachment": {"volumeId": vid}})),
+    );
+    assert_eq!(r.status, 200);
+    wait_status(&cinder, &c, "volumes", &vid, Some("in-use"));
+    assert_eq!((nova.counts().attachments, cinder.counts().attachments), (0, 1));
+    assert_eq!(cinder.nova_requests().len(), 4);
+    assert!(cinder.requests().iter().all(|r| !r.path.contains("/attachments")));
+    // A token that Cinder refuses; none at all.
+    let bogus = Client {
+        token: "bogus".into(),
+        mv: "3.71".into(),
+    };
+    let r = nova_call(&nova, &bogus, None, "DELETE", &format!("{att}/{vid}"), None);
+    assert_eq!((r.status, r.json()["error"]["code"].clone()), (401, json!(401)));
+    let r = request("GET", &format!("{}{att}", nova.compute_url()), &[], None).unwrap();
+    assert_eq!(r.status, 401);
+    assert_eq!(
+        nova_call(&nova, &c, None, "DELETE", &format!("{att}/{vid}"), None).status,
+        202
+    );
+    wait_status(&cinder, &c, "volumes", &vid, Some("available"));
+    assert_eq!(cinder.counts().attachments, 0);
+
+    // A Cinder that does not answer.
+    let lost = MockCloud::start_with(MockOptions {
+        cinder_url: Some("http://127.0.0.1:1/v3/0123456789abcdef0123456789abcdef".into()),
+        ..Default::default()
+    });
+    let sid = lost.add_server("vm");
+    let path = format!("/servers/{sid}/os-volume_attachments");
+    let r = nova_call(
+        &lost,
+        &c,
+        None,
+        "POST",
+        &path,
+        Some(json!({"volumeAttachment": {"volumeId": vid}})),
+    );
+    assert_eq!((r.status, r.json()["computeFault"]["code"].clone()), (500, json!(500)));
+}
+
+/// The mock's Nova in front of a real Cinder 29.0.0: run
+/// `../shared/real-cinder/run-cinder.sh PORT` and set `REAL_CINDER_URL=http://127.0.0.1:PORT`.
+#[test]
+fn nova_in_front_of_real_cinder() {
+    let Ok(url) = std::env::var("REAL_CINDER_URL") else {
+        println!(
+            "nova_in_front_of_real_cinder: SKIPPED: REAL_CINDER_URL is not set (start ../shared/real-cinder/run-cinder.sh PORT, then REAL_CINDER_URL=http://127.0.0.1:PORT)"
+        );
+        return;
+    };
+    let project = "0123456789abcdef0123456789abcdef";
+    let nova = MockCloud::start_with(MockOptions {
+        project_id: project.into(),
+        cinder_url: Some(format!("{}/v3/{project}", url.trim_end_matches('/'))),
+        transition: Duration::from_millis(100),
+        ..Default::default()
+    });
+    // Cinder's noauth: `user:project` tokens.
+    let c = Client {
+        token: format!("demo:{project}"),
+        mv: "3.71".into(),
+    };
+    let server = nova.add_server("vm");
+    let vid = create_volume(
+        &nova,
+        &c,
+        json!({"volume": {"size": 1, "name": "mock-nova-real-cinder"}}),
+    );
+    wait_status(&nova, &c, "volumes", &vid, Some("available"));
+    let att = format!("/servers/{server}/os-volume_attachments");
+    let r = nova_call(
+        &nova,
+        &c,
+        None,
+        "POST",
+        &att,
+        Some(json!({"volumeAttachment": {"volumeId": vid}})),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["volumeAttachment"]["device"], "/dev/vdb");
+    wait_status(&nova, &c, "volumes", &vid, Some("in-use"));
+    let vol_url = format!("{}/volumes/{vid}", nova.block_storage_url());
+    let a = c.get(&vol_url).json()["volume"]["attachments"][0].clone();
+    assert_eq!((&a["server_id"], &a["device"]), (&json!(server), &json!("/dev/vdb")));
+    let listed = nova_call(&nova, &c, Some("2.89"), "GET", &att, None).json();
+    assert_eq!(listed["volumeAttachments"][0]["attachment_id"], a["attachment_id"]);
+    // Attached: real Cinder refuses another server and a plain delete.
+    let other = nova.add_server("vm2");
+    let r = nova_call(
+        &nova,
+        &c,
+        None,
+        "POST",
+        &format!("/servers/{other}/os-volume_attachments"),
+        Some(json!({"volumeAttachment": {"volumeId": vid}})),
+    );
+    assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(c.delete(&vol_url).status, 400);
+
+    let r = nova_call(&nova, &c, None, "DELETE", &format!("{att}/{vid}"), None);
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    wait_status(&nova, &c, "volumes", &vid, Some("available"));
+    assert_eq!(c.get(&vol_url).json()["volume"]["attachments"], json!([]));
+    assert_eq!(
+        nova_call(&nova, &c, None, "GET", &att, None).json(),
+        json!({"volumeAttachments": []})
+    );
+    assert_eq!(c.delete(&vol_url).status, 202);
+    wait_status(&nova, &c, "volumes", &vid, None);
 }
