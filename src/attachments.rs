@@ -1,62 +1,49 @@
-//! Nova volume attachments (`/servers/{server}/os-volume_attachments`): attach, and
-//! detach after finding the attachment. Both answer shapes are decoded: before 2.89 `id`
+//! Nova volume attachments (`/servers/{server}/os-volume_attachments`): attach and
+//! detach. Both answer shapes are decoded: before 2.89 `id`
 //! is the volume id; from 2.89 Cinder's `attachment_id` is given.
-
-use serde::{Deserialize, Serialize};
 
 use crate::client::{decode, Client, Service};
 use crate::http::{Io, Method};
+use crate::json::{Decode, Failed, Reader, Writer};
 use crate::prelude::*;
-use crate::{validate, ApiError, Attachment, Error};
+use crate::wire;
+use crate::{validate, Attachment, Error};
 
 fn url(server_id: &str) -> String {
     format!("/servers/{server_id}/os-volume_attachments")
 }
 
-#[derive(Deserialize)]
-struct WireAttachment {
-    #[serde(rename = "volumeId")]
-    volume_id: String,
-    #[serde(rename = "serverId")]
-    server_id: Option<String>,
-    device: Option<String>,
-    attachment_id: Option<String>,
-}
+/// A Nova volume attachment, in Nova's spelling (`volumeId` must be there; the caller
+/// already knows it).
+struct NovaAttachment(Attachment);
 
-impl From<WireAttachment> for Attachment {
-    fn from(w: WireAttachment) -> Attachment {
-        Attachment {
-            attachment_id: w.attachment_id,
-            server_id: w.server_id,
-            device: w.device,
+impl Decode for NovaAttachment {
+    fn decode(r: &mut Reader<'_>) -> Result<NovaAttachment, Failed> {
+        let mut a = Attachment {
+            attachment_id: None,
+            server_id: None,
+            device: None,
             attached_at: None,
-        }
+        };
+        r.object(&["volumeId"], &mut |r, k| match k {
+            "serverId" => r.set(&mut a.server_id),
+            "device" => r.set(&mut a.device),
+            "attachment_id" => r.set(&mut a.attachment_id),
+            _ => r.skip(),
+        })?;
+        Ok(NovaAttachment(a))
     }
 }
 
-#[derive(Deserialize)]
+/// `{"volumeAttachment": {…}}`.
 struct One {
-    #[serde(rename = "volumeAttachment")]
-    attachment: WireAttachment,
+    attachment: NovaAttachment,
 }
 
-#[derive(Deserialize)]
-struct Many {
-    #[serde(rename = "volumeAttachments")]
-    attachments: Vec<WireAttachment>,
-}
-
-#[derive(Serialize)]
-struct AttachBody<'a> {
-    #[serde(rename = "volumeAttachment")]
-    attachment: AttachRequest<'a>,
-}
-#[derive(Serialize)]
-struct AttachRequest<'a> {
-    #[serde(rename = "volumeId")]
-    volume_id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    device: Option<&'a str>,
+impl Decode for One {
+    fn decode(r: &mut Reader<'_>) -> Result<One, Failed> {
+        wire::member(r, "volumeAttachment").map(|attachment| One { attachment })
+    }
 }
 
 /// Checks an attach request and builds its body.
@@ -64,13 +51,11 @@ pub fn attach_body(volume_id: &str, server_id: &str, device: &Option<String>) ->
     validate::id("id", volume_id)?;
     validate::id("server-id", server_id)?;
     validate::name("device", device)?;
-    let body = AttachBody {
-        attachment: AttachRequest {
-            volume_id,
-            device: device.as_deref(),
-        },
-    };
-    serde_json::to_vec(&body).map_err(|e| Error::InvalidInput(format!("attach: {e}")))
+    let mut w = Writer::object();
+    w.obj("volumeAttachment")
+        .str("volumeId", volume_id)
+        .opt_str("device", device.as_deref());
+    Ok(w.finish())
 }
 
 pub fn attach<I: Io>(
@@ -81,31 +66,18 @@ pub fn attach<I: Io>(
 ) -> Result<Attachment, Error> {
     let body = attach_body(volume_id, server_id, device)?;
     let resp = c.request(Service::Compute, Method::Post, &url(server_id), Some(body))?;
-    let mut a: Attachment = decode::<One>(&resp, "volume attachment")?.attachment.into();
+    let mut a: Attachment = decode::<One>(&resp, "volume attachment")?.attachment.0;
     a.server_id.get_or_insert_with(|| server_id.to_string());
     Ok(a)
 }
 
-/// Lists the server's attachments to find this volume's, then deletes it.
+/// Detaches through Nova, which addresses an attachment by its volume id and answers 404
+/// itself when the volume is not attached to the server (no lookup needed first).
 pub fn detach<I: Io>(c: &Client<I>, volume_id: &str, server_id: &str) -> Result<(), Error> {
     validate::id("id", volume_id)?;
     validate::id("server-id", server_id)?;
-    let resp = c.request(Service::Compute, Method::Get, &url(server_id), None)?;
-    let list = decode::<Many>(&resp, "volume attachments")?;
-    if !list.attachments.iter().any(|a| a.volume_id == volume_id) {
-        return Err(Error::NotFound(ApiError {
-            status: 404,
-            message: format!("volume {volume_id} is not attached to server {server_id}"),
-            request_id: resp.request_id(),
-            retry_after_s: None,
-        }));
-    }
-    c.request(
-        Service::Compute,
-        Method::Delete,
-        &format!("{}/{volume_id}", url(server_id)),
-        None,
-    )?;
+    let path = format!("{}/{volume_id}", url(server_id));
+    c.request(Service::Compute, Method::Delete, &path, None)?;
     Ok(())
 }
 
@@ -119,7 +91,7 @@ mod tests {
             headers: vec![],
             body: body.as_bytes().to_vec(),
         };
-        decode::<One>(&r, "a").unwrap().attachment.into()
+        decode::<One>(&r, "a").unwrap().attachment.0
     }
 
     #[test]

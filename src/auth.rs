@@ -1,10 +1,10 @@
 //! Keystone v3: the token request for each credential kind, the token answer, endpoint
 //! selection from the service catalog, and token expiry.
 
-use serde::{Deserialize, Serialize};
-
 use crate::http::Response;
+use crate::json::{self, Decode, Failed, Reader, Writer};
 use crate::prelude::*;
+use crate::wire::{self, null_default};
 use crate::{Error, PasswordCredential};
 
 /// Block storage service types in order of preference (`volumev2` is never used).
@@ -60,127 +60,125 @@ impl Renewable {
 
     /// The `POST /auth/tokens` body.
     pub fn token_request_body(&self) -> Vec<u8> {
-        let auth = match self {
-            Renewable::ApplicationCredential { id, secret } => AuthRequest {
-                identity: Identity {
-                    methods: ["application_credential"],
-                    application_credential: Some(AppCred {
-                        id,
-                        secret: secret.expose(),
-                    }),
-                    password: None,
-                },
-                scope: None,
-            },
+        let mut w = Writer::object();
+        w.obj("auth").obj("identity");
+        match self {
+            Renewable::ApplicationCredential { id, secret } => {
+                w.strs("methods", &["application_credential"])
+                    .obj("application_credential")
+                    .str("id", id)
+                    .str("secret", secret.expose());
+            }
             Renewable::Password {
                 user_name,
                 password,
                 user_domain,
                 project_name,
                 project_domain,
-            } => AuthRequest {
-                identity: Identity {
-                    methods: ["password"],
-                    application_credential: None,
-                    password: Some(PasswordId {
-                        user: User {
-                            name: user_name,
-                            domain: Domain { name: user_domain },
-                            password: password.expose(),
-                        },
-                    }),
-                },
-                scope: Some(Scope {
-                    project: Project {
-                        name: project_name,
-                        domain: Domain { name: project_domain },
-                    },
-                }),
-            },
-        };
-        serde_json::to_vec(&AuthEnvelope { auth }).unwrap_or_default()
+            } => {
+                w.strs("methods", &["password"])
+                    .obj("password")
+                    .obj("user")
+                    .str("name", user_name)
+                    .obj("domain")
+                    .str("name", user_domain)
+                    .end()
+                    .str("password", password.expose())
+                    .end()
+                    .end()
+                    .end()
+                    .obj("scope")
+                    .obj("project")
+                    .str("name", project_name)
+                    .obj("domain")
+                    .str("name", project_domain);
+            }
+        }
+        w.finish()
     }
 }
 
-#[derive(Serialize)]
-struct AuthEnvelope<'a> {
-    auth: AuthRequest<'a>,
-}
-#[derive(Serialize)]
-struct AuthRequest<'a> {
-    identity: Identity<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    scope: Option<Scope<'a>>,
-}
-#[derive(Serialize)]
-struct Identity<'a> {
-    methods: [&'static str; 1],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    application_credential: Option<AppCred<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    password: Option<PasswordId<'a>>,
-}
-#[derive(Serialize)]
-struct AppCred<'a> {
-    id: &'a str,
-    secret: &'a str,
-}
-#[derive(Serialize)]
-struct PasswordId<'a> {
-    user: User<'a>,
-}
-#[derive(Serialize)]
-struct User<'a> {
-    name: &'a str,
-    domain: Domain<'a>,
-    password: &'a str,
-}
-#[derive(Serialize)]
-struct Domain<'a> {
-    name: &'a str,
-}
-#[derive(Serialize)]
-struct Scope<'a> {
-    project: Project<'a>,
-}
-#[derive(Serialize)]
-struct Project<'a> {
-    name: &'a str,
-    domain: Domain<'a>,
-}
-
-#[derive(Deserialize)]
-struct TokenEnvelope {
-    token: TokenBody,
-}
-#[derive(Deserialize)]
+/// The answer of `POST /auth/tokens`: `{"token": {…}}`.
 struct TokenBody {
     expires_at: Option<String>,
     project: Option<ProjectRef>,
-    #[serde(default)]
     catalog: Vec<CatalogService>,
 }
-#[derive(Deserialize)]
-struct ProjectRef {
-    id: String,
+
+impl Decode for TokenBody {
+    fn decode(r: &mut Reader<'_>) -> Result<TokenBody, Failed> {
+        let mut t = TokenBody {
+            expires_at: None,
+            project: None,
+            catalog: Vec::new(),
+        };
+        r.object(&[], &mut |r, k| match k {
+            "expires_at" => r.set(&mut t.expires_at),
+            "project" => r.set(&mut t.project),
+            "catalog" => null_default(r, &mut t.catalog),
+            _ => r.skip(),
+        })?;
+        Ok(t)
+    }
+}
+
+/// The token's project: its id.
+struct ProjectRef(String);
+
+impl Decode for ProjectRef {
+    fn decode(r: &mut Reader<'_>) -> Result<ProjectRef, Failed> {
+        wire::member(r, "id").map(ProjectRef)
+    }
 }
 
 /// One service of the catalog.
-#[derive(Deserialize, Debug, Clone)]
+#[derive(Debug, Clone)]
 pub struct CatalogService {
-    #[serde(rename = "type")]
     pub service_type: String,
-    #[serde(default)]
     pub endpoints: Vec<Endpoint>,
 }
 
+impl Decode for CatalogService {
+    fn decode(r: &mut Reader<'_>) -> Result<CatalogService, Failed> {
+        let mut s = CatalogService {
+            service_type: String::new(),
+            endpoints: Vec::new(),
+        };
+        r.object(&["type"], &mut |r, k| match k {
+            "type" => r.set(&mut s.service_type),
+            "endpoints" => null_default(r, &mut s.endpoints),
+            _ => r.skip(),
+        })?;
+        Ok(s)
+    }
+}
+
 /// One endpoint of a catalog service.
-#[derive(Deserialize, Debug, Clone)]
+#[derive(Debug, Clone)]
 pub struct Endpoint {
     pub interface: String,
     pub region: Option<String>,
     pub region_id: Option<String>,
     pub url: String,
+}
+
+impl Decode for Endpoint {
+    fn decode(r: &mut Reader<'_>) -> Result<Endpoint, Failed> {
+        let mut e = Endpoint {
+            interface: String::new(),
+            region: None,
+            region_id: None,
+            url: String::new(),
+        };
+        r.object(&["interface", "url"], &mut |r, k| match k {
+            "interface" => r.set(&mut e.interface),
+            "region" => r.set(&mut e.region),
+            "region_id" => r.set(&mut e.region_id),
+            "url" => r.set(&mut e.url),
+            _ => r.skip(),
+        })?;
+        Ok(e)
+    }
 }
 
 /// A decoded token answer.
@@ -199,13 +197,13 @@ pub fn decode_token(resp: &Response) -> Result<Token, Error> {
         .header("x-subject-token")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| Error::InvalidResponse("Keystone answer has no X-Subject-Token header".into()))?;
-    let body: TokenEnvelope =
-        serde_json::from_slice(&resp.body).map_err(|e| Error::InvalidResponse(format!("Keystone token body: {e}")))?;
+    let body: TokenBody = json::parse(&resp.body, |r| wire::member(r, "token"))
+        .map_err(|e| Error::InvalidResponse(format!("Keystone token body: {e}")))?;
     Ok(Token {
         token: Secret::new(token.to_string()),
-        expires_at: body.token.expires_at.as_deref().and_then(parse_timestamp),
-        project_id: body.token.project.map(|p| p.id),
-        catalog: body.token.catalog,
+        expires_at: body.expires_at.as_deref().and_then(parse_timestamp),
+        project_id: body.project.map(|p| p.0),
+        catalog: body.catalog,
     })
 }
 
@@ -228,30 +226,24 @@ pub fn find_endpoint(
             }
         }
     }
-    let offered: Vec<String> = catalog
-        .iter()
-        .filter(|s| types.contains(&s.service_type.as_str()))
-        .flat_map(|s| {
-            s.endpoints.iter().map(move |e| {
-                format!(
-                    "{} {}/{}",
-                    s.service_type,
-                    e.region.as_deref().or(e.region_id.as_deref()).unwrap_or("-"),
-                    e.interface
-                )
-            })
-        })
-        .collect();
+    let mut offered = String::new();
+    for s in catalog.iter().filter(|s| types.contains(&s.service_type.as_str())) {
+        for e in &s.endpoints {
+            if !offered.is_empty() {
+                offered.push_str(", ");
+            }
+            let region = e.region.as_deref().or(e.region_id.as_deref()).unwrap_or("-");
+            offered.push_str(&format!("{} {region}/{}", s.service_type, e.interface));
+        }
+    }
+    if offered.is_empty() {
+        offered.push_str("none of that service");
+    }
     Err(Error::NoEndpoint(format!(
-        "no {} endpoint in region {} with interface {}; the catalog offers {}",
-        types.join(" or "),
+        "no {} endpoint in region {} with interface {}; the catalog offers {offered}",
+        join(types, " or "),
         region.unwrap_or("(any)"),
         interface,
-        if offered.is_empty() {
-            "none of that service".to_string()
-        } else {
-            offered.join(", ")
-        }
     )))
 }
 
@@ -268,7 +260,7 @@ pub fn parse_timestamp(s: &str) -> Option<u64> {
     {
         return None;
     }
-    let num = |r: core::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let num = |r: core::ops::Range<usize>| b.get(r).and_then(parse_digits).map(|n| n as i64);
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
@@ -290,7 +282,7 @@ mod tests {
     use super::*;
 
     fn catalog() -> Vec<CatalogService> {
-        serde_json::from_str(
+        json::from_slice(
             r#"[
             {"type": "volumev2", "endpoints": [{"interface": "public", "region": "dc3-a", "url": "https://v2"}]},
             {"type": "volumev3", "endpoints": [{"interface": "public", "region": "dc3-a", "url": "https://v3-dc3"},
@@ -298,7 +290,8 @@ mod tests {
             {"type": "block-storage", "endpoints": [{"interface": "internal", "region_id": "dc3-a", "url": "https://bs-internal"},
                                                    {"interface": "public", "region_id": "dc4-a", "url": "https://bs-dc4"}]},
             {"type": "compute", "endpoints": [{"interface": "public", "region": "dc3-a", "url": "https://nova"}]}
-        ]"#,
+        ]"#
+            .as_bytes(),
         )
         .unwrap()
     }
@@ -388,5 +381,46 @@ mod tests {
         assert_eq!(parse_timestamp("garbage"), None);
         assert_eq!(parse_timestamp("2026-13-01T00:00:00Z"), None);
         assert_eq!(parse_timestamp("2026-1é-01T00:00:00Z"), None);
+    }
+
+    #[test]
+    fn lenient_token_answers() {
+        let resp = |body: &str| Response {
+            status: 201,
+            headers: vec![("x-subject-token".into(), "tok".into())],
+            body: body.as_bytes().to_vec(),
+        };
+        // A token without project, expiry or catalog (an unscoped token), nulls included.
+        let t = decode_token(&resp(
+            r#"{"token": {"project": null, "catalog": null, "expires_at": null}}"#,
+        ))
+        .unwrap();
+        assert_eq!((t.project_id, t.expires_at, t.catalog.len()), (None, None, 0));
+        let t = decode_token(&resp(
+            r#"{"token": {"methods": ["password"], "catalog": [{"type": "compute", "endpoints": null, "id": "x"}]}}"#,
+        ))
+        .unwrap();
+        assert!(t.catalog[0].endpoints.is_empty());
+        for (body, why) in [
+            (
+                r#"{"token": {"project": {"name": "p"}}}"#,
+                "missing field `id` in the object at byte 22",
+            ),
+            (
+                r#"{"token": {"catalog": [{"endpoints": []}]}}"#,
+                "missing field `type` in the object at byte 23",
+            ),
+            (
+                r#"{"token": {"catalog": [{"type": "x", "endpoints": [{"interface": "public"}]}]}}"#,
+                "missing field `url` in the object at byte 51",
+            ),
+            (r#"{"tok": {}}"#, "missing field `token` in the object at byte 0"),
+        ] {
+            let e = decode_token(&resp(body)).unwrap_err();
+            assert!(
+                matches!(&e, Error::InvalidResponse(m) if *m == format!("Keystone token body: {why}")),
+                "{e:?}"
+            );
+        }
     }
 }

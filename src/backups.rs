@@ -1,87 +1,102 @@
 //! Cinder backups: URLs, request bodies, the wire types and the operations.
 
-use serde::{Deserialize, Serialize};
-
 use crate::client::{decode, Client, Service};
 use crate::error::{self, invalid};
 use crate::http::{Io, Method};
+use crate::json::{Decode, Failed, Reader, Writer};
 use crate::pagination::Page;
 use crate::prelude::*;
 use crate::resource::{self, Resource};
-use crate::wire::{flex_bool, null_default, Link};
+use crate::wire::{self, flex_bool, null_default, Link};
 use crate::{validate, Backup, BackupCreate, Error, Restored};
 
-#[derive(Deserialize)]
-struct WireBackup {
-    id: String,
-    name: Option<String>,
-    description: Option<String>,
-    status: String,
-    #[serde(default, deserialize_with = "null_default")]
-    size: u32,
-    volume_id: String,
-    snapshot_id: Option<String>,
-    #[serde(default, deserialize_with = "flex_bool")]
-    is_incremental: bool,
-    #[serde(default, deserialize_with = "flex_bool")]
-    has_dependent_backups: bool,
-    container: Option<String>,
-    availability_zone: Option<String>,
-    fail_reason: Option<String>,
-    #[serde(default, deserialize_with = "null_default")]
-    created_at: String,
-    updated_at: Option<String>,
-}
-
-impl From<WireBackup> for Backup {
-    fn from(w: WireBackup) -> Backup {
-        Backup {
-            id: w.id,
-            name: w.name,
-            description: w.description,
-            status: w.status,
-            size: w.size,
-            volume_id: w.volume_id,
-            snapshot_id: w.snapshot_id,
-            is_incremental: w.is_incremental,
-            has_dependent_backups: w.has_dependent_backups,
-            container: w.container,
-            availability_zone: w.availability_zone,
-            fail_reason: w.fail_reason,
-            created_at: w.created_at,
-            updated_at: w.updated_at,
-        }
+impl Decode for Backup {
+    fn decode(r: &mut Reader<'_>) -> Result<Backup, Failed> {
+        let mut b = Backup {
+            id: String::new(),
+            name: None,
+            description: None,
+            status: String::new(),
+            size: 0,
+            volume_id: String::new(),
+            snapshot_id: None,
+            is_incremental: false,
+            has_dependent_backups: false,
+            container: None,
+            availability_zone: None,
+            fail_reason: None,
+            created_at: String::new(),
+            updated_at: None,
+        };
+        r.object(&["id", "status", "volume_id"], &mut |r, k| match k {
+            "id" => r.set(&mut b.id),
+            "name" => r.set(&mut b.name),
+            "description" => r.set(&mut b.description),
+            "status" => r.set(&mut b.status),
+            "size" => null_default(r, &mut b.size),
+            "volume_id" => r.set(&mut b.volume_id),
+            "snapshot_id" => r.set(&mut b.snapshot_id),
+            "is_incremental" => flex_bool(r, &mut b.is_incremental),
+            "has_dependent_backups" => flex_bool(r, &mut b.has_dependent_backups),
+            "container" => r.set(&mut b.container),
+            "availability_zone" => r.set(&mut b.availability_zone),
+            "fail_reason" => r.set(&mut b.fail_reason),
+            "created_at" => null_default(r, &mut b.created_at),
+            "updated_at" => r.set(&mut b.updated_at),
+            _ => r.skip(),
+        })?;
+        Ok(b)
     }
 }
 
 /// `{"backup": {…}}`.
-#[derive(Deserialize)]
 pub struct One {
-    backup: WireBackup,
+    backup: Backup,
+}
+
+impl Decode for One {
+    fn decode(r: &mut Reader<'_>) -> Result<One, Failed> {
+        wire::member(r, "backup").map(|backup| One { backup })
+    }
 }
 
 impl From<One> for Backup {
     fn from(o: One) -> Backup {
-        o.backup.into()
+        o.backup
     }
 }
 
 /// The create answer: only id, name and links.
-#[derive(Deserialize)]
 struct Created {
     backup: CreatedRef,
 }
-#[derive(Deserialize)]
 struct CreatedRef {
     id: String,
 }
 
+impl Decode for Created {
+    fn decode(r: &mut Reader<'_>) -> Result<Created, Failed> {
+        wire::member(r, "backup").map(|backup| Created { backup })
+    }
+}
+
+impl Decode for CreatedRef {
+    fn decode(r: &mut Reader<'_>) -> Result<CreatedRef, Failed> {
+        wire::member(r, "id").map(|id| CreatedRef { id })
+    }
+}
+
 /// A page of `/backups/detail`.
-#[derive(Deserialize)]
 pub struct Many {
-    backups: Vec<WireBackup>,
-    #[serde(default, deserialize_with = "null_default")]
+    backups: Vec<Backup>,
     backups_links: Vec<Link>,
+}
+
+impl Decode for Many {
+    fn decode(r: &mut Reader<'_>) -> Result<Many, Failed> {
+        let (backups, backups_links) = wire::page(r, "backups", "backups_links")?;
+        Ok(Many { backups, backups_links })
+    }
 }
 
 impl Resource for Backup {
@@ -97,51 +112,34 @@ impl Resource for Backup {
 impl Page for Many {
     type Item = Backup;
     fn into_parts(self) -> (Vec<Backup>, Vec<Link>) {
-        (self.backups.into_iter().map(Backup::from).collect(), self.backups_links)
+        (self.backups, self.backups_links)
     }
 }
 
-#[derive(Deserialize)]
-struct RestoreAnswer {
-    restore: WireRestored,
-}
-#[derive(Deserialize)]
-struct WireRestored {
-    backup_id: String,
-    volume_id: String,
-    volume_name: Option<String>,
+/// The restore answer, `{"restore": {…}}`.
+struct RestoreAnswer(Restored);
+
+impl Decode for RestoreAnswer {
+    fn decode(r: &mut Reader<'_>) -> Result<RestoreAnswer, Failed> {
+        wire::member(r, "restore").map(RestoreAnswer)
+    }
 }
 
-#[derive(Serialize)]
-struct CreateBody<'a> {
-    backup: CreateBackup<'a>,
-}
-
-#[derive(Serialize)]
-struct CreateBackup<'a> {
-    volume_id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
-    incremental: bool,
-    force: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    snapshot_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    container: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct RestoreBody<'a> {
-    restore: RestoreTarget<'a>,
-}
-#[derive(Serialize)]
-struct RestoreTarget<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    volume_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<&'a str>,
+impl Decode for Restored {
+    fn decode(r: &mut Reader<'_>) -> Result<Restored, Failed> {
+        let mut v = Restored {
+            backup_id: String::new(),
+            volume_id: String::new(),
+            volume_name: None,
+        };
+        r.object(&["backup_id", "volume_id"], &mut |r, k| match k {
+            "backup_id" => r.set(&mut v.backup_id),
+            "volume_id" => r.set(&mut v.volume_id),
+            "volume_name" => r.set(&mut v.volume_name),
+            _ => r.skip(),
+        })?;
+        Ok(v)
+    }
 }
 
 /// Checks a create request and builds its body.
@@ -151,18 +149,16 @@ pub fn create_body(spec: &BackupCreate) -> Result<Vec<u8>, Error> {
     validate::text("description", &spec.description)?;
     validate::opt_id("snapshot-id", &spec.snapshot_id)?;
     validate::name("container", &spec.container)?;
-    let body = CreateBody {
-        backup: CreateBackup {
-            volume_id: &spec.volume_id,
-            name: spec.name.as_deref(),
-            description: spec.description.as_deref(),
-            incremental: spec.incremental,
-            force: spec.force,
-            snapshot_id: spec.snapshot_id.as_deref(),
-            container: spec.container.as_deref(),
-        },
-    };
-    serde_json::to_vec(&body).map_err(|e| Error::InvalidInput(format!("backup-create: {e}")))
+    let mut w = Writer::object();
+    w.obj("backup")
+        .str("volume_id", &spec.volume_id)
+        .opt_str("name", spec.name.as_deref())
+        .opt_str("description", spec.description.as_deref())
+        .bool("incremental", spec.incremental)
+        .bool("force", spec.force)
+        .opt_str("snapshot_id", spec.snapshot_id.as_deref())
+        .opt_str("container", spec.container.as_deref());
+    Ok(w.finish())
 }
 
 /// Restore onto an existing volume (`volume-id`) or into a new one (`name`, optional);
@@ -176,13 +172,11 @@ pub fn restore_body(volume_id: &Option<String>, name: &Option<String>) -> Result
             "give either volume-id (restore onto that volume) or name (new volume), not both",
         ));
     }
-    let body = RestoreBody {
-        restore: RestoreTarget {
-            volume_id: volume_id.as_deref(),
-            name: name.as_deref(),
-        },
-    };
-    serde_json::to_vec(&body).map_err(|e| Error::InvalidInput(format!("restore: {e}")))
+    let mut w = Writer::object();
+    w.obj("restore")
+        .opt_str("volume_id", volume_id.as_deref())
+        .opt_str("name", name.as_deref());
+    Ok(w.finish())
 }
 
 /// Cinder answers a backup POST with only id/name/links; the backup is read back so the
@@ -231,12 +225,7 @@ pub fn restore<I: Io>(
         &format!("{path}/restore"),
         Some(body),
     )?;
-    let r = decode::<RestoreAnswer>(&resp, "restore")?.restore;
-    Ok(Restored {
-        backup_id: r.backup_id,
-        volume_id: r.volume_id,
-        volume_name: r.volume_name,
-    })
+    Ok(decode::<RestoreAnswer>(&resp, "restore")?.0)
 }
 
 #[cfg(test)]
@@ -273,5 +262,47 @@ mod tests {
             body: created.to_vec(),
         };
         assert_eq!(decode::<Created>(&r, "created").unwrap().backup.id, "b502");
+    }
+
+    #[test]
+    fn lenient_backup_fields_and_answers() {
+        let r = |body: &str| crate::http::Response {
+            status: 200,
+            headers: vec![],
+            body: body.as_bytes().to_vec(),
+        };
+        let b: Backup = decode::<One>(
+            &r(r#"{"backup": {"id": "b", "status": "creating", "volume_id": "v", "size": null, "created_at": null, "is_incremental": "True", "has_dependent_backups": null, "object_count": null}}"#),
+            "backup",
+        )
+        .unwrap()
+        .into();
+        assert_eq!(
+            (b.size, b.created_at.as_str(), b.is_incremental, b.has_dependent_backups),
+            (0, "", true, false)
+        );
+        let Err(e) = decode::<One>(&r(r#"{"backup": {"id": "b", "status": "creating"}}"#), "backup") else {
+            panic!("decoded without volume_id");
+        };
+        assert!(
+            matches!(&e, Error::InvalidResponse(m) if m == "backup: missing field `volume_id` in the object at byte 11"),
+            "{e:?}"
+        );
+        let restored = decode::<RestoreAnswer>(
+            &r(r#"{"restore": {"backup_id": "b", "volume_id": "v", "volume_name": null}}"#),
+            "restore",
+        )
+        .unwrap()
+        .0;
+        assert_eq!(
+            (
+                restored.backup_id.as_str(),
+                restored.volume_id.as_str(),
+                restored.volume_name
+            ),
+            ("b", "v", None)
+        );
+        assert!(decode::<RestoreAnswer>(&r(r#"{"restore": {"backup_id": "b"}}"#), "restore").is_err());
+        assert!(decode::<Created>(&r(r#"{"backup": {"name": "b1"}}"#), "created").is_err());
     }
 }

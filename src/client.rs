@@ -2,11 +2,11 @@
 //! operation goes through (token, headers, re-authentication, error mapping, decoding).
 
 use core::cell::RefCell;
-use serde::de::DeserializeOwned;
 
 use crate::auth::{self, Renewable, Secret};
 use crate::error::{self, invalid};
 use crate::http::{Io, Method, Request, Response, Url};
+use crate::json::{self, Decode, JsonError};
 use crate::prelude::*;
 use crate::retry::{self, Jitter};
 use crate::version::{self, Microversion};
@@ -203,7 +203,7 @@ fn catalog_endpoint(
     check_url("catalog endpoint", &url).map_err(|_| {
         Error::InvalidResponse(format!(
             "the catalog's {} URL is not a valid http(s) URL",
-            types.join("/")
+            join(types, "/")
         ))
     })
 }
@@ -300,7 +300,7 @@ impl<I: Io> Client<I> {
     }
 
     /// GET and decode a JSON answer.
-    pub fn get_json<T: DeserializeOwned>(&self, svc: Service, path: &str, what: &str) -> Result<T, Error> {
+    pub fn get_json<T: Decode>(&self, svc: Service, path: &str, what: &str) -> Result<T, Error> {
         decode(&self.request(svc, Method::Get, path, None)?, what)
     }
 
@@ -313,7 +313,7 @@ impl<I: Io> Client<I> {
         method: Method,
         url: &str,
         body: Option<Vec<u8>>,
-        ok: impl Fn(u16) -> bool,
+        ok: fn(u16) -> bool,
     ) -> Result<Response, Error> {
         if self.token_expiring() {
             self.reauthenticate()?;
@@ -414,6 +414,11 @@ fn authenticate(
 }
 
 /// Decodes a JSON body into a wire type; `what` names it in the error.
-pub fn decode<T: DeserializeOwned>(resp: &Response, what: &str) -> Result<T, Error> {
-    serde_json::from_slice(&resp.body).map_err(|e| Error::InvalidResponse(format!("{what}: {e}")))
+pub fn decode<T: Decode>(resp: &Response, what: &str) -> Result<T, Error> {
+    json::from_slice(&resp.body).map_err(|e| invalid_response(what, e))
+}
+
+/// `invalid-response` for a body that does not decode.
+fn invalid_response(what: &str, e: JsonError) -> Error {
+    Error::InvalidResponse(format!("{what}: {e}"))
 }

@@ -1,11 +1,10 @@
 //! The one mapping from an HTTP error answer to the contract's typed `error`, and the
 //! one-line failure log.
 
-use alloc::collections::BTreeMap;
-use serde::Deserialize;
-
 use crate::http::Response;
+use crate::json::{self, Reader};
 use crate::prelude::*;
+use crate::wire::key_order;
 use crate::{ApiError, Error};
 
 /// Longest server message kept in an error (the rest is cut, marked with `…`).
@@ -18,7 +17,7 @@ pub fn from_response(resp: &Response) -> Error {
         status: resp.status,
         message: fault_message(&resp.body).unwrap_or_else(|| fallback_message(resp)),
         request_id: resp.request_id(),
-        retry_after_s: resp.header("retry-after").and_then(|v| v.trim().parse::<u32>().ok()),
+        retry_after_s: resp.retry_after_s(),
     };
     match resp.status {
         400 => Error::BadRequest(api),
@@ -31,28 +30,51 @@ pub fn from_response(resp: &Response) -> Error {
     }
 }
 
-/// Inner object of every OpenStack fault body: Cinder/Nova `{"badRequest": {"code",
-/// "message"}}`, Keystone `{"error": {"code", "title", "message"}}`.
-#[derive(Deserialize)]
-struct FaultBody {
-    message: Option<String>,
-    title: Option<String>,
-}
-
+/// The message of an OpenStack fault body: Cinder/Nova `{"badRequest": {"code",
+/// "message"}}`, Keystone `{"error": {"code", "title", "message"}}`. Of several faults,
+/// the first by name that has a message (or else a title); `None` for any other document.
 fn fault_message(body: &[u8]) -> Option<String> {
-    let faults: BTreeMap<String, FaultBody> = serde_json::from_slice(body).ok()?;
-    faults
-        .into_values()
-        .find_map(|f| f.message.or(f.title))
+    let mut faults: Vec<(String, Option<String>)> = Vec::new();
+    json::parse(body, |r| {
+        r.object(&[], &mut |r, name| {
+            faults.push((name.to_string(), fault_text(r)?));
+            Ok(())
+        })
+    })
+    .ok()?;
+    let order = key_order(&faults.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>());
+    order
+        .into_iter()
+        .find_map(|i| faults[i].1.take())
         .map(|m| clean(&m))
         .filter(|m| !m.is_empty())
+}
+
+/// The inner object of a fault: its `message`, else its `title`.
+fn fault_text(r: &mut Reader<'_>) -> Result<Option<String>, json::Failed> {
+    let (mut message, mut title) = (None, None);
+    r.object(&[], &mut |r, k| match k {
+        "message" => r.set(&mut message),
+        "title" => r.set(&mut title),
+        _ => r.skip(),
+    })?;
+    Ok(message.or(title))
 }
 
 /// A body that is not a fault document (webob's plain-text 404, a proxy's HTML page):
 /// keep its text if short and readable, else the status line.
 fn fallback_message(resp: &Response) -> String {
     let text = core::str::from_utf8(&resp.body)
-        .map(|t| clean(&t.split_whitespace().collect::<Vec<_>>().join(" ")))
+        .map(|t| {
+            let mut words = String::new();
+            for w in t.split_whitespace() {
+                if !words.is_empty() {
+                    words.push(' ');
+                }
+                words.push_str(w);
+            }
+            clean(&words)
+        })
         .unwrap_or_default();
     if !text.is_empty() && !text.starts_with('<') {
         return text;
@@ -250,5 +272,48 @@ mod tests {
             log_line("volumes.get", "v", &e),
             "infomaniak-block-storage: volumes.get v failed: not-found status=404 request-id=req-9: Volume v could not be found."
         );
+    }
+
+    #[test]
+    fn every_fault_shape() {
+        let msg = |body: &str| match from_response(&resp(400, &[], body)) {
+            Error::BadRequest(a) => a.message,
+            other => panic!("{other:?}"),
+        };
+        // Keystone with only a title; several faults: the first by name that has a text.
+        assert_eq!(
+            msg(r#"{"error": {"code": 400, "title": "Bad Request"}}"#),
+            "Bad Request"
+        );
+        assert_eq!(
+            msg(r#"{"zFault": {"message": "z"}, "empty": {"code": 1}, "badRequest": {"message": "b", "title": "t"}}"#),
+            "b"
+        );
+        // Of a fault named twice, the last one counts.
+        assert_eq!(
+            msg(r#"{"a": {"message": "first"}, "a": {"code": 1}, "b": {"message": "other"}}"#),
+            "other"
+        );
+        assert_eq!(
+            msg(r#"{"badRequest": {"message": "line\nbreak \u001b[31m"}}"#),
+            "line break  [31m"
+        );
+        // Not a fault document: the body's text (short and readable) or the status line.
+        assert_eq!(msg(r#"{"badRequest": "just text"}"#), r#"{"badRequest": "just text"}"#);
+        assert_eq!(
+            msg(r#"{"badRequest": {"message": 400}}"#),
+            r#"{"badRequest": {"message": 400}}"#
+        );
+        assert_eq!(
+            msg(r#"{"badRequest": {"message": null}}"#),
+            r#"{"badRequest": {"message": null}}"#
+        );
+        assert_eq!(
+            msg(r#"{"badRequest": {"message": "  "}}"#),
+            r#"{"badRequest": {"message": " "}}"#
+        );
+        assert_eq!(msg("[1, 2]"), "[1, 2]");
+        assert_eq!(msg(r#"{"x": {}} trailing"#), r#"{"x": {}} trailing"#);
+        assert_eq!(msg(""), "HTTP 400 Bad Request");
     }
 }

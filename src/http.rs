@@ -57,6 +57,12 @@ impl Response {
             .map(|(_, v)| v.as_str())
     }
 
+    /// `Retry-After` in seconds (the HTTP-date form is not used by OpenStack).
+    pub fn retry_after_s(&self) -> Option<u32> {
+        let v = parse_digits(self.header("retry-after")?.trim().as_bytes())?;
+        u32::try_from(v).ok()
+    }
+
     /// The request id OpenStack services put on every answer.
     pub fn request_id(&self) -> Option<String> {
         self.header("x-openstack-request-id")
@@ -120,14 +126,14 @@ impl Url {
             return Err("must start with http:// or https://".into());
         };
         let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let authority = &rest[..end];
+        let (authority, path) = rest.split_at_checked(end).unwrap_or((rest, ""));
         if authority.contains('@') {
             return Err("must not contain user info".into());
         }
         if authority.is_empty() {
             return Err("has no host".into());
         }
-        let mut path = rest[end..].to_string();
+        let mut path = path.to_string();
         if let Some(i) = path.find('#') {
             path.truncate(i);
         }
@@ -152,24 +158,20 @@ impl Url {
 
     /// The path without the query.
     pub fn path(&self) -> &str {
-        match self.path_and_query.find('?') {
-            Some(i) => &self.path_and_query[..i],
-            None => &self.path_and_query,
-        }
+        self.path_and_query
+            .split_once('?')
+            .map_or(&self.path_and_query, |(path, _)| path)
     }
 
     /// The query without `?`, if any.
     pub fn query(&self) -> Option<&str> {
-        self.path_and_query.find('?').map(|i| &self.path_and_query[i + 1..])
+        self.path_and_query.split_once('?').map(|(_, query)| query)
     }
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    if s.len() >= prefix.len() && s.is_char_boundary(prefix.len()) && s[..prefix.len()].eq_ignore_ascii_case(prefix) {
-        Some(&s[prefix.len()..])
-    } else {
-        None
-    }
+    let (head, rest) = s.split_at_checked(prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then_some(rest)
 }
 
 /// Percent-encodes a query parameter value (RFC 3986 unreserved characters pass).

@@ -18,6 +18,37 @@ mod prelude {
     pub use alloc::string::{String, ToString};
     pub use alloc::vec::Vec;
     pub use alloc::{format, vec};
+
+    /// `parts` joined by `sep`, as `[&str]::join` (without its generic code).
+    pub fn join(parts: &[&str], sep: &str) -> String {
+        let mut out = String::new();
+        for (i, p) in parts.iter().enumerate() {
+            if i > 0 {
+                out.push_str(sep);
+            }
+            out.push_str(p);
+        }
+        out
+    }
+
+    /// A decimal number of ASCII digits only (no sign, no spaces), as `str::parse` would
+    /// read it but without its generic code; `None` if empty, not digits or above `u64`.
+    pub fn parse_digits(s: &[u8]) -> Option<u64> {
+        if s.is_empty() {
+            return None;
+        }
+        s.iter().try_fold(0u64, |n, &c| {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            n.checked_mul(10)?.checked_add(u64::from(c - b'0'))
+        })
+    }
+
+    /// The number of characters of `s`, as `s.chars().count()` (without its unrolled code).
+    pub fn char_count(s: &str) -> usize {
+        s.bytes().filter(|b| b & 0xC0 != 0x80).count()
+    }
 }
 
 #[allow(warnings)]
@@ -41,6 +72,7 @@ pub mod backups;
 pub mod client;
 pub mod error;
 pub mod http;
+pub mod json;
 pub mod pagination;
 pub mod resource;
 pub mod retry;

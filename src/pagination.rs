@@ -1,17 +1,15 @@
 //! The one pagination loop: follow `*_links` `rel=next` until the last page.
 
-use alloc::collections::BTreeSet;
-use serde::de::DeserializeOwned;
-
 use crate::client::{decode, Client, Service};
 use crate::error::invalid;
-use crate::http::{query_string, Io, Method, Url};
+use crate::http::{query_string, Io, Method, Response, Url};
+use crate::json::Decode;
 use crate::prelude::*;
 use crate::wire::Link;
 use crate::{validate, Error, ListOptions};
 
 /// A decoded page of a collection.
-pub trait Page: DeserializeOwned {
+pub trait Page: Decode {
     type Item;
     /// The items and the page's links.
     fn into_parts(self) -> (Vec<Self::Item>, Vec<Link>);
@@ -24,13 +22,30 @@ const MAX_PAGES: usize = 100_000;
 /// endpoint, so a link naming another host (a misconfigured proxy) never receives the token.
 pub fn list_all<I: Io, P: Page>(c: &Client<I>, path: &str, query: String, what: &str) -> Result<Vec<P::Item>, Error> {
     let mut items = Vec::new();
-    let mut query = query;
-    let mut seen = BTreeSet::new();
-    for _ in 0..MAX_PAGES {
-        let resp = c.request(Service::BlockStorage, Method::Get, &format!("{path}{query}"), None)?;
-        let (page, links) = decode::<P>(&resp, what)?.into_parts();
+    follow(c, path, query, what, &mut |resp| {
+        let (page, links) = decode::<P>(resp, what)?.into_parts();
         let fetched = page.len();
         items.extend(page);
+        Ok((fetched, links))
+    })?;
+    Ok(items)
+}
+
+/// Decodes one page and keeps its items: how many it had, and the page's links.
+type PageReader<'f> = dyn FnMut(&Response) -> Result<(usize, Vec<Link>), Error> + 'f;
+
+/// The loop of [`list_all`], the same for every resource.
+fn follow<I: Io>(
+    c: &Client<I>,
+    path: &str,
+    mut query: String,
+    what: &str,
+    page: &mut PageReader<'_>,
+) -> Result<(), Error> {
+    let mut seen: Vec<String> = Vec::new();
+    for _ in 0..MAX_PAGES {
+        let resp = c.request(Service::BlockStorage, Method::Get, &format!("{path}{query}"), None)?;
+        let (fetched, links) = page(&resp)?;
         let next = links
             .iter()
             .find(|l| l.rel == "next")
@@ -39,12 +54,12 @@ pub fn list_all<I: Io, P: Page>(c: &Client<I>, path: &str, query: String, what: 
         match next {
             Some(q) if fetched > 0 && q != query => {
                 // A link back to an earlier page would repeat items forever.
-                seen.insert(core::mem::replace(&mut query, q));
+                seen.push(core::mem::replace(&mut query, q));
                 if seen.contains(&query) {
                     return Err(Error::InvalidResponse(format!("{what}: the next links go in a circle")));
                 }
             }
-            _ => return Ok(items),
+            _ => return Ok(()),
         }
     }
     Err(Error::InvalidResponse(format!("{what}: more than {MAX_PAGES} pages")))

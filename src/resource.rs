@@ -1,10 +1,9 @@
 //! What volumes, snapshots and backups share, written once: read one, list every page,
 //! delete (or force-delete), and wait for a status.
 
-use serde::de::DeserializeOwned;
-
 use crate::client::{Client, Service};
 use crate::http::{Io, Method};
+use crate::json::Decode;
 use crate::pagination::{list_all, list_query, Page};
 use crate::prelude::*;
 use crate::{validate, wait, Error, ListOptions};
@@ -17,7 +16,7 @@ pub trait Resource: Sized {
     /// The singular name used in messages, e.g. `volume`.
     const NAME: &'static str;
     /// The answer to a GET of one resource (`{"volume": {…}}`).
-    type One: DeserializeOwned + Into<Self>;
+    type One: Decode + Into<Self>;
     /// One page of the detail listing.
     type Page: Page<Item = Self>;
     /// The resource's status, e.g. `available`.
@@ -26,8 +25,12 @@ pub trait Resource: Sized {
 
 /// `/volumes/{id}`, after checking the id.
 pub fn path<R: Resource>(id: &str) -> Result<String, Error> {
+    path_in(R::COLLECTION, id)
+}
+
+fn path_in(collection: &str, id: &str) -> Result<String, Error> {
     validate::id("id", id)?;
-    Ok(format!("{}/{id}", R::COLLECTION))
+    Ok(format!("{collection}/{id}"))
 }
 
 pub fn get<R: Resource, I: Io>(c: &Client<I>, id: &str) -> Result<R, Error> {
@@ -43,7 +46,11 @@ pub fn list<R: Resource, I: Io>(c: &Client<I>, opts: &ListOptions) -> Result<Vec
 /// Deletes, or with `force` calls the admin-only `os-force_delete` action (403 for normal
 /// users under Cinder's default policy).
 pub fn delete<R: Resource, I: Io>(c: &Client<I>, id: &str, force: bool) -> Result<(), Error> {
-    let path = path::<R>(id)?;
+    delete_in(c, R::COLLECTION, id, force)
+}
+
+fn delete_in<I: Io>(c: &Client<I>, collection: &str, id: &str, force: bool) -> Result<(), Error> {
+    let path = path_in(collection, id)?;
     if force {
         let body = br#"{"os-force_delete":{}}"#.to_vec();
         c.request(

@@ -28,7 +28,7 @@ pub fn idempotent(method: Method) -> bool {
 fn transient(result: &Result<Response, Error>) -> Option<Option<u32>> {
     match result {
         Err(Error::Transport(m)) if !m.starts_with(crate::http::DENIED) => Some(None),
-        Ok(r) if matches!(r.status, 502..=504) => Some(r.header("retry-after").and_then(|v| v.trim().parse().ok())),
+        Ok(r) if matches!(r.status, 502..=504) => Some(r.retry_after_s()),
         _ => None,
     }
 }
@@ -103,7 +103,10 @@ pub fn send_as<I: Io>(io: &I, req: &mut Request, repeatable: bool, jitter: &Jitt
 
 /// The path of a URL, for logs (no host, no query).
 fn path_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let path = rest.find('/').map_or("/", |i| &rest[i..]);
+    let rest = match url.as_bytes().windows(3).position(|w| w == b"://") {
+        Some(i) => url.get(i + 3..).unwrap_or(url),
+        None => url,
+    };
+    let path = rest.find('/').and_then(|i| rest.get(i..)).unwrap_or("/");
     path.split(['?', '#']).next().unwrap_or(path)
 }

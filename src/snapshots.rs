@@ -1,66 +1,75 @@
 //! Cinder snapshots: URLs, request bodies, the wire type and the operations.
 
-use alloc::collections::BTreeMap;
-use serde::{Deserialize, Serialize};
-
 use crate::client::{decode, Client, Service};
 use crate::http::{Io, Method};
+use crate::json::{Decode, Failed, Reader, Writer};
 use crate::pagination::Page;
 use crate::prelude::*;
 use crate::resource::Resource;
 use crate::version::{self, Microversion};
-use crate::wire::{metadata, null_default, Link};
+use crate::wire::{self, metadata, null_default, Link};
 use crate::{validate, Error, Snapshot, SnapshotCreate};
 
-#[derive(Deserialize)]
-struct WireSnapshot {
-    id: String,
-    name: Option<String>,
-    description: Option<String>,
-    status: String,
-    size: u32,
-    volume_id: String,
-    #[serde(default, deserialize_with = "metadata")]
-    metadata: Vec<(String, String)>,
-    #[serde(default, deserialize_with = "null_default")]
-    created_at: String,
-    updated_at: Option<String>,
-}
-
-impl From<WireSnapshot> for Snapshot {
-    fn from(w: WireSnapshot) -> Snapshot {
-        Snapshot {
-            id: w.id,
-            name: w.name,
-            description: w.description,
-            status: w.status,
-            size: w.size,
-            volume_id: w.volume_id,
-            metadata: w.metadata,
-            created_at: w.created_at,
-            updated_at: w.updated_at,
-        }
+impl Decode for Snapshot {
+    fn decode(r: &mut Reader<'_>) -> Result<Snapshot, Failed> {
+        let mut s = Snapshot {
+            id: String::new(),
+            name: None,
+            description: None,
+            status: String::new(),
+            size: 0,
+            volume_id: String::new(),
+            metadata: Vec::new(),
+            created_at: String::new(),
+            updated_at: None,
+        };
+        r.object(&["id", "status", "size", "volume_id"], &mut |r, k| match k {
+            "id" => r.set(&mut s.id),
+            "name" => r.set(&mut s.name),
+            "description" => r.set(&mut s.description),
+            "status" => r.set(&mut s.status),
+            "size" => r.set(&mut s.size),
+            "volume_id" => r.set(&mut s.volume_id),
+            "metadata" => metadata(r, &mut s.metadata),
+            "created_at" => null_default(r, &mut s.created_at),
+            "updated_at" => r.set(&mut s.updated_at),
+            _ => r.skip(),
+        })?;
+        Ok(s)
     }
 }
 
 /// `{"snapshot": {…}}`.
-#[derive(Deserialize)]
 pub struct One {
-    snapshot: WireSnapshot,
+    snapshot: Snapshot,
+}
+
+impl Decode for One {
+    fn decode(r: &mut Reader<'_>) -> Result<One, Failed> {
+        wire::member(r, "snapshot").map(|snapshot| One { snapshot })
+    }
 }
 
 impl From<One> for Snapshot {
     fn from(o: One) -> Snapshot {
-        o.snapshot.into()
+        o.snapshot
     }
 }
 
 /// A page of `/snapshots/detail`.
-#[derive(Deserialize)]
 pub struct Many {
-    snapshots: Vec<WireSnapshot>,
-    #[serde(default, deserialize_with = "null_default")]
+    snapshots: Vec<Snapshot>,
     snapshots_links: Vec<Link>,
+}
+
+impl Decode for Many {
+    fn decode(r: &mut Reader<'_>) -> Result<Many, Failed> {
+        let (snapshots, snapshots_links) = wire::page(r, "snapshots", "snapshots_links")?;
+        Ok(Many {
+            snapshots,
+            snapshots_links,
+        })
+    }
 }
 
 impl Resource for Snapshot {
@@ -76,29 +85,8 @@ impl Resource for Snapshot {
 impl Page for Many {
     type Item = Snapshot;
     fn into_parts(self) -> (Vec<Snapshot>, Vec<Link>) {
-        (
-            self.snapshots.into_iter().map(Snapshot::from).collect(),
-            self.snapshots_links,
-        )
+        (self.snapshots, self.snapshots_links)
     }
-}
-
-#[derive(Serialize)]
-struct CreateBody<'a> {
-    snapshot: CreateSnapshot<'a>,
-}
-
-#[derive(Serialize)]
-struct CreateSnapshot<'a> {
-    volume_id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    force: Option<bool>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    metadata: BTreeMap<&'a str, &'a str>,
 }
 
 /// Checks a create request and builds its body. From 3.66 Cinder snapshots in-use
@@ -113,16 +101,16 @@ pub fn create_body(spec: &SnapshotCreate, mv: Microversion) -> Result<Vec<u8>, E
     } else {
         Some(spec.force)
     };
-    let body = CreateBody {
-        snapshot: CreateSnapshot {
-            volume_id: &spec.volume_id,
-            name: spec.name.as_deref(),
-            description: spec.description.as_deref(),
-            force,
-            metadata: spec.metadata.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
-        },
-    };
-    serde_json::to_vec(&body).map_err(|e| Error::InvalidInput(format!("snapshot-create: {e}")))
+    let mut w = Writer::object();
+    w.obj("snapshot")
+        .str("volume_id", &spec.volume_id)
+        .opt_str("name", spec.name.as_deref())
+        .opt_str("description", spec.description.as_deref());
+    if let Some(f) = force {
+        w.bool("force", f);
+    }
+    wire::write_metadata(&mut w, &spec.metadata);
+    Ok(w.finish())
 }
 
 pub fn create<I: Io>(c: &Client<I>, spec: &SnapshotCreate) -> Result<Snapshot, Error> {

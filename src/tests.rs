@@ -408,7 +408,7 @@ fn extend_reads_first_and_refuses_not_larger() {
 }
 
 #[test]
-fn backup_create_reads_back_and_detach_finds_attachment() {
+fn backup_create_reads_back_and_detach_is_one_delete() {
     let fake = connected(Fake::default())
         .expect(
             Method::Post,
@@ -425,18 +425,11 @@ fn backup_create_reads_back_and_detach_finds_attachment() {
             r#"{"backup": {"id": "b1", "status": "creating", "size": 1, "volume_id": "v1"}}"#,
         )
         .expect(
-            Method::Get,
-            "https://nova.example/compute/v2.1/servers/s1/os-volume_attachments",
-            200,
+            Method::Delete,
+            "https://nova.example/compute/v2.1/servers/s1/os-volume_attachments/v1",
+            404,
             &[("x-compute-request-id", "req-n")],
-            r#"{"volumeAttachments": []}"#,
-        )
-        .expect(
-            Method::Get,
-            "/servers/s1/os-volume_attachments",
-            200,
-            &[],
-            r#"{"volumeAttachments": [{"id": "v1", "volumeId": "v1", "serverId": "s1", "device": "/dev/vdb"}]}"#,
+            r#"{"itemNotFound": {"code": 404, "message": "Instance s1 is not attached to volume v1."}}"#,
         )
         .expect(Method::Delete, "/servers/s1/os-volume_attachments/v1", 202, &[], "");
     let c = Client::connect(&fake, cfg()).unwrap();
@@ -452,7 +445,7 @@ fn backup_create_reads_back_and_detach_finds_attachment() {
     assert_eq!(crate::backups::create(&c, &spec).unwrap().status, "creating");
     let e = crate::attachments::detach(&c, "v1", "s1").unwrap_err();
     assert!(
-        matches!(&e, Error::NotFound(a) if a.request_id.as_deref() == Some("req-n")),
+        matches!(&e, Error::NotFound(a) if a.request_id.as_deref() == Some("req-n") && a.message.contains("not attached")),
         "{e:?}"
     );
     crate::attachments::detach(&c, "v1", "s1").unwrap();

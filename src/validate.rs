@@ -19,7 +19,7 @@ pub fn id(field: &str, v: &str) -> Result<(), Error> {
     if v.len() > MAX_NAME {
         return Err(invalid(field, "is longer than 255 characters"));
     }
-    if v.contains("..") || v == "." {
+    if v.as_bytes().windows(2).any(|w| w == b"..") || v == "." {
         return Err(invalid(field, "must not contain '..'"));
     }
     if let Some(c) = v
@@ -28,7 +28,10 @@ pub fn id(field: &str, v: &str) -> Result<(), Error> {
     {
         return Err(invalid(
             field,
-            format!("contains the character {c:?}; only letters, digits, '-', '_' and '.' are allowed"),
+            format!(
+                "contains the character '{}'; only letters, digits, '-', '_' and '.' are allowed",
+                c.escape_default()
+            ),
         ));
     }
     Ok(())
@@ -42,7 +45,7 @@ pub fn opt_id(field: &str, v: &Option<String>) -> Result<(), Error> {
 /// A display name: at most 255 characters, no control characters.
 pub fn name(field: &str, v: &Option<String>) -> Result<(), Error> {
     if let Some(v) = v {
-        if v.chars().count() > MAX_NAME {
+        if char_count(v) > MAX_NAME {
             return Err(invalid(field, "is longer than 255 characters"));
         }
         if v.chars().any(char::is_control) {
@@ -55,7 +58,7 @@ pub fn name(field: &str, v: &Option<String>) -> Result<(), Error> {
 /// A free-form text (description): at most 255 characters, newlines allowed.
 pub fn text(field: &str, v: &Option<String>) -> Result<(), Error> {
     if let Some(v) = v {
-        if v.chars().count() > MAX_NAME {
+        if char_count(v) > MAX_NAME {
             return Err(invalid(field, "is longer than 255 characters"));
         }
         if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
@@ -79,14 +82,17 @@ pub fn size(field: &str, v: u32) -> Result<(), Error> {
 /// Metadata: keys 1-255 characters, values up to 255, no control characters in keys.
 pub fn metadata(field: &str, m: &[(String, String)]) -> Result<(), Error> {
     for (k, v) in m {
-        if k.is_empty() || k.chars().count() > MAX_NAME {
+        if k.is_empty() || char_count(k) > MAX_NAME {
             return Err(invalid(field, "keys must be 1 to 255 characters"));
         }
         if k.chars().any(char::is_control) {
             return Err(invalid(field, "keys must not contain control characters"));
         }
-        if v.chars().count() > MAX_NAME {
-            return Err(invalid(field, format!("value of {k:?} is longer than 255 characters")));
+        if char_count(v) > MAX_NAME {
+            return Err(invalid(
+                field,
+                format!("value of \"{k}\" is longer than 255 characters"),
+            ));
         }
     }
     if let Some(dup) = m
@@ -94,7 +100,7 @@ pub fn metadata(field: &str, m: &[(String, String)]) -> Result<(), Error> {
         .enumerate()
         .find(|(i, (k, _))| m[..*i].iter().any(|(k2, _)| k2 == k))
     {
-        return Err(invalid(field, format!("key {:?} is given twice", dup.1 .0)));
+        return Err(invalid(field, format!("key \"{}\" is given twice", dup.1 .0)));
     }
     Ok(())
 }

@@ -1,10 +1,10 @@
 //! Cinder microversions: the version document, and the negotiation of the one value sent
 //! as `OpenStack-API-Version: volume X.Y` on every request of a session.
 
-use serde::Deserialize;
-
 use crate::http::Url;
+use crate::json::{self, Decode, Failed, Reader};
 use crate::prelude::*;
+use crate::wire::null_default;
 use crate::{ApiError, Error};
 
 /// A `major.minor` API microversion.
@@ -26,7 +26,8 @@ impl Microversion {
         if !digits(a) || !digits(b) {
             return None;
         }
-        Some(Microversion::new(a.parse().ok()?, b.parse().ok()?))
+        let number = |t: &str| parse_digits(t.as_bytes()).map(|n| n as u16);
+        Some(Microversion::new(number(a)?, number(b)?))
     }
 }
 
@@ -47,21 +48,39 @@ pub const VOLUME_FROM_BACKUP: Microversion = Microversion::new(3, 47);
 /// The Nova microversion whose volume attachment answers carry Cinder's attachment id.
 pub const NOVA: &str = "2.89";
 
-#[derive(Deserialize)]
-struct VersionDoc {
-    version: Option<VersionEntry>,
-    #[serde(default)]
-    versions: Vec<VersionEntry>,
+/// An entry of a version document.
+struct VersionEntry {
+    id: String,
+    version: String,
+    min_version: String,
 }
 
-#[derive(Deserialize)]
-struct VersionEntry {
-    #[serde(default)]
-    id: String,
-    #[serde(default)]
-    version: String,
-    #[serde(default)]
-    min_version: String,
+impl Decode for VersionEntry {
+    fn decode(r: &mut Reader<'_>) -> Result<VersionEntry, Failed> {
+        let mut v = VersionEntry {
+            id: String::new(),
+            version: String::new(),
+            min_version: String::new(),
+        };
+        r.object(&[], &mut |r, k| match k {
+            "id" => null_default(r, &mut v.id),
+            "version" => null_default(r, &mut v.version),
+            "min_version" => null_default(r, &mut v.min_version),
+            _ => r.skip(),
+        })?;
+        Ok(v)
+    }
+}
+
+/// The entries of a version document, `{"version": …}` first, then `{"versions": […]}`.
+fn entries(r: &mut Reader<'_>) -> Result<Vec<VersionEntry>, Failed> {
+    let (mut one, mut many) = (None, Vec::new());
+    r.object(&[], &mut |r, k| match k {
+        "version" => r.set(&mut one),
+        "versions" => null_default(r, &mut many),
+        _ => r.skip(),
+    })?;
+    Ok(one.into_iter().chain(many).collect())
 }
 
 /// Where the version document of a block storage endpoint lives: the URL up to its `v3`
@@ -69,11 +88,16 @@ struct VersionEntry {
 /// root when the URL has none.
 pub fn version_doc_url(endpoint: &Url) -> String {
     let path = endpoint.path();
-    let segments: Vec<&str> = path.split('/').collect();
-    match segments.iter().rposition(|s| is_v3(s)) {
-        Some(i) => format!("{}{}/", endpoint.origin(), segments[..=i].join("/")),
-        None => format!("{}/", endpoint.origin()),
+    // Where the last `v3` segment ends.
+    let (mut end, mut start) = (0, 0);
+    for segment in path.split('/') {
+        start += segment.len();
+        if is_v3(segment) {
+            end = start;
+        }
+        start += 1;
     }
+    format!("{}{}/", endpoint.origin(), path.get(..end).unwrap_or_default())
 }
 
 fn is_v3(segment: &str) -> bool {
@@ -87,12 +111,9 @@ fn is_v3(segment: &str) -> bool {
 /// `{"versions": […]}`): the pinned one if the server offers it, else the highest both
 /// sides support.
 pub fn negotiate(body: &[u8], pinned: Option<Microversion>) -> Result<Microversion, Error> {
-    let doc: VersionDoc =
-        serde_json::from_slice(body).map_err(|e| Error::InvalidResponse(format!("Cinder version document: {e}")))?;
-    let entry = doc
-        .version
+    let entry = json::parse(body, entries)
+        .map_err(|e| Error::InvalidResponse(format!("Cinder version document: {e}")))?
         .into_iter()
-        .chain(doc.versions)
         .find(|v| v.id.starts_with("v3") || v.version.starts_with("3."))
         .ok_or_else(|| Error::InvalidResponse("Cinder version document lists no v3 API".into()))?;
     // An entry without microversions only speaks the base version.
@@ -158,5 +179,24 @@ mod tests {
             negotiate(br#"{"versions": []}"#, None),
             Err(Error::InvalidResponse(_))
         ));
+    }
+
+    #[test]
+    fn version_documents_of_either_shape() {
+        // `version` (one entry) and `versions` (a list) may both be there: `version` first.
+        let both = r#"{"version": {"id": "v3.0", "version": "3.50", "min_version": null}, "versions": [{"id": "v3.0", "version": "3.71"}]}"#;
+        assert_eq!(negotiate(both.as_bytes(), None).unwrap(), Microversion::new(3, 50));
+        // null or missing fields: an entry that only speaks the base version.
+        let bare = r#"{"versions": [{"id": "v3.0", "version": null, "links": null}], "version": null}"#;
+        assert_eq!(negotiate(bare.as_bytes(), None).unwrap(), CINDER_MIN);
+        assert_eq!(
+            negotiate(br#"{"versions": null, "version": {"id": "v3"}}"#, None).unwrap(),
+            CINDER_MIN
+        );
+        let e = negotiate(br#"{"versions": [{"id": 3}]}"#, None).unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidResponse(m) if m.starts_with("Cinder version document: expected a string at byte 21")),
+            "{e:?}"
+        );
     }
 }

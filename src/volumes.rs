@@ -1,101 +1,106 @@
 //! Cinder volumes: URLs, request bodies, the wire type and the operations.
 
-use alloc::collections::BTreeMap;
-use serde::{Deserialize, Serialize};
-
 use crate::client::{decode, Client, Service};
 use crate::error::invalid;
 use crate::http::{Io, Method};
+use crate::json::{Decode, Failed, Reader, Writer};
 use crate::pagination::Page;
 use crate::prelude::*;
 use crate::resource::{self, Resource};
-use crate::wire::{flex_bool, metadata, null_default, Link};
+use crate::wire::{self, flex_bool, metadata, null_default, Link};
 use crate::{validate, version, Attachment, Error, Volume, VolumeCreate};
 
-#[derive(Deserialize)]
-struct WireVolume {
-    id: String,
-    name: Option<String>,
-    description: Option<String>,
-    status: String,
-    size: u32,
-    volume_type: Option<String>,
-    availability_zone: Option<String>,
-    #[serde(default, deserialize_with = "flex_bool")]
-    bootable: bool,
-    #[serde(default, deserialize_with = "flex_bool")]
-    encrypted: bool,
-    #[serde(default, deserialize_with = "flex_bool")]
-    multiattach: bool,
-    #[serde(default, deserialize_with = "null_default")]
-    attachments: Vec<WireAttachment>,
-    snapshot_id: Option<String>,
-    source_volid: Option<String>,
-    #[serde(default, deserialize_with = "metadata")]
-    metadata: Vec<(String, String)>,
-    #[serde(default, deserialize_with = "null_default")]
-    created_at: String,
-    updated_at: Option<String>,
+impl Decode for Volume {
+    fn decode(r: &mut Reader<'_>) -> Result<Volume, Failed> {
+        let mut v = Volume {
+            id: String::new(),
+            name: None,
+            description: None,
+            status: String::new(),
+            size: 0,
+            volume_type: None,
+            availability_zone: None,
+            bootable: false,
+            encrypted: false,
+            multiattach: false,
+            attachments: Vec::new(),
+            snapshot_id: None,
+            source_volume_id: None,
+            metadata: Vec::new(),
+            created_at: String::new(),
+            updated_at: None,
+        };
+        r.object(&["id", "status", "size"], &mut |r, k| match k {
+            "id" => r.set(&mut v.id),
+            "name" => r.set(&mut v.name),
+            "description" => r.set(&mut v.description),
+            "status" => r.set(&mut v.status),
+            "size" => r.set(&mut v.size),
+            "volume_type" => r.set(&mut v.volume_type),
+            "availability_zone" => r.set(&mut v.availability_zone),
+            "bootable" => flex_bool(r, &mut v.bootable),
+            "encrypted" => flex_bool(r, &mut v.encrypted),
+            "multiattach" => flex_bool(r, &mut v.multiattach),
+            "attachments" => null_default(r, &mut v.attachments),
+            "snapshot_id" => r.set(&mut v.snapshot_id),
+            "source_volid" => r.set(&mut v.source_volume_id),
+            "metadata" => metadata(r, &mut v.metadata),
+            "created_at" => null_default(r, &mut v.created_at),
+            "updated_at" => r.set(&mut v.updated_at),
+            _ => r.skip(),
+        })?;
+        Ok(v)
+    }
 }
 
-#[derive(Deserialize)]
-struct WireAttachment {
-    attachment_id: Option<String>,
-    server_id: Option<String>,
-    device: Option<String>,
-    attached_at: Option<String>,
-}
-
-impl From<WireVolume> for Volume {
-    fn from(w: WireVolume) -> Volume {
-        Volume {
-            id: w.id,
-            name: w.name,
-            description: w.description,
-            status: w.status,
-            size: w.size,
-            volume_type: w.volume_type,
-            availability_zone: w.availability_zone,
-            bootable: w.bootable,
-            encrypted: w.encrypted,
-            multiattach: w.multiattach,
-            attachments: w
-                .attachments
-                .into_iter()
-                .map(|a| Attachment {
-                    attachment_id: a.attachment_id,
-                    server_id: a.server_id,
-                    device: a.device,
-                    attached_at: a.attached_at,
-                })
-                .collect(),
-            snapshot_id: w.snapshot_id,
-            source_volume_id: w.source_volid,
-            metadata: w.metadata,
-            created_at: w.created_at,
-            updated_at: w.updated_at,
-        }
+/// An entry of a volume's `attachments`.
+impl Decode for Attachment {
+    fn decode(r: &mut Reader<'_>) -> Result<Attachment, Failed> {
+        let mut a = Attachment {
+            attachment_id: None,
+            server_id: None,
+            device: None,
+            attached_at: None,
+        };
+        r.object(&[], &mut |r, k| match k {
+            "attachment_id" => r.set(&mut a.attachment_id),
+            "server_id" => r.set(&mut a.server_id),
+            "device" => r.set(&mut a.device),
+            "attached_at" => r.set(&mut a.attached_at),
+            _ => r.skip(),
+        })?;
+        Ok(a)
     }
 }
 
 /// `{"volume": {…}}`.
-#[derive(Deserialize)]
 pub struct One {
-    volume: WireVolume,
+    volume: Volume,
+}
+
+impl Decode for One {
+    fn decode(r: &mut Reader<'_>) -> Result<One, Failed> {
+        wire::member(r, "volume").map(|volume| One { volume })
+    }
 }
 
 impl From<One> for Volume {
     fn from(o: One) -> Volume {
-        o.volume.into()
+        o.volume
     }
 }
 
 /// A page of `/volumes/detail`.
-#[derive(Deserialize)]
 pub struct Many {
-    volumes: Vec<WireVolume>,
-    #[serde(default, deserialize_with = "null_default")]
+    volumes: Vec<Volume>,
     volumes_links: Vec<Link>,
+}
+
+impl Decode for Many {
+    fn decode(r: &mut Reader<'_>) -> Result<Many, Failed> {
+        let (volumes, volumes_links) = wire::page(r, "volumes", "volumes_links")?;
+        Ok(Many { volumes, volumes_links })
+    }
 }
 
 impl Resource for Volume {
@@ -111,36 +116,8 @@ impl Resource for Volume {
 impl Page for Many {
     type Item = Volume;
     fn into_parts(self) -> (Vec<Volume>, Vec<Link>) {
-        (self.volumes.into_iter().map(Volume::from).collect(), self.volumes_links)
+        (self.volumes, self.volumes_links)
     }
-}
-
-#[derive(Serialize)]
-struct CreateBody<'a> {
-    volume: CreateVolume<'a>,
-}
-
-#[derive(Serialize)]
-struct CreateVolume<'a> {
-    size: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    volume_type: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    availability_zone: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    snapshot_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    source_volid: Option<&'a str>,
-    #[serde(rename = "imageRef", skip_serializing_if = "Option::is_none")]
-    image_ref: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    backup_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    metadata: BTreeMap<&'a str, &'a str>,
 }
 
 /// Checks a create request and builds its body.
@@ -176,26 +153,24 @@ pub fn create_body(spec: &VolumeCreate, mv: version::Microversion) -> Result<Vec
             ),
         ));
     }
-    let body = CreateBody {
-        volume: CreateVolume {
-            size: spec.size,
-            name: spec.name.as_deref(),
-            description: spec.description.as_deref(),
-            volume_type: spec.volume_type.as_deref(),
-            availability_zone: spec.availability_zone.as_deref(),
-            snapshot_id: spec.snapshot_id.as_deref(),
-            source_volid: spec.source_volume_id.as_deref(),
-            image_ref: spec.image_id.as_deref(),
-            backup_id: spec.backup_id.as_deref(),
-            metadata: spec.metadata.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect(),
-        },
-    };
-    serde_json::to_vec(&body).map_err(|e| Error::InvalidInput(format!("volume-create: {e}")))
+    let mut w = Writer::object();
+    w.obj("volume")
+        .num("size", spec.size)
+        .opt_str("name", spec.name.as_deref())
+        .opt_str("description", spec.description.as_deref())
+        .opt_str("volume_type", spec.volume_type.as_deref())
+        .opt_str("availability_zone", spec.availability_zone.as_deref())
+        .opt_str("snapshot_id", spec.snapshot_id.as_deref())
+        .opt_str("source_volid", spec.source_volume_id.as_deref())
+        .opt_str("imageRef", spec.image_id.as_deref())
+        .opt_str("backup_id", spec.backup_id.as_deref());
+    wire::write_metadata(&mut w, &spec.metadata);
+    Ok(w.finish())
 }
 
 /// `{"os-extend": {"new_size": n}}`.
 pub fn extend_body(new_size: u32) -> Vec<u8> {
-    format!(r#"{{"os-extend":{{"new_size":{new_size}}}}}"#).into_bytes()
+    Writer::object().obj("os-extend").num("new_size", new_size).finish()
 }
 
 pub fn create<I: Io>(c: &Client<I>, spec: &VolumeCreate) -> Result<Volume, Error> {

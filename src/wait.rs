@@ -22,27 +22,46 @@ pub fn wait_for<I: Io, T>(
     get: impl Fn() -> Result<T, Error>,
     status_of: impl Fn(&T) -> &str,
 ) -> Result<Option<T>, Error> {
+    let mut reached = None;
+    poll(c, what, id, target, timeout_s, &mut || match get() {
+        Ok(r) => {
+            let status = status_of(&r).to_ascii_lowercase();
+            if status == target {
+                reached = Some(r);
+            }
+            Ok(Some(status))
+        }
+        Err(Error::NotFound(_)) if target == "deleted" => Ok(None),
+        Err(e) => Err(e),
+    })?;
+    Ok(reached)
+}
+
+/// The loop of [`wait_for`], the same for every resource: `status` reads the current
+/// status in lower case (`None`: the resource is gone, and that was the target).
+fn poll<I: Io>(
+    c: &Client<I>,
+    what: &str,
+    id: &str,
+    target: &str,
+    timeout_s: u32,
+    status: &mut dyn FnMut() -> Result<Option<String>, Error>,
+) -> Result<(), Error> {
     validate::status("status", target)?;
     let io = c.io();
     let deadline = io.now_ms().saturating_add(u64::from(timeout_s) * 1000);
     let mut interval = FIRST_INTERVAL_MS;
-    let mut last: String;
     loop {
-        match get() {
-            Ok(r) => {
-                let status = status_of(&r).to_ascii_lowercase();
-                if status == target {
-                    return Ok(Some(r));
-                }
-                if status.starts_with("error") {
-                    return Err(Error::ResourceFailed(format!(
-                        "{what} {id} reached status {status} while waiting for {target}"
-                    )));
-                }
-                last = status;
-            }
-            Err(Error::NotFound(_)) if target == "deleted" => return Ok(None),
-            Err(e) => return Err(e),
+        let Some(last) = status()? else {
+            return Ok(());
+        };
+        if last == target {
+            return Ok(());
+        }
+        if last.starts_with("error") {
+            return Err(Error::ResourceFailed(format!(
+                "{what} {id} reached status {last} while waiting for {target}"
+            )));
         }
         let now = io.now_ms();
         if now >= deadline {

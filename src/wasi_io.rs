@@ -5,7 +5,7 @@
 use wasip2::clocks::{monotonic_clock, wall_clock};
 use wasip2::http::outgoing_handler;
 use wasip2::http::types::{
-    ErrorCode, Fields, IncomingBody, Method as WasiMethod, OutgoingBody, OutgoingRequest, RequestOptions,
+    ErrorCode, Fields, HeaderError, IncomingBody, Method as WasiMethod, OutgoingBody, OutgoingRequest, RequestOptions,
     Scheme as WasiScheme,
 };
 use wasip2::io::poll;
@@ -51,8 +51,16 @@ impl Io for WasiIo {
     }
 }
 
-fn transport(what: &str, e: impl core::fmt::Debug) -> Error {
-    Error::Transport(format!("{what}: {e:?}"))
+fn transport(what: &str, why: &str) -> Error {
+    Error::Transport(format!("{what}: {why}"))
+}
+
+/// A stream error as text (no `Debug` formatting: its code is large for a component).
+fn stream_error(e: StreamError) -> String {
+    match e {
+        StreamError::Closed => "closed".into(),
+        StreamError::LastOperationFailed(e) => e.to_debug_string(),
+    }
 }
 
 fn send(req: &Request, deadline: u64) -> Result<Response, Error> {
@@ -67,7 +75,16 @@ fn send(req: &Request, deadline: u64) -> Result<Response, Error> {
     if let Some(body) = &req.body {
         headers.push(("content-length".into(), body.len().to_string().into_bytes()));
     }
-    let fields = Fields::from_list(&headers).map_err(|e| Error::InvalidInput(format!("request headers: {e:?}")))?;
+    let fields = Fields::from_list(&headers).map_err(|e| {
+        Error::InvalidInput(format!(
+            "request headers: {}",
+            match e {
+                HeaderError::InvalidSyntax => "invalid syntax",
+                HeaderError::Forbidden => "forbidden",
+                HeaderError::Immutable => "immutable",
+            }
+        ))
+    })?;
     let out = OutgoingRequest::new(fields);
     let method = match req.method {
         Method::Get => WasiMethod::Get,
@@ -98,7 +115,7 @@ fn send(req: &Request, deadline: u64) -> Result<Response, Error> {
         for chunk in req.body.as_deref().unwrap_or_default().chunks(WRITE_CHUNK) {
             stream
                 .blocking_write_and_flush(chunk)
-                .map_err(|e| transport("sending request body", e))?;
+                .map_err(|e| transport("sending request body", &stream_error(e)))?;
         }
     }
     OutgoingBody::finish(body, None).map_err(|e| describe(&e, req))?;
@@ -120,13 +137,14 @@ fn send(req: &Request, deadline: u64) -> Result<Response, Error> {
         .headers()
         .entries()
         .into_iter()
-        .map(|(k, v)| (k.to_ascii_lowercase(), String::from_utf8_lossy(&v).into_owned()))
+        // A value that is not UTF-8 is left out (none that the client reads can be).
+        .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), String::from_utf8(v).ok()?)))
         .collect();
     let max = u64::from(req.max_body);
     if let Some(len) = headers
         .iter()
         .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.trim().parse::<u64>().ok())
+        .and_then(|(_, v)| parse_digits(v.trim().as_bytes()))
     {
         if len > max {
             return Err(too_big(max));
@@ -155,12 +173,7 @@ fn send(req: &Request, deadline: u64) -> Result<Response, Error> {
                     buf.extend_from_slice(&chunk);
                 }
                 Err(StreamError::Closed) => break,
-                Err(StreamError::LastOperationFailed(e)) => {
-                    return Err(Error::Transport(format!(
-                        "reading the response body: {}",
-                        e.to_debug_string()
-                    )))
-                }
+                Err(e) => return Err(transport("reading the response body", &stream_error(e))),
             }
         }
     }
@@ -190,11 +203,113 @@ fn describe(e: &ErrorCode, req: &Request) -> Error {
             ))
         }
         ErrorCode::DnsTimeout | ErrorCode::ConnectionTimeout | ErrorCode::ConnectionReadTimeout => {
-            Error::Transport(format!("timed out: {e:?}"))
+            Error::Transport(format!("timed out: {}", code_text(e)))
         }
         ErrorCode::HttpResponseBodySize(_) | ErrorCode::HttpResponseHeaderSize(_) => {
-            Error::InvalidResponse(format!("response too large: {e:?}"))
+            Error::InvalidResponse(format!("response too large: {}", code_text(e)))
         }
-        _ => Error::Transport(format!("{e:?}")),
+        _ => Error::Transport(code_text(e)),
+    }
+}
+
+/// The WIT names of `error-code`, in the order of its cases.
+const CODE_NAMES: [&str; 39] = [
+    "DNS-timeout",
+    "DNS-error",
+    "destination-not-found",
+    "destination-unavailable",
+    "destination-IP-prohibited",
+    "destination-IP-unroutable",
+    "connection-refused",
+    "connection-terminated",
+    "connection-timeout",
+    "connection-read-timeout",
+    "connection-write-timeout",
+    "connection-limit-reached",
+    "TLS-protocol-error",
+    "TLS-certificate-error",
+    "TLS-alert-received",
+    "HTTP-request-denied",
+    "HTTP-request-length-required",
+    "HTTP-request-body-size",
+    "HTTP-request-method-invalid",
+    "HTTP-request-URI-invalid",
+    "HTTP-request-URI-too-long",
+    "HTTP-request-header-section-size",
+    "HTTP-request-header-size",
+    "HTTP-request-trailer-section-size",
+    "HTTP-request-trailer-size",
+    "HTTP-response-incomplete",
+    "HTTP-response-header-section-size",
+    "HTTP-response-header-size",
+    "HTTP-response-body-size",
+    "HTTP-response-trailer-section-size",
+    "HTTP-response-trailer-size",
+    "HTTP-response-transfer-coding",
+    "HTTP-response-content-coding",
+    "HTTP-response-timeout",
+    "HTTP-upgrade-failed",
+    "HTTP-protocol-error",
+    "loop-detected",
+    "configuration-error",
+    "internal-error",
+];
+
+/// The WIT name of an `error-code` (an index into [`CODE_NAMES`], which compiles to far
+/// less than a `match` to strings or `Debug`), with the text some carry.
+fn code_text(e: &ErrorCode) -> String {
+    let index = match e {
+        ErrorCode::DnsTimeout => 0,
+        ErrorCode::DnsError(_) => 1,
+        ErrorCode::DestinationNotFound => 2,
+        ErrorCode::DestinationUnavailable => 3,
+        ErrorCode::DestinationIpProhibited => 4,
+        ErrorCode::DestinationIpUnroutable => 5,
+        ErrorCode::ConnectionRefused => 6,
+        ErrorCode::ConnectionTerminated => 7,
+        ErrorCode::ConnectionTimeout => 8,
+        ErrorCode::ConnectionReadTimeout => 9,
+        ErrorCode::ConnectionWriteTimeout => 10,
+        ErrorCode::ConnectionLimitReached => 11,
+        ErrorCode::TlsProtocolError => 12,
+        ErrorCode::TlsCertificateError => 13,
+        ErrorCode::TlsAlertReceived(_) => 14,
+        ErrorCode::HttpRequestDenied => 15,
+        ErrorCode::HttpRequestLengthRequired => 16,
+        ErrorCode::HttpRequestBodySize(_) => 17,
+        ErrorCode::HttpRequestMethodInvalid => 18,
+        ErrorCode::HttpRequestUriInvalid => 19,
+        ErrorCode::HttpRequestUriTooLong => 20,
+        ErrorCode::HttpRequestHeaderSectionSize(_) => 21,
+        ErrorCode::HttpRequestHeaderSize(_) => 22,
+        ErrorCode::HttpRequestTrailerSectionSize(_) => 23,
+        ErrorCode::HttpRequestTrailerSize(_) => 24,
+        ErrorCode::HttpResponseIncomplete => 25,
+        ErrorCode::HttpResponseHeaderSectionSize(_) => 26,
+        ErrorCode::HttpResponseHeaderSize(_) => 27,
+        ErrorCode::HttpResponseBodySize(_) => 28,
+        ErrorCode::HttpResponseTrailerSectionSize(_) => 29,
+        ErrorCode::HttpResponseTrailerSize(_) => 30,
+        ErrorCode::HttpResponseTransferCoding(_) => 31,
+        ErrorCode::HttpResponseContentCoding(_) => 32,
+        ErrorCode::HttpResponseTimeout => 33,
+        ErrorCode::HttpUpgradeFailed => 34,
+        ErrorCode::HttpProtocolError => 35,
+        ErrorCode::LoopDetected => 36,
+        ErrorCode::ConfigurationError => 37,
+        ErrorCode::InternalError(_) => 38,
+    };
+    let detail = match e {
+        ErrorCode::DnsError(p) => p.rcode.as_deref(),
+        ErrorCode::TlsAlertReceived(p) => p.alert_message.as_deref(),
+        ErrorCode::HttpResponseTransferCoding(c) => c.as_deref(),
+        ErrorCode::HttpResponseContentCoding(c) => c.as_deref(),
+        ErrorCode::InternalError(m) => m.as_deref(),
+        _ => None,
+    };
+    let name = CODE_NAMES.get(index).copied().unwrap_or_default();
+    match detail {
+        Some(d) => format!("{name}: {d}"),
+        None => name.into(),
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! The component is compiled once per [`Host`] (a `Component` plus an `InstancePre`),
 //! each [`Session`] gets its own `Store`, and calls are typed through
-//! `wasmtime::component::bindgen!`. The bindings are synchronous: call them from plain
+//! `wasmtime::component::bindgen!`. Each session drives the component on its own
+//! single-threaded tokio runtime, so its calls block: call them from plain
 //! threads (or `spawn_blocking`), not from inside a tokio runtime.
 //!
 //! ```no_run
@@ -30,15 +31,17 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+pub mod cache;
 pub mod cli;
 pub mod lifecycle;
 pub mod sandbox;
 pub mod spec;
+pub mod transport;
 
 use std::sync::Arc;
 
 use wasmtime::component::{Component, Linker, ResourceAny, ResourceTable};
-use wasmtime::{Config as EngineConfig, Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
+use wasmtime::{Config as EngineConfig, Engine, Store, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
@@ -46,6 +49,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 wasmtime::component::bindgen!({
     world: "block-storage",
     path: "../wit",
+    exports: { default: async },
 });
 
 pub use exports::infomaniak::block_storage::types::{
@@ -73,7 +77,7 @@ pub struct State {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     table: ResourceTable,
-    limits: StoreLimits,
+    limits: sandbox::Limiter,
     guard: sandbox::Guard,
     /// The calling thread's CPU clock when the running call started.
     call_cpu_start: std::time::Duration,
@@ -105,9 +109,12 @@ pub struct Host {
     inner: Arc<Inner>,
     log: Log,
     limits: Limits,
+    transport: transport::Transport,
     /// Origins reachable besides the ones a session's config names.
     extra_origins: Vec<String>,
     check_secrets: bool,
+    /// Sees each session's HTTP traffic (`--debug`).
+    debug: Option<Arc<dyn sandbox::Tap>>,
 }
 
 struct Inner {
@@ -123,28 +130,63 @@ impl Host {
 
     /// Loads a component from its bytes (a `.wasm` file's contents).
     pub fn from_bytes(wasm: &[u8]) -> wasmtime::Result<Host> {
+        Host::load(wasm, None)
+    }
+
+    /// Like [`Host::from_bytes`], keeping the compiled artifact in `dir` (keyed by the
+    /// component's SHA-256 and the engine's settings), so the next process start skips
+    /// Cranelift. `dir` must be writable only by trusted users: artifacts are loaded as
+    /// native code.
+    pub fn from_bytes_cached(wasm: &[u8], dir: &std::path::Path) -> wasmtime::Result<Host> {
+        Host::load(wasm, Some(dir))
+    }
+
+    fn load(wasm: &[u8], cache: Option<&std::path::Path>) -> wasmtime::Result<Host> {
         let mut cfg = EngineConfig::new();
         cfg.wasm_component_model(true);
         cfg.epoch_interruption(true);
         let engine = Engine::new(&cfg)?;
         sandbox::start_ticker(&engine);
-        let component = Component::new(&engine, wasm)?;
+        let component = match cache {
+            Some(dir) => cache::component(&engine, wasm, dir)?,
+            None => Component::new(&engine, wasm)?,
+        };
         let mut linker = Linker::<State>::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
         let pre = BlockStoragePre::new(linker.instantiate_pre(&component)?)?;
         Ok(Host {
             inner: Arc::new(Inner { engine, pre }),
             log: Log::Inherit,
             limits: Limits::default(),
+            transport: transport::Transport::new(None).map_err(|e| wasmtime::format_err!("{e}"))?,
             extra_origins: Vec::new(),
             check_secrets: false,
+            debug: None,
         })
     }
 
     /// The same loaded component with another log destination.
     pub fn with_log(&self, log: Log) -> Host {
         Host { log, ..self.clone() }
+    }
+
+    /// The same loaded component, trusting also the PEM certificates of `pem` (a private
+    /// cloud's CA bundle) besides the system's roots.
+    pub fn with_extra_ca(&self, pem: &[u8]) -> wasmtime::Result<Host> {
+        Ok(Host {
+            transport: transport::Transport::new(Some(pem)).map_err(|e| wasmtime::format_err!("{e}"))?,
+            ..self.clone()
+        })
+    }
+
+    /// The same loaded component, with every request and answer of its sessions shown to
+    /// `tap` (the command line's `--debug`).
+    pub fn with_debug(&self, tap: Arc<dyn sandbox::Tap>) -> Host {
+        Host {
+            debug: Some(tap),
+            ..self.clone()
+        }
     }
 
     /// The same loaded component under other bounds.
@@ -183,6 +225,55 @@ impl Host {
             .collect()
     }
 
+    /// A fresh store with the sandbox's bounds for one session.
+    fn store(&self, wasi: WasiCtx, allowed: Vec<String>, secrets: Option<sandbox::Secrets>) -> Store<State> {
+        let state = State {
+            wasi,
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            limits: sandbox::Limiter {
+                inner: StoreLimitsBuilder::new()
+                    .memory_size(self.limits.memory_bytes)
+                    .trap_on_grow_failure(true)
+                    .build(),
+                peak_memory: 0,
+            },
+            guard: sandbox::Guard {
+                // Per session: pooled connections belong to the session's runtime.
+                transport: self.transport.fresh(),
+                allowed: Arc::new(allowed),
+                request_time: self.limits.request_time,
+                secrets,
+                debug: self.debug.clone(),
+            },
+            call_cpu_start: sandbox::thread_cpu(),
+            cpu_per_call: self.limits.cpu_per_call,
+        };
+        let mut store = Store::new(&self.inner.engine, state);
+        store.limiter(|s| &mut s.limits);
+        store.epoch_deadline_callback(|ctx| {
+            let s = ctx.data();
+            if sandbox::thread_cpu().saturating_sub(s.call_cpu_start) > s.cpu_per_call {
+                return Err(wasmtime::format_err!(
+                    "the call used more than its CPU budget of {:?}",
+                    s.cpu_per_call
+                ));
+            }
+            Ok(UpdateDeadline::Continue(1))
+        });
+        store.set_epoch_deadline(1);
+        store
+    }
+
+    /// How long instantiating the pre-compiled component in a fresh store takes (no call).
+    pub fn instantiation_time(&self) -> wasmtime::Result<std::time::Duration> {
+        let mut store = self.store(WasiCtx::builder().build(), Vec::new(), None);
+        let rt = session_runtime()?;
+        let started = std::time::Instant::now();
+        rt.block_on(self.inner.pre.instantiate_async(&mut store))?;
+        Ok(started.elapsed())
+    }
+
     /// Instantiates the component in a fresh store and calls `session.connect`.
     /// The outer result is a trap (a host or component bug); the inner one the component's
     /// typed answer.
@@ -212,39 +303,16 @@ impl Host {
                 Credentials::Token(t) => s.add("token", t),
             }
         }
-        let state = State {
-            wasi: wasi.build(),
-            http: WasiHttpCtx::new(),
-            table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(self.limits.memory_bytes)
-                .trap_on_grow_failure(true)
-                .build(),
-            guard: sandbox::Guard {
-                allowed: Arc::new(allowed),
-                request_time: self.limits.request_time,
-                secrets: secrets.clone(),
-            },
-            call_cpu_start: sandbox::thread_cpu(),
-            cpu_per_call: self.limits.cpu_per_call,
-        };
-        let mut store = Store::new(&self.inner.engine, state);
-        store.limiter(|s| &mut s.limits);
-        store.epoch_deadline_callback(|ctx| {
-            let s = ctx.data();
-            if sandbox::thread_cpu().saturating_sub(s.call_cpu_start) > s.cpu_per_call {
-                return Err(wasmtime::format_err!(
-                    "the call used more than its CPU budget of {:?}",
-                    s.cpu_per_call
-                ));
-            }
-            Ok(UpdateDeadline::Continue(1))
-        });
-        store.set_epoch_deadline(1);
-        let bindings = self.inner.pre.instantiate(&mut store)?;
-        let answer = bindings
-            .infomaniak_block_storage_session()
-            .call_connect(&mut store, cfg);
+        let rt = session_runtime()?;
+        let mut store = self.store(wasi.build(), allowed, secrets.clone());
+        let (bindings, answer) = rt.block_on(async {
+            let bindings = self.inner.pre.instantiate_async(&mut store).await?;
+            let answer = bindings
+                .infomaniak_block_storage_session()
+                .call_connect(&mut store, cfg)
+                .await;
+            Ok::<_, wasmtime::Error>((bindings, answer))
+        })?;
         let log = String::from_utf8_lossy(&pipe.contents()).into_owned();
         if let Some(s) = &secrets {
             scan(s, "stderr", &log)?;
@@ -261,6 +329,7 @@ impl Host {
                 handle,
                 pipe,
                 secrets,
+                rt,
             }),
             Err(error) => Err(ConnectError { error, log }),
         })
@@ -281,107 +350,150 @@ pub struct Session {
     handle: ResourceAny,
     pipe: MemoryOutputPipe,
     secrets: Option<sandbox::Secrets>,
+    /// The session's own single-threaded runtime: wasi:http's tasks and the session's
+    /// pooled connections run on the calling thread, with no hand-offs between threads.
+    rt: tokio::runtime::Runtime,
+}
+
+fn session_runtime() -> wasmtime::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| wasmtime::format_err!("tokio runtime: {e}"))
 }
 
 /// A call's outcome: `Err` is a trap, `Ok` the component's typed result.
 pub type Call<T> = wasmtime::Result<Result<T, Error>>;
 
 impl Session {
+    /// The largest linear memory the component has grown to in this session, in bytes.
+    pub fn peak_memory(&self) -> usize {
+        self.store.data().limits.peak_memory
+    }
+
     /// What the component wrote to stderr so far (with [`Log::Capture`]).
     pub fn log(&self) -> String {
         String::from_utf8_lossy(&self.pipe.contents()).into_owned()
     }
 
     pub fn project_id(&mut self) -> wasmtime::Result<Option<String>> {
-        self.run(|b, st, h| b.infomaniak_block_storage_session().session().call_project_id(st, h))
+        self.run(async |b, st, h| {
+            b.infomaniak_block_storage_session()
+                .session()
+                .call_project_id(st, h)
+                .await
+        })
     }
     pub fn block_storage_url(&mut self) -> wasmtime::Result<String> {
-        self.run(|b, st, h| {
+        self.run(async |b, st, h| {
             b.infomaniak_block_storage_session()
                 .session()
                 .call_block_storage_url(st, h)
+                .await
         })
     }
     pub fn microversion(&mut self) -> wasmtime::Result<String> {
-        self.run(|b, st, h| b.infomaniak_block_storage_session().session().call_microversion(st, h))
+        self.run(async |b, st, h| {
+            b.infomaniak_block_storage_session()
+                .session()
+                .call_microversion(st, h)
+                .await
+        })
     }
 
     // Volumes.
     pub fn volume_list(&mut self, opts: &ListOptions) -> Call<Vec<Volume>> {
-        self.run(|b, st, h| b.infomaniak_block_storage_volumes().call_list(st, h, opts))
+        self.run(async |b, st, h| b.infomaniak_block_storage_volumes().call_list(st, h, opts).await)
     }
     pub fn volume_get(&mut self, id: &str) -> Call<Volume> {
-        self.run(|b, st, h| b.infomaniak_block_storage_volumes().call_get(st, h, id))
+        self.run(async |b, st, h| b.infomaniak_block_storage_volumes().call_get(st, h, id).await)
     }
     pub fn volume_create(&mut self, spec: &VolumeCreate) -> Call<Volume> {
-        self.run(|b, st, h| b.infomaniak_block_storage_volumes().call_create(st, h, spec))
+        self.run(async |b, st, h| b.infomaniak_block_storage_volumes().call_create(st, h, spec).await)
     }
     pub fn volume_delete(&mut self, id: &str, force: bool) -> Call<()> {
-        self.run(|b, st, h| b.infomaniak_block_storage_volumes().call_delete(st, h, id, force))
+        self.run(async |b, st, h| b.infomaniak_block_storage_volumes().call_delete(st, h, id, force).await)
     }
     pub fn volume_extend(&mut self, id: &str, new_size: u32) -> Call<()> {
-        self.run(|b, st, h| b.infomaniak_block_storage_volumes().call_extend(st, h, id, new_size))
+        self.run(async |b, st, h| {
+            b.infomaniak_block_storage_volumes()
+                .call_extend(st, h, id, new_size)
+                .await
+        })
     }
     pub fn volume_attach(&mut self, id: &str, server_id: &str, device: Option<&str>) -> Call<Attachment> {
         let device = device.map(str::to_string);
-        self.run(|b, st, h| {
+        self.run(async |b, st, h| {
             b.infomaniak_block_storage_volumes()
                 .call_attach(st, h, id, server_id, device.as_deref())
+                .await
         })
     }
     pub fn volume_detach(&mut self, id: &str, server_id: &str) -> Call<()> {
-        self.run(|b, st, h| b.infomaniak_block_storage_volumes().call_detach(st, h, id, server_id))
+        self.run(async |b, st, h| {
+            b.infomaniak_block_storage_volumes()
+                .call_detach(st, h, id, server_id)
+                .await
+        })
     }
     pub fn volume_wait_for(&mut self, id: &str, status: &str, timeout_s: u32) -> Call<Option<Volume>> {
-        self.run(|b, st, h| {
+        self.run(async |b, st, h| {
             b.infomaniak_block_storage_volumes()
                 .call_wait_for(st, h, id, status, timeout_s)
+                .await
         })
     }
 
     // Snapshots.
     pub fn snapshot_list(&mut self, opts: &ListOptions) -> Call<Vec<Snapshot>> {
-        self.run(|b, st, h| b.infomaniak_block_storage_snapshots().call_list(st, h, opts))
+        self.run(async |b, st, h| b.infomaniak_block_storage_snapshots().call_list(st, h, opts).await)
     }
     pub fn snapshot_get(&mut self, id: &str) -> Call<Snapshot> {
-        self.run(|b, st, h| b.infomaniak_block_storage_snapshots().call_get(st, h, id))
+        self.run(async |b, st, h| b.infomaniak_block_storage_snapshots().call_get(st, h, id).await)
     }
     pub fn snapshot_create(&mut self, spec: &SnapshotCreate) -> Call<Snapshot> {
-        self.run(|b, st, h| b.infomaniak_block_storage_snapshots().call_create(st, h, spec))
+        self.run(async |b, st, h| b.infomaniak_block_storage_snapshots().call_create(st, h, spec).await)
     }
     pub fn snapshot_delete(&mut self, id: &str, force: bool) -> Call<()> {
-        self.run(|b, st, h| b.infomaniak_block_storage_snapshots().call_delete(st, h, id, force))
+        self.run(async |b, st, h| {
+            b.infomaniak_block_storage_snapshots()
+                .call_delete(st, h, id, force)
+                .await
+        })
     }
     pub fn snapshot_wait_for(&mut self, id: &str, status: &str, timeout_s: u32) -> Call<Option<Snapshot>> {
-        self.run(|b, st, h| {
+        self.run(async |b, st, h| {
             b.infomaniak_block_storage_snapshots()
                 .call_wait_for(st, h, id, status, timeout_s)
+                .await
         })
     }
 
     // Backups.
     pub fn backup_list(&mut self, opts: &ListOptions) -> Call<Vec<Backup>> {
-        self.run(|b, st, h| b.infomaniak_block_storage_backups().call_list(st, h, opts))
+        self.run(async |b, st, h| b.infomaniak_block_storage_backups().call_list(st, h, opts).await)
     }
     pub fn backup_get(&mut self, id: &str) -> Call<Backup> {
-        self.run(|b, st, h| b.infomaniak_block_storage_backups().call_get(st, h, id))
+        self.run(async |b, st, h| b.infomaniak_block_storage_backups().call_get(st, h, id).await)
     }
     pub fn backup_create(&mut self, spec: &BackupCreate) -> Call<Backup> {
-        self.run(|b, st, h| b.infomaniak_block_storage_backups().call_create(st, h, spec))
+        self.run(async |b, st, h| b.infomaniak_block_storage_backups().call_create(st, h, spec).await)
     }
     pub fn backup_restore(&mut self, id: &str, volume_id: Option<&str>, name: Option<&str>) -> Call<Restored> {
-        self.run(|b, st, h| {
+        self.run(async |b, st, h| {
             b.infomaniak_block_storage_backups()
                 .call_restore(st, h, id, volume_id, name)
+                .await
         })
     }
     pub fn backup_delete(&mut self, id: &str, force: bool) -> Call<()> {
-        self.run(|b, st, h| b.infomaniak_block_storage_backups().call_delete(st, h, id, force))
+        self.run(async |b, st, h| b.infomaniak_block_storage_backups().call_delete(st, h, id, force).await)
     }
     pub fn backup_wait_for(&mut self, id: &str, status: &str, timeout_s: u32) -> Call<Option<Backup>> {
-        self.run(|b, st, h| {
+        self.run(async |b, st, h| {
             b.infomaniak_block_storage_backups()
                 .call_wait_for(st, h, id, status, timeout_s)
+                .await
         })
     }
 }
@@ -390,11 +502,11 @@ impl Session {
     /// Runs one call with a fresh CPU budget (and, when asked, a search for leaked secrets).
     fn run<T: Scan>(
         &mut self,
-        call: impl FnOnce(&BlockStorage, &mut Store<State>, ResourceAny) -> wasmtime::Result<T>,
+        call: impl AsyncFnOnce(&BlockStorage, &mut Store<State>, ResourceAny) -> wasmtime::Result<T>,
     ) -> wasmtime::Result<T> {
         self.store.data_mut().call_cpu_start = sandbox::thread_cpu();
         self.store.set_epoch_deadline(1);
-        let out = call(&self.bindings, &mut self.store, self.handle);
+        let out = self.rt.block_on(call(&self.bindings, &mut self.store, self.handle));
         if let Some(s) = &self.secrets {
             scan(s, "stderr", &self.log())?;
             match &out {
@@ -449,7 +561,7 @@ impl std::fmt::Debug for Session {
 impl Drop for Session {
     fn drop(&mut self) {
         // Release the guest's session resource; a trap here has nowhere to go.
-        let _ = self.handle.resource_drop(&mut self.store);
+        let _ = self.rt.block_on(self.handle.resource_drop_async(&mut self.store));
     }
 }
 

@@ -1,4 +1,5 @@
-//! `host-test demo`: the whole lifecycle through the component against the mock cloud.
+//! `host-test`: volumes, snapshots and backups through the component, the way
+//! python-openstackclient does them (see `cli.rs`), and `host-test demo`.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use wasmtime::Engine;
+use wasmtime::{Engine, ResourceLimiter, StoreLimits};
 use wasmtime_wasi_http::{RequestOptions, WasiBody, WasiHttpHooks};
 
 /// Bounds for every session of a [`crate::Host`].
@@ -27,6 +27,39 @@ impl Default for Limits {
             cpu_per_call: Duration::from_secs(10),
             request_time: Duration::from_secs(120),
         }
+    }
+}
+
+/// The store's resource limiter: wasmtime's [`StoreLimits`], plus the largest linear
+/// memory the component asked for (reported by benchmarks).
+pub struct Limiter {
+    pub inner: StoreLimits,
+    pub peak_memory: usize,
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let allowed = self.inner.memory_growing(current, desired, maximum)?;
+        if allowed {
+            self.peak_memory = self.peak_memory.max(desired);
+        }
+        Ok(allowed)
+    }
+
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.inner.table_growing(current, desired, maximum)
+    }
+
+    fn instances(&self) -> usize {
+        self.inner.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.inner.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.inner.memories()
     }
 }
 
@@ -95,14 +128,30 @@ impl Secrets {
 }
 
 /// The `send_request` hook: refuses origins outside the allow-list, caps the request's
-/// time, notes the tokens that cross it, and hands the rest to wasmtime's sender.
+/// time, notes the tokens that cross it, and hands the rest to the pooled transport.
+#[derive(Clone)]
 pub struct Guard {
+    pub transport: crate::transport::Transport,
     pub allowed: Arc<Vec<String>>,
     pub request_time: Duration,
     pub secrets: Option<Secrets>,
+    /// Sees every request and its answer (`--debug`); none by default.
+    pub debug: Option<Arc<dyn Tap>>,
 }
 
-type Sent = (
+/// The future [`WasiHttpHooks::send_request`] returns.
+pub type SendFuture = Box<dyn std::future::Future<Output = Result<Sent, wasmtime_wasi_http::Error>> + Send>;
+
+/// The guard's own handling of a request, for a [`Tap`] to hand the request on to.
+pub type Next = Box<dyn FnOnce(http::Request<WasiBody>) -> SendFuture + Send>;
+
+/// An observer of a session's traffic (the command line's `--debug`): it gets each request
+/// the component sends, hands it on through `next`, and so sees the answer or failure too.
+pub trait Tap: Send + Sync {
+    fn send(self: Arc<Self>, request: http::Request<WasiBody>, next: Next) -> SendFuture;
+}
+
+pub type Sent = (
     http::Response<WasiBody>,
     Box<dyn std::future::Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
 );
@@ -114,10 +163,16 @@ impl WasiHttpHooks for Guard {
         options: Option<RequestOptions>,
         fut: Box<dyn std::future::Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
     ) -> Box<dyn std::future::Future<Output = Result<Sent, wasmtime_wasi_http::Error>> + Send> {
+        if let Some(tap) = self.debug.clone() {
+            let mut plain = self.clone();
+            plain.debug = None;
+            return tap.send(request, Box::new(move |r| plain.send_request(r, options, fut)));
+        }
         drop(fut);
         let permitted = origin_of(request.uri()).is_some_and(|o| self.allowed.contains(&o));
         let limit = self.request_time;
         let secrets = self.secrets.clone();
+        let transport = self.transport.clone();
         if let (Some(s), Some(t)) = (&secrets, request.headers().get("x-auth-token")) {
             s.add("token", &String::from_utf8_lossy(t.as_bytes()));
         }
@@ -125,17 +180,17 @@ impl WasiHttpHooks for Guard {
             if !permitted {
                 return Err(wasmtime_wasi_http::Error::HttpRequestDenied);
             }
-            let send = wasmtime_wasi_http::default_send_request(request, options);
-            let (response, io) = tokio::time::timeout(limit, send)
+            let response = tokio::time::timeout(limit, transport.send(request, options))
                 .await
                 .map_err(|_| wasmtime_wasi_http::Error::ConnectionTimeout)??;
             if let (Some(s), Some(t)) = (&secrets, response.headers().get("x-subject-token")) {
                 s.add("token", &String::from_utf8_lossy(t.as_bytes()));
             }
-            let response = response.map(http_body_util::BodyExt::boxed_unsync);
+            // The pooled client drives its connections itself: nothing more to await.
+            let done = async { Ok::<(), wasmtime_wasi_http::Error>(()) };
             Ok((
                 response,
-                Box::new(io) as Box<dyn std::future::Future<Output = _> + Send>,
+                Box::new(done) as Box<dyn std::future::Future<Output = _> + Send>,
             ))
         })
     }

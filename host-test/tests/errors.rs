@@ -273,6 +273,9 @@ fn bad_inputs_are_refused_before_any_request() {
         })),
     );
     assert!(tried >= 170, "{tried}");
+    common::say(&format!(
+        "bad-input catalogue: {tried} invalid inputs refused, none sent"
+    ));
     assert!(
         cloud.requests().is_empty(),
         "sent: {:?}",

@@ -432,17 +432,17 @@ fn memory_and_cpu_are_bounded_per_store() {
         max_response_bytes: Some(64 << 20),
         ..app_cfg(&cloud)
     };
-    // A tiny CPU budget: reading and parsing a 30 MB answer takes longer, and the call is
-    // stopped.
+    // A small CPU budget (enough to connect): reading and parsing a 60 MB answer takes
+    // longer, and the call is stopped.
     let strict = host().with_limits(Limits {
-        cpu_per_call: Duration::from_millis(1),
+        cpu_per_call: Duration::from_millis(50),
         ..Limits::default()
     });
     let mut slow = strict.connect(&cfg).unwrap().expect("connect");
     cloud.inject(Fault::new(
         Some("GET"),
         "/volumes/detail",
-        FaultKind::Enormous(30 << 20),
+        FaultKind::Enormous(60 << 20),
     ));
     let trap = slow.volume_list(&all()).expect_err("the CPU budget stops the call");
     assert!(format!("{trap:#}").contains("CPU budget"), "{trap:#}");

@@ -740,6 +740,23 @@ const VOLUME_KEYS: &[&str] = &[
 ];
 
 /// A new volume with Cinder's defaults; callers set what the request says.
+/// Adds `n` available 1 GiB volumes named `{prefix}{i}` at once (for load tests and
+/// benchmarks that need a large project without creating it request by request).
+pub fn seed_volumes(st: &mut State, prefix: &str, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let now = st.now();
+            let v = Volume {
+                name: Some(format!("{prefix}{i}")),
+                ..new_volume(1, "available", now)
+            };
+            let id = v.id.clone();
+            st.volumes.push(v);
+            id
+        })
+        .collect()
+}
+
 fn new_volume(size: i64, status: &str, now: i64) -> Volume {
     Volume {
         id: uuid4(),

@@ -255,6 +255,11 @@ impl MockCloud {
     pub fn inject(&self, fault: Fault) {
         self.st().faults.push(fault);
     }
+    /// Adds `n` available 1 GiB volumes named `{prefix}{i}` directly (no requests, no
+    /// quota); returns their ids.
+    pub fn seed_volumes(&self, prefix: &str, n: usize) -> Vec<String> {
+        cinder::seed_volumes(&mut self.st(), prefix, n)
+    }
     /// Drops every injected fault not yet used up.
     pub fn clear_faults(&self) {
         self.st().faults.clear();
@@ -263,6 +268,10 @@ impl MockCloud {
     /// before the service acts on them (so nothing is created by a broken request).
     pub fn set_chaos(&self, rate: f64, kinds: Vec<FaultKind>) {
         self.st().chaos = (rate > 0.0).then_some((rate, kinds));
+    }
+    /// How many TCP connections clients have opened so far (keep-alive shows here).
+    pub fn connections(&self) -> usize {
+        self.st().connections
     }
     /// How many faults the chaos setting injected so far.
     pub fn chaos_injected(&self) -> usize {

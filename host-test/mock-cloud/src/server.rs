@@ -60,6 +60,7 @@ pub fn run(
                 acc = listener.accept() => {
                     let Ok((stream, _)) = acc else { continue };
                     let _ = stream.set_nodelay(true);
+                    lock(&shared).connections += 1;
                     let sh = shared.clone();
                     tokio::spawn(async move {
                         let svc = service_fn(move |req| handle(sh.clone(), req));

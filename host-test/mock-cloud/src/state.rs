@@ -281,6 +281,8 @@ pub struct State {
     /// Random faults: the share of client requests to break, and the kinds to pick from.
     pub chaos: Option<(f64, Vec<crate::FaultKind>)>,
     pub chaos_injected: usize,
+    /// TCP connections accepted so far.
+    pub connections: usize,
     pub requests: Vec<RecordedRequest>,
     /// What Nova sent to the mock's own Cinder.
     pub nova_requests: Vec<RecordedRequest>,
@@ -316,6 +318,7 @@ impl State {
             faults: Vec::new(),
             chaos: None,
             chaos_injected: 0,
+            connections: 0,
             requests: Vec::new(),
             nova_requests: Vec::new(),
             pending: Vec::new(),

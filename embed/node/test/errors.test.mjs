@@ -1,0 +1,158 @@
+// Typed errors through jco: a WIT `result<T, error>` error is thrown as a ComponentError
+// whose `payload` is the `error` variant as `{ tag, val }`; `api-error` records arrive with
+// camelCase fields and `undefined` for a none option.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { once } from 'node:events';
+import { startMock } from '../lib/mock.mjs';
+import { mockConfig, expectError, captureStderr, assertNoSecret } from '../lib/harness.mjs';
+import { session, volumes, snapshots, backups } from '../gen/block-storage.js';
+
+const UNKNOWN = '0b7c9a42-7f0e-4c4e-9d1b-000000000000';
+const WRONG_SECRET = 'wrong-secret-for-the-node-tests-7c1e';
+
+describe('errors', () => {
+  let mock, s, stderr;
+
+  before(async () => {
+    mock = await startMock();
+    stderr = captureStderr();
+    s = session.connect(mockConfig(mock.info));
+  });
+
+  after(async () => {
+    s?.[Symbol.dispose]();
+    stderr?.restore();
+    await mock?.stop();
+  });
+
+  it('not-found carries the api-error fields and is logged once on stderr', async () => {
+    const e = expectError(() => volumes.get(s, UNKNOWN), 'not-found');
+    assert.equal(e.status, 404);
+    assert.equal(e.message, `Volume ${UNKNOWN} could not be found.`);
+    assert.match(e.requestId, /^req-[0-9a-f-]{36}$/);
+    assert.equal(e.retryAfterS, undefined);
+    const line = `volumes.get ${UNKNOWN} failed: not-found status=404 request-id=${e.requestId}`;
+    assert.ok(await stderr.waitFor(line), 'no log line for the failed call');
+    assert.equal(expectError(() => snapshots.get(s, UNKNOWN), 'not-found').status, 404);
+    assert.equal(expectError(() => backups.get(s, UNKNOWN), 'not-found').status, 404);
+  });
+
+  it('invalid-input is returned before any request is sent', async () => {
+    // A session on a mock that is then stopped: any request would fail with `transport`.
+    const own = await startMock();
+    const t = session.connect(mockConfig(own.info, { timeoutMs: 5000 }));
+    await own.stop();
+    try {
+      for (const bad of ['', '..', 'a/b', 'x y', 'é', 'x'.repeat(256)]) {
+        assert.match(expectError(() => volumes.get(t, bad), 'invalid-input'), /^id: /);
+      }
+      assert.match(expectError(() => volumes.create(t, { size: 0, metadata: [] }), 'invalid-input'), /^size: /);
+      assert.match(
+        expectError(() => volumes.create(t, { size: 1, name: 'a\u0000b', metadata: [] }), 'invalid-input'),
+        /^name: /,
+      );
+      assert.match(expectError(() => volumes.attach(t, 'vol', '../srv', undefined), 'invalid-input'), /^server-id: /);
+      // ...whereas a valid call does try the (now closed) port.
+      assert.match(expectError(() => volumes.get(t, UNKNOWN), 'transport'), /./);
+    } finally {
+      t[Symbol.dispose]();
+    }
+  });
+
+  it('transport once timeout-ms has passed when the server never answers', async () => {
+    // A socket that listens and never accepts: the kernel completes the connection and the
+    // request then waits. (Its backlog needs no event loop, so it may live in this process.)
+    const server = net.createServer().listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address();
+    try {
+      const start = Date.now();
+      const e = expectError(
+        () =>
+          session.connect({
+            authUrl: '',
+            credentials: { tag: 'token', val: 'a-token' },
+            blockStorageUrl: `http://127.0.0.1:${port}/volume/v3/p`,
+            timeoutMs: 1000,
+          }),
+        'transport',
+      );
+      const ms = Date.now() - start;
+      // The component's own deadline or the host's first-byte timeout, whichever fires first.
+      assert.match(e, /timed out/);
+      assert.ok(ms >= 1000 && ms < 5000, `took ${ms} ms`);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('unauthorized for a wrong secret, which is never echoed', async () => {
+    const cfg = mockConfig(mock.info);
+    cfg.credentials.val.secret = WRONG_SECRET;
+    let thrown;
+    try {
+      session.connect(cfg);
+    } catch (e) {
+      thrown = e;
+    }
+    assert.equal(thrown?.payload?.tag, 'unauthorized');
+    const e = thrown.payload.val;
+    assert.equal(e.status, 401);
+    assert.match(e.message, /requires authentication/);
+    assert.match(e.requestId, /^req-/);
+    assert.ok(await stderr.waitFor('session.connect failed: unauthorized status=401'));
+    for (const secret of [WRONG_SECRET, mock.info.app_cred_secret]) {
+      assertNoSecret(JSON.stringify(thrown.payload) + thrown.message + thrown.stack, secret, 'the error');
+      assertNoSecret(stderr.text(), secret, 'stderr');
+    }
+  });
+
+  it('over-limit for a volume above the gigabytes quota, with Retry-After', () => {
+    const e = expectError(() => volumes.create(s, { size: 5000, name: 'too-big', metadata: [] }), 'over-limit');
+    assert.equal(e.status, 413);
+    assert.match(e.message, /VolumeSizeExceedsAvailableQuota/);
+    assert.equal(e.retryAfterS, 0);
+    assert.deepEqual(volumes.list(s, { name: 'too-big' }), []);
+  });
+
+  it('forbidden for force-delete as a normal user, with the policy message', () => {
+    const v = volumes.create(s, { size: 1, name: 'node-forbidden', metadata: [] });
+    volumes.waitFor(s, v.id, 'available', 60);
+    const e = expectError(() => volumes.delete(s, v.id, true), 'forbidden');
+    assert.equal(e.status, 403);
+    assert.match(e.message, /force_delete/);
+    volumes.delete(s, v.id, false);
+    assert.equal(volumes.waitFor(s, v.id, 'deleted', 60), undefined);
+  });
+
+  it('no-endpoint for a region the catalog does not have', () => {
+    assert.match(expectError(() => session.connect(mockConfig(mock.info, { region: 'nowhere-1' })), 'no-endpoint'), /nowhere-1/);
+  });
+
+  it('wait-timeout carries the last status seen', () => {
+    const v = volumes.create(s, { size: 1, name: 'node-timeout', metadata: [] });
+    volumes.waitFor(s, v.id, 'available', 60);
+    assert.match(expectError(() => volumes.waitFor(s, v.id, 'in-use', 1), 'wait-timeout'), /available/);
+    volumes.delete(s, v.id, false);
+    volumes.waitFor(s, v.id, 'deleted', 60);
+  });
+
+  it('host-side misuse throws a plain TypeError and leaves the instance usable', () => {
+    // jco checks handles and types in JS before entering the component (wasmtime-py traps
+    // on a dropped handle instead, and the instance cannot be entered again).
+    const t = session.connect(mockConfig(mock.info));
+    t[Symbol.dispose]();
+    assert.throws(() => volumes.list(t, {}), (e) => e instanceof TypeError && !('payload' in e));
+    assert.throws(() => volumes.get(s, 42), TypeError);
+    assert.match(s.microversion(), /^3\./);
+    assert.deepEqual(volumes.list(s, { name: 'nothing-by-this-name' }), []);
+  });
+
+  it('never wrote the secret to stderr', async () => {
+    await stderr.settle();
+    assertNoSecret(stderr.text(), mock.info.app_cred_secret, 'stderr');
+    assertNoSecret(stderr.text(), WRONG_SECRET, 'stderr');
+  });
+});

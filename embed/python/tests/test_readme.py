@@ -1,0 +1,73 @@
+"""The README's Python snippet is example.py, verbatim, and it works against the mock."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from harness import ROOT, WASM, Rec, assert_no_secret, mock_config
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "example.py"
+
+
+def readme_blocks(heading: str, readme: Path = ROOT / "README.md") -> list[tuple[str, str]]:
+    """(lang, code) of the fenced blocks between `heading` and the next heading."""
+    lines = readme.read_text().split("\n")
+    blocks, lang, code = [], None, []
+    for line in lines[lines.index(heading) + 1 :]:
+        if lang is not None:
+            if line == "```":
+                blocks.append((lang, "\n".join(code) + "\n"))
+                lang, code = None, []
+            else:
+                code.append(line)
+        elif line.startswith("```"):
+            lang = line[3:].strip()
+        elif line.startswith(("# ", "## ", "### ")):
+            break
+    return blocks
+
+
+def run_example(info: dict, secret: str) -> subprocess.CompletedProcess:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "OS_AUTH_URL": info["auth_url"],
+        "OS_APPLICATION_CREDENTIAL_ID": info["app_cred_id"],
+        "OS_APPLICATION_CREDENTIAL_SECRET": secret,
+    }
+    # The snippet opens infomaniak_block_storage.wasm from the current directory.
+    return subprocess.run(
+        [sys.executable, str(EXAMPLE)], cwd=WASM.parent, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_readme_shows_example_verbatim():
+    py = [code for lang, code in readme_blocks("### Other hosts") if lang == "python"]
+    assert len(py) == 1, 'expected one ```python block under "### Other hosts"'
+    same = py[0] == EXAMPLE.read_text()
+    assert same, "the README's ```python block differs from embed/python/example.py: paste the file into README.md"
+
+
+def test_example_lists_the_volumes_of_the_mock(host, mock):
+    assert WASM.name == "infomaniak_block_storage.wasm"
+    bs = host.instance()
+    s = bs.connect(mock_config(mock.info))
+    v = bs.volumes.create(s, Rec(size=1, name="readme-python", metadata=[]))
+    bs.volumes.wait_for(s, v.id, "available", 60)
+    out = run_example(mock.info, mock.info["app_cred_secret"])
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == f"{v.id} available 1 GiB\n"
+    assert out.stderr == ""
+    bs.volumes.delete(s, v.id, False)
+    bs.volumes.wait_for(s, v.id, "deleted", 60)
+    bs.drop(s)
+
+
+def test_example_reports_wrong_secret_without_echoing_it(mock):
+    wrong = "wrong-secret-for-the-readme-python-5d0c"
+    out = run_example(mock.info, wrong)
+    assert out.returncode == 1
+    assert out.stdout == ""
+    assert "connect: unauthorized: {'status': 401" in out.stderr
+    assert "session.connect failed: unauthorized status=401" in out.stderr  # the component's log line
+    assert_no_secret(out.stderr, wrong, "the example's output")

@@ -1,0 +1,421 @@
+//! The command line's grammar, python-openstackclient's where it has one: `volume …`,
+//! `volume snapshot …` (also `snapshot …`), `volume backup …` (also `backup …`),
+//! `server add|remove volume`, the `--os-*` options, `-f`/`-c`, `--wait`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "host-test",
+    version,
+    about = "Cinder volumes, snapshots and backups through the infomaniak-block-storage component",
+    long_about = "Cinder volumes, snapshots and backups through the infomaniak-block-storage \
+                  WebAssembly component, the way python-openstackclient does them.\n\n\
+                  Configuration: --os-* options, then OS_* environment variables (an openrc), then \
+                  the cloud named by --os-cloud / OS_CLOUD in clouds.yaml (OS_CLIENT_CONFIG_FILE, \
+                  ./clouds.yaml, ~/.config/openstack/clouds.yaml, /etc/openstack/clouds.yaml; \
+                  secure.yaml merged). --mock uses a mock cloud started in this process.\n\n\
+                  Without a command, commands are read from standard input, one a line, on one \
+                  session (and one mock cloud with --mock).",
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options accepted before or after the command.
+#[derive(Args, Debug, Clone, Default)]
+pub struct Global {
+    /// Use a mock cloud (Keystone, Cinder, Nova) started in this process, with one server named
+    /// `mock-server`; ignores the OS_* configuration.
+    #[arg(long, global = true)]
+    pub mock: bool,
+    /// Print each HTTP request and response (headers and bodies, secrets and tokens masked)
+    /// and the component's own log on stderr.
+    #[arg(long, global = true)]
+    pub debug: bool,
+    /// Output format.
+    #[arg(short = 'f', long = "format", value_enum, global = true, value_name = "FORMAT")]
+    pub format: Option<Format>,
+    /// A column to show (repeatable); all by default.
+    #[arg(short = 'c', long = "column", global = true, value_name = "COLUMN")]
+    pub columns: Vec<String>,
+    /// How long `--wait` waits, in seconds [default: 3600]
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub wait_timeout: Option<u32>,
+    #[command(flatten)]
+    pub os: OsOptions,
+}
+
+/// The `--os-*` options; each overrides its OS_* variable and the clouds.yaml entry.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Authentication and endpoints (also OS_* variables and clouds.yaml)")]
+pub struct OsOptions {
+    /// Cloud name in clouds.yaml [env: OS_CLOUD]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub os_cloud: Option<String>,
+    /// Keystone v3 URL [env: OS_AUTH_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    pub os_auth_url: Option<String>,
+    /// v3applicationcredential, password or token [env: OS_AUTH_TYPE]
+    #[arg(long, global = true, value_name = "TYPE")]
+    pub os_auth_type: Option<String>,
+    /// Application credential id [env: OS_APPLICATION_CREDENTIAL_ID]
+    #[arg(long, global = true, value_name = "ID")]
+    pub os_application_credential_id: Option<String>,
+    /// Application credential secret [env: OS_APPLICATION_CREDENTIAL_SECRET]
+    #[arg(long, global = true, value_name = "SECRET")]
+    pub os_application_credential_secret: Option<String>,
+    /// User name [env: OS_USERNAME]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub os_username: Option<String>,
+    /// Password [env: OS_PASSWORD]
+    #[arg(long, global = true, value_name = "PASSWORD")]
+    pub os_password: Option<String>,
+    /// Project name [env: OS_PROJECT_NAME]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub os_project_name: Option<String>,
+    /// User domain name [env: OS_USER_DOMAIN_NAME]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub os_user_domain_name: Option<String>,
+    /// User domain id (only `default`) [env: OS_USER_DOMAIN_ID]
+    #[arg(long, global = true, value_name = "ID")]
+    pub os_user_domain_id: Option<String>,
+    /// Project domain name [env: OS_PROJECT_DOMAIN_NAME]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub os_project_domain_name: Option<String>,
+    /// Project domain id (only `default`) [env: OS_PROJECT_DOMAIN_ID]
+    #[arg(long, global = true, value_name = "ID")]
+    pub os_project_domain_id: Option<String>,
+    /// An existing token (with --os-auth-type token) [env: OS_TOKEN]
+    #[arg(long, global = true, value_name = "TOKEN")]
+    pub os_token: Option<String>,
+    /// Region [env: OS_REGION_NAME]
+    #[arg(long, global = true, value_name = "REGION")]
+    pub os_region_name: Option<String>,
+    /// Catalog interface: public, internal or admin [env: OS_INTERFACE]
+    #[arg(long, global = true, value_name = "INTERFACE")]
+    pub os_interface: Option<String>,
+    /// Cinder microversion to pin, e.g. 3.60 (`3`: negotiate) [env: OS_VOLUME_API_VERSION]
+    #[arg(long, global = true, value_name = "VERSION")]
+    pub os_volume_api_version: Option<String>,
+}
+
+/// `-f`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// An ASCII table.
+    Table,
+    /// JSON: an array of objects for lists, an object otherwise.
+    Json,
+    /// Values only, separated by spaces, one row a line.
+    Value,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the whole volume lifecycle through the component against a mock cloud.
+    Demo,
+    /// Volumes (and `volume snapshot …`, `volume backup …`).
+    #[command(subcommand)]
+    Volume(VolumeCmd),
+    /// Snapshots (the same as `volume snapshot`).
+    #[command(subcommand)]
+    Snapshot(SnapshotCmd),
+    /// Backups (the same as `volume backup`).
+    #[command(subcommand)]
+    Backup(BackupCmd),
+    /// `server add volume` and `server remove volume`.
+    #[command(subcommand)]
+    Server(ServerCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VolumeCmd {
+    /// List volumes.
+    List(ListArgs),
+    /// Show a volume.
+    Show {
+        /// Volume (name or ID).
+        volume: String,
+    },
+    /// Create a volume.
+    Create(VolumeCreateArgs),
+    /// Delete volumes.
+    Delete {
+        /// Use Cinder's (admin-only) force-delete.
+        #[arg(long)]
+        force: bool,
+        /// Wait until the volumes are gone.
+        #[arg(long)]
+        wait: bool,
+        /// Volumes (names or IDs).
+        #[arg(required = true)]
+        volumes: Vec<String>,
+    },
+    /// Grow a volume to SIZE GiB.
+    Extend {
+        /// Volume (name or ID).
+        volume: String,
+        /// New size in GiB.
+        size: u32,
+        /// Wait until the volume is back to its status at the new size.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Change a volume (only its size: `--size`, as `volume extend`).
+    Set {
+        /// New size in GiB.
+        #[arg(long, required = true)]
+        size: u32,
+        /// Wait until the volume is back to its status at the new size.
+        #[arg(long)]
+        wait: bool,
+        /// Volume (name or ID).
+        volume: String,
+    },
+    /// Attach a volume to a server (through Nova).
+    Attach(AttachArgs),
+    /// Detach a volume from a server (through Nova).
+    Detach(DetachArgs),
+    /// Volume snapshots.
+    #[command(subcommand)]
+    Snapshot(SnapshotCmd),
+    /// Volume backups.
+    #[command(subcommand)]
+    Backup(BackupCmd),
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Only resources with this name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Only resources with this status.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// More columns.
+    #[arg(long)]
+    pub long: bool,
+}
+
+/// `list` of snapshots and backups: also by volume.
+#[derive(Args, Debug)]
+pub struct ChildListArgs {
+    #[command(flatten)]
+    pub list: ListArgs,
+    /// Only those of this volume (name or ID).
+    #[arg(long)]
+    pub volume: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct VolumeCreateArgs {
+    /// Size in GiB (by default the size of the snapshot, source volume or backup).
+    #[arg(long)]
+    pub size: Option<u32>,
+    /// Volume type.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub volume_type: Option<String>,
+    /// Image ID to create the volume from.
+    #[arg(long, value_name = "IMAGE_ID")]
+    pub image: Option<String>,
+    /// Snapshot to create the volume from (name or ID).
+    #[arg(long)]
+    pub snapshot: Option<String>,
+    /// Volume to clone (name or ID).
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Backup to create the volume from (name or ID).
+    #[arg(long)]
+    pub backup: Option<String>,
+    /// Description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Availability zone.
+    #[arg(long)]
+    pub availability_zone: Option<String>,
+    /// A property KEY=VALUE (repeatable).
+    #[arg(long = "property", value_name = "KEY=VALUE")]
+    pub properties: Vec<String>,
+    /// Wait until the volume is available.
+    #[arg(long)]
+    pub wait: bool,
+    /// Name of the new volume.
+    pub name: String,
+}
+
+#[derive(Args, Debug)]
+pub struct AttachArgs {
+    /// Volume (name or ID).
+    pub volume: String,
+    /// Server ID (`mock-server` with --mock).
+    pub server: String,
+    /// Device in the guest, e.g. /dev/vdb.
+    #[arg(long)]
+    pub device: Option<String>,
+    /// Wait until the volume is in use.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DetachArgs {
+    /// Volume (name or ID).
+    pub volume: String,
+    /// Server ID (`mock-server` with --mock).
+    pub server: String,
+    /// Wait until the volume is available.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SnapshotCmd {
+    /// List snapshots.
+    List(ChildListArgs),
+    /// Show a snapshot.
+    Show {
+        /// Snapshot (name or ID).
+        snapshot: String,
+    },
+    /// Create a snapshot of a volume.
+    Create {
+        /// Volume to snapshot (name or ID); the snapshot's name by default.
+        #[arg(long)]
+        volume: Option<String>,
+        /// Description.
+        #[arg(long)]
+        description: Option<String>,
+        /// Snapshot even an attached volume.
+        #[arg(long)]
+        force: bool,
+        /// A property KEY=VALUE (repeatable).
+        #[arg(long = "property", value_name = "KEY=VALUE")]
+        properties: Vec<String>,
+        /// Wait until the snapshot is available.
+        #[arg(long)]
+        wait: bool,
+        /// Name of the new snapshot.
+        name: String,
+    },
+    /// Delete snapshots.
+    Delete {
+        /// Use Cinder's (admin-only) force-delete.
+        #[arg(long)]
+        force: bool,
+        /// Wait until the snapshots are gone.
+        #[arg(long)]
+        wait: bool,
+        /// Snapshots (names or IDs).
+        #[arg(required = true)]
+        snapshots: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BackupCmd {
+    /// List backups.
+    List(ChildListArgs),
+    /// Show a backup.
+    Show {
+        /// Backup (name or ID).
+        backup: String,
+    },
+    /// Back up a volume.
+    Create {
+        /// Name of the backup.
+        #[arg(long)]
+        name: Option<String>,
+        /// Description.
+        #[arg(long)]
+        description: Option<String>,
+        /// Object storage container.
+        #[arg(long)]
+        container: Option<String>,
+        /// Back up this snapshot of the volume (name or ID).
+        #[arg(long)]
+        snapshot: Option<String>,
+        /// Back up even an attached volume.
+        #[arg(long)]
+        force: bool,
+        /// Incremental on top of the volume's latest backup.
+        #[arg(long)]
+        incremental: bool,
+        /// Wait until the backup is available.
+        #[arg(long)]
+        wait: bool,
+        /// Volume to back up (name or ID).
+        volume: String,
+    },
+    /// Restore a backup into a new volume or, with --force, onto an existing one.
+    Restore {
+        /// Restore onto an existing VOLUME (its data is overwritten).
+        #[arg(long)]
+        force: bool,
+        /// Wait until the volume is available.
+        #[arg(long)]
+        wait: bool,
+        /// Backup (name or ID).
+        backup: String,
+        /// Volume to restore to: an existing one (name or ID, with --force) or the name of a
+        /// new one; when left out, a new volume that Cinder names.
+        volume: Option<String>,
+    },
+    /// Delete backups.
+    Delete {
+        /// Use Cinder's (admin-only) force-delete.
+        #[arg(long)]
+        force: bool,
+        /// Wait until the backups are gone.
+        #[arg(long)]
+        wait: bool,
+        /// Backups (names or IDs).
+        #[arg(required = true)]
+        backups: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ServerCmd {
+    /// `server add volume SERVER VOLUME`.
+    #[command(subcommand)]
+    Add(ServerAdd),
+    /// `server remove volume SERVER VOLUME`.
+    #[command(subcommand)]
+    Remove(ServerRemove),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ServerAdd {
+    /// Attach a volume to a server.
+    Volume {
+        /// Server ID (`mock-server` with --mock).
+        server: String,
+        /// Volume (name or ID).
+        volume: String,
+        /// Device in the guest, e.g. /dev/vdb.
+        #[arg(long)]
+        device: Option<String>,
+        /// Wait until the volume is in use.
+        #[arg(long)]
+        wait: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ServerRemove {
+    /// Detach a volume from a server.
+    Volume {
+        /// Server ID (`mock-server` with --mock).
+        server: String,
+        /// Volume (name or ID).
+        volume: String,
+        /// Wait until the volume is available.
+        #[arg(long)]
+        wait: bool,
+    },
+}

@@ -1,0 +1,714 @@
+//! The commands: each one resolves names through the component's `list`, calls the
+//! component, waits (`--wait`) by reading the resource through the component, and returns
+//! what to print.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::args::{
+    AttachArgs, BackupCmd, ChildListArgs, DetachArgs, ListArgs, SnapshotCmd, VolumeCmd, VolumeCreateArgs,
+};
+use super::output::{Cell, Output};
+use super::progress::Progress;
+use super::{call, CliError, Ctx};
+use crate::{
+    Backup, BackupCreate, Call, Error, ListOptions, Restored, Session, Snapshot, SnapshotCreate, Volume, VolumeCreate,
+};
+
+/// What the commands need to know about each kind of resource.
+pub trait Resource: Sized {
+    const KIND: &'static str;
+    const PLURAL: &'static str;
+    fn get(s: &mut Session, id: &str) -> Call<Self>;
+    fn list(s: &mut Session, opts: &ListOptions) -> Call<Vec<Self>>;
+    fn id(&self) -> &str;
+    fn name(&self) -> Option<&str>;
+    fn status(&self) -> &str;
+}
+
+impl Resource for Volume {
+    const KIND: &'static str = "volume";
+    const PLURAL: &'static str = "volumes";
+    fn get(s: &mut Session, id: &str) -> Call<Self> {
+        s.volume_get(id)
+    }
+    fn list(s: &mut Session, opts: &ListOptions) -> Call<Vec<Self>> {
+        s.volume_list(opts)
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    fn status(&self) -> &str {
+        &self.status
+    }
+}
+
+impl Resource for Snapshot {
+    const KIND: &'static str = "snapshot";
+    const PLURAL: &'static str = "snapshots";
+    fn get(s: &mut Session, id: &str) -> Call<Self> {
+        s.snapshot_get(id)
+    }
+    fn list(s: &mut Session, opts: &ListOptions) -> Call<Vec<Self>> {
+        s.snapshot_list(opts)
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    fn status(&self) -> &str {
+        &self.status
+    }
+}
+
+impl Resource for Backup {
+    const KIND: &'static str = "backup";
+    const PLURAL: &'static str = "backups";
+    fn get(s: &mut Session, id: &str) -> Call<Self> {
+        s.backup_get(id)
+    }
+    fn list(s: &mut Session, opts: &ListOptions) -> Call<Vec<Self>> {
+        s.backup_list(opts)
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    fn status(&self) -> &str {
+        &self.status
+    }
+}
+
+/// A resource by ID or else by name, as python-openstackclient's `find_resource`: a read by
+/// ID first, then a list filtered by the name, which must match exactly one.
+pub fn find<R: Resource>(s: &mut Session, arg: &str) -> Result<R, CliError> {
+    let by_id = R::get(s, arg).map_err(CliError::trap)?;
+    let miss = match by_id {
+        Ok(r) => return Ok(r),
+        // A name is no valid ID for the component, or no resource has it as ID.
+        Err(e @ (Error::NotFound(_) | Error::InvalidInput(_))) => e,
+        Err(e) => return Err(e.into()),
+    };
+    let opts = ListOptions {
+        status: None,
+        name: Some(arg.to_string()),
+        page_size: None,
+    };
+    let mut found = call(R::list(s, &opts))?;
+    found.retain(|r| r.name() == Some(arg));
+    match found.len() {
+        1 => Ok(found.remove(0)),
+        0 if looks_like_uuid(arg) && matches!(miss, Error::NotFound(_)) => Err(miss.into()),
+        0 => Err(CliError::new(
+            "not-found",
+            format!("No {} with a name or ID of '{arg}' exists.", R::KIND),
+        )),
+        _ => Err(CliError::new(
+            "ambiguous",
+            format!("More than one {} exists with the name '{arg}'.", R::KIND),
+        )),
+    }
+}
+
+fn looks_like_uuid(s: &str) -> bool {
+    let hex: String = s.chars().filter(|c| *c != '-').collect();
+    hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// `volume data (3f2a…)`, for progress lines.
+fn label<R: Resource>(r: &R) -> String {
+    match r.name() {
+        Some(n) if !n.is_empty() => format!("{} {n} ({})", R::KIND, r.id()),
+        _ => format!("{} {}", R::KIND, r.id()),
+    }
+}
+
+/// Polls `id` through the component's `get` until `done` (or, for target `deleted`, until
+/// it is gone), showing the status and the time waited; fails on an `error*` status.
+pub fn wait_until<R: Resource>(
+    s: &mut Session,
+    id: &str,
+    label: &str,
+    target: &str,
+    timeout_s: u32,
+    done: impl Fn(&R) -> bool,
+) -> Result<Option<R>, CliError> {
+    let progress = Progress::start(label, target);
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(500);
+    loop {
+        match R::get(s, id).map_err(CliError::trap)? {
+            Ok(r) => {
+                let status = r.status().to_ascii_lowercase();
+                progress.status(&status);
+                if done(&r) {
+                    progress.finish();
+                    return Ok(Some(r));
+                }
+                if status.starts_with("error") {
+                    progress.finish();
+                    return Err(CliError::new(
+                        "resource-failed",
+                        format!("{} {id} reached status {status} while waiting for {target}", R::KIND),
+                    ));
+                }
+            }
+            Err(Error::NotFound(_)) if target == "deleted" => {
+                progress.status("deleted");
+                progress.finish();
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let waited = started.elapsed();
+        let limit = Duration::from_secs(u64::from(timeout_s));
+        if waited >= limit {
+            progress.finish();
+            return Err(CliError::new(
+                "wait-timeout",
+                format!("{} {id} did not reach {target} within {timeout_s} s", R::KIND),
+            ));
+        }
+        std::thread::sleep(pause.min(limit - waited));
+        pause = (pause * 2).min(Duration::from_secs(5));
+    }
+}
+
+fn wait_status<R: Resource>(s: &mut Session, r: &R, target: &str, timeout_s: u32) -> Result<R, CliError> {
+    let label = label(r);
+    let done = wait_until::<R>(s, r.id(), &label, target, timeout_s, |x| {
+        x.status().eq_ignore_ascii_case(target)
+    })?;
+    done.ok_or_else(|| CliError::new("not-found", format!("{} {} is gone", R::KIND, r.id())))
+}
+
+/// `KEY=VALUE` options as metadata.
+fn properties(args: &[String]) -> Result<Vec<(String, String)>, CliError> {
+    args.iter()
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => Ok((k.to_string(), v.to_string())),
+            None => Err(CliError::new(
+                "invalid-input",
+                format!("Expected 'key=value' type, but got: {p}"),
+            )),
+        })
+        .collect()
+}
+
+fn list_options(l: &ListArgs) -> ListOptions {
+    ListOptions {
+        status: l.status.clone(),
+        name: l.name.clone(),
+        page_size: None,
+    }
+}
+
+/// Deletes each of `args` (names or IDs), going on after a failure as openstackclient does;
+/// then, with `wait`, waits for each to be gone.
+fn delete_all<R: Resource>(
+    ctx: &mut Ctx,
+    args: &[String],
+    wait_for: bool,
+    delete: impl Fn(&mut Session, &str) -> Call<()>,
+) -> Result<Output, CliError> {
+    let timeout = ctx.wait_timeout;
+    let s = ctx.session()?;
+    let mut failed = 0;
+    let mut deleted = Vec::new();
+    for arg in args {
+        let outcome = find::<R>(s, arg).and_then(|r| call(delete(s, r.id())).map(|()| r));
+        match outcome {
+            Ok(r) => deleted.push(r),
+            Err(CliError::Trap(t)) => return Err(CliError::Trap(t)),
+            Err(e) => {
+                failed += 1;
+                eprintln!("Failed to delete {} with name or ID '{arg}': {e}", R::KIND);
+            }
+        }
+    }
+    if wait_for {
+        for r in &deleted {
+            wait_until::<R>(s, r.id(), &label(r), "deleted", timeout, |_| false)?;
+        }
+    }
+    if failed > 0 {
+        return Err(CliError::new(
+            "",
+            format!("{failed} of {} {} failed to delete.", args.len(), R::PLURAL),
+        ));
+    }
+    Ok(Output::Nothing)
+}
+
+// Volumes.
+
+pub fn volume(ctx: &mut Ctx, cmd: VolumeCmd) -> Result<Output, CliError> {
+    let timeout = ctx.wait_timeout;
+    match cmd {
+        VolumeCmd::List(l) => {
+            let all = call(ctx.session()?.volume_list(&list_options(&l)))?;
+            Ok(volume_list(&all, l.long))
+        }
+        VolumeCmd::Show { volume } => Ok(volume_record(&find::<Volume>(ctx.session()?, &volume)?)),
+        VolumeCmd::Create(a) => volume_create(ctx, a),
+        VolumeCmd::Delete { force, wait, volumes } => {
+            delete_all::<Volume>(ctx, &volumes, wait, |s, id| s.volume_delete(id, force))
+        }
+        VolumeCmd::Extend { volume, size, wait } | VolumeCmd::Set { volume, size, wait } => {
+            let s = ctx.session()?;
+            let v = find::<Volume>(s, &volume)?;
+            call(s.volume_extend(&v.id, size))?;
+            if wait {
+                let back_to = v.status.to_ascii_lowercase();
+                let target = format!("{back_to} at {size} GiB");
+                wait_until::<Volume>(s, &v.id, &label(&v), &target, timeout, |x| {
+                    x.status.eq_ignore_ascii_case(&back_to) && x.size == size
+                })?;
+            }
+            Ok(Output::Nothing)
+        }
+        VolumeCmd::Attach(a) => attach(ctx, a),
+        VolumeCmd::Detach(a) => detach(ctx, a),
+        VolumeCmd::Snapshot(c) => snapshot(ctx, c),
+        VolumeCmd::Backup(c) => backup(ctx, c),
+    }
+}
+
+fn volume_create(ctx: &mut Ctx, a: VolumeCreateArgs) -> Result<Output, CliError> {
+    let timeout = ctx.wait_timeout;
+    let metadata = properties(&a.properties)?;
+    let s = ctx.session()?;
+    let mut size = a.size;
+    let snapshot_id = match &a.snapshot {
+        Some(n) => {
+            let snap = find::<Snapshot>(s, n)?;
+            size = size.or(Some(snap.size));
+            Some(snap.id)
+        }
+        None => None,
+    };
+    let source_volume_id = match &a.source {
+        Some(n) => {
+            let src = find::<Volume>(s, n)?;
+            size = size.or(Some(src.size));
+            Some(src.id)
+        }
+        None => None,
+    };
+    let backup_id = match &a.backup {
+        Some(n) => {
+            let b = find::<Backup>(s, n)?;
+            size = size.or(Some(b.size));
+            Some(b.id)
+        }
+        None => None,
+    };
+    let size = size.ok_or_else(|| {
+        CliError::new(
+            "invalid-input",
+            "--size is required unless --snapshot, --source or --backup is given",
+        )
+    })?;
+    let spec = VolumeCreate {
+        size,
+        name: Some(a.name),
+        description: a.description,
+        volume_type: a.volume_type,
+        availability_zone: a.availability_zone,
+        snapshot_id,
+        source_volume_id,
+        image_id: a.image,
+        backup_id,
+        metadata,
+    };
+    let mut v = call(s.volume_create(&spec))?;
+    if a.wait {
+        v = wait_status(s, &v, "available", timeout)?;
+    }
+    Ok(volume_record(&v))
+}
+
+/// A server given by ID, or by a name the command line knows (the mock's `mock-server`).
+fn server_id(ctx: &Ctx, server: &str) -> String {
+    ctx.servers
+        .iter()
+        .find(|(name, _)| name == server)
+        .map_or_else(|| server.to_string(), |(_, id)| id.clone())
+}
+
+pub fn attach(ctx: &mut Ctx, a: AttachArgs) -> Result<Output, CliError> {
+    let timeout = ctx.wait_timeout;
+    let server = server_id(ctx, &a.server);
+    let s = ctx.session()?;
+    let v = find::<Volume>(s, &a.volume)?;
+    let att = call(s.volume_attach(&v.id, &server, a.device.as_deref()))?;
+    let mut id = att.attachment_id.clone();
+    let mut device = att.device.clone();
+    if a.wait {
+        let now = wait_status(s, &v, "in-use", timeout)?;
+        if let Some(x) = now
+            .attachments
+            .iter()
+            .find(|x| x.server_id.as_deref() == Some(server.as_str()))
+        {
+            id = x.attachment_id.clone().or(id);
+            device = x.device.clone().or(device);
+        }
+    }
+    Ok(Output::Record(vec![
+        ("ID", Cell::opt(id.as_deref())),
+        ("Server ID", Cell::str(att.server_id.as_deref().unwrap_or(&server))),
+        ("Volume ID", Cell::str(&v.id)),
+        ("Device", Cell::opt(device.as_deref())),
+    ]))
+}
+
+pub fn detach(ctx: &mut Ctx, a: DetachArgs) -> Result<Output, CliError> {
+    let timeout = ctx.wait_timeout;
+    let server = server_id(ctx, &a.server);
+    let s = ctx.session()?;
+    let v = find::<Volume>(s, &a.volume)?;
+    call(s.volume_detach(&v.id, &server))?;
+    if a.wait {
+        wait_status(s, &v, "available", timeout)?;
+    }
+    Ok(Output::Nothing)
+}
+
+fn attachments_cell(v: &Volume) -> Cell {
+    let text = v
+        .attachments
+        .iter()
+        .map(|a| {
+            format!(
+                "Attached to {} on {} ",
+                a.server_id.as_deref().unwrap_or("None"),
+                a.device.as_deref().unwrap_or("None")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let json = Value::Array(
+        v.attachments
+            .iter()
+            .map(|a| {
+                json!({
+                    "id": a.attachment_id, "attachment_id": a.attachment_id, "volume_id": v.id,
+                    "server_id": a.server_id, "device": a.device, "attached_at": a.attached_at,
+                })
+            })
+            .collect(),
+    );
+    Cell::with_text(json, text)
+}
+
+/// Cinder's `bootable` is the string `true` or `false`.
+fn bootable(b: bool) -> Cell {
+    Cell::str(if b { "true" } else { "false" })
+}
+
+fn volume_list(all: &[Volume], long: bool) -> Output {
+    let columns = if long {
+        vec![
+            "ID",
+            "Name",
+            "Status",
+            "Size",
+            "Type",
+            "Bootable",
+            "Attached to",
+            "Properties",
+        ]
+    } else {
+        vec!["ID", "Name", "Status", "Size", "Attached to"]
+    };
+    let rows = all
+        .iter()
+        .map(|v| {
+            let mut row = vec![
+                Cell::str(&v.id),
+                Cell::opt(v.name.as_deref()),
+                Cell::str(&v.status),
+                Cell::int(v.size),
+            ];
+            if long {
+                row.push(Cell::opt(v.volume_type.as_deref()));
+                row.push(bootable(v.bootable));
+                row.push(attachments_cell(v));
+                row.push(Cell::properties(&v.metadata));
+            } else {
+                row.push(attachments_cell(v));
+            }
+            row
+        })
+        .collect();
+    Output::List { columns, rows }
+}
+
+fn volume_record(v: &Volume) -> Output {
+    Output::Record(vec![
+        ("attachments", attachments_cell(v)),
+        ("availability_zone", Cell::opt(v.availability_zone.as_deref())),
+        ("bootable", bootable(v.bootable)),
+        ("created_at", Cell::str(&v.created_at)),
+        ("description", Cell::opt(v.description.as_deref())),
+        ("encrypted", Cell::bool(v.encrypted)),
+        ("id", Cell::str(&v.id)),
+        ("multiattach", Cell::bool(v.multiattach)),
+        ("name", Cell::opt(v.name.as_deref())),
+        ("properties", Cell::properties(&v.metadata)),
+        ("size", Cell::int(v.size)),
+        ("snapshot_id", Cell::opt(v.snapshot_id.as_deref())),
+        ("source_volid", Cell::opt(v.source_volume_id.as_deref())),
+        ("status", Cell::str(&v.status)),
+        ("type", Cell::opt(v.volume_type.as_deref())),
+        ("updated_at", Cell::opt(v.updated_at.as_deref())),
+    ])
+}
+
+/// Volume names by ID, for the `Volume` column of long listings.
+fn volume_names(s: &mut Session) -> Result<HashMap<String, String>, CliError> {
+    let all = call(s.volume_list(&ListOptions {
+        status: None,
+        name: None,
+        page_size: None,
+    }))?;
+    Ok(all.into_iter().filter_map(|v| Some((v.id, v.name?))).collect())
+}
+
+fn volume_cell(names: &HashMap<String, String>, id: &str) -> Cell {
+    Cell::str(names.get(id).filter(|n| !n.is_empty()).map_or(id, String::as_str))
+}
+
+/// The volume a `--volume` filter names, if any.
+fn volume_filter(s: &mut Session, l: &ChildListArgs) -> Result<Option<String>, CliError> {
+    l.volume
+        .as_deref()
+        .map(|v| find::<Volume>(s, v).map(|v| v.id))
+        .transpose()
+}
+
+// Snapshots.
+
+pub fn snapshot(ctx: &mut Ctx, cmd: SnapshotCmd) -> Result<Output, CliError> {
+    let timeout = ctx.wait_timeout;
+    match cmd {
+        SnapshotCmd::List(l) => {
+            let s = ctx.session()?;
+            let of = volume_filter(s, &l)?;
+            let mut all = call(s.snapshot_list(&list_options(&l.list)))?;
+            all.retain(|x| of.as_ref().is_none_or(|v| &x.volume_id == v));
+            let names = if l.list.long { volume_names(s)? } else { HashMap::new() };
+            let mut columns = vec!["ID", "Name", "Description", "Status", "Size"];
+            if l.list.long {
+                columns.extend(["Created At", "Volume", "Properties"]);
+            }
+            let rows = all
+                .iter()
+                .map(|x| {
+                    let mut row = vec![
+                        Cell::str(&x.id),
+                        Cell::opt(x.name.as_deref()),
+                        Cell::opt(x.description.as_deref()),
+                        Cell::str(&x.status),
+                        Cell::int(x.size),
+                    ];
+                    if l.list.long {
+                        row.push(Cell::str(&x.created_at));
+                        row.push(volume_cell(&names, &x.volume_id));
+                        row.push(Cell::properties(&x.metadata));
+                    }
+                    row
+                })
+                .collect();
+            Ok(Output::List { columns, rows })
+        }
+        SnapshotCmd::Show { snapshot } => Ok(snapshot_record(&find::<Snapshot>(ctx.session()?, &snapshot)?)),
+        SnapshotCmd::Create {
+            volume,
+            description,
+            force,
+            properties: props,
+            wait,
+            name,
+        } => {
+            let metadata = properties(&props)?;
+            let s = ctx.session()?;
+            let v = find::<Volume>(s, volume.as_deref().unwrap_or(&name))?;
+            let spec = SnapshotCreate {
+                volume_id: v.id,
+                name: Some(name),
+                description,
+                force,
+                metadata,
+            };
+            let mut snap = call(s.snapshot_create(&spec))?;
+            if wait {
+                snap = wait_status(s, &snap, "available", timeout)?;
+            }
+            Ok(snapshot_record(&snap))
+        }
+        SnapshotCmd::Delete { force, wait, snapshots } => {
+            delete_all::<Snapshot>(ctx, &snapshots, wait, |s, id| s.snapshot_delete(id, force))
+        }
+    }
+}
+
+fn snapshot_record(x: &Snapshot) -> Output {
+    Output::Record(vec![
+        ("created_at", Cell::str(&x.created_at)),
+        ("description", Cell::opt(x.description.as_deref())),
+        ("id", Cell::str(&x.id)),
+        ("name", Cell::opt(x.name.as_deref())),
+        ("properties", Cell::properties(&x.metadata)),
+        ("size", Cell::int(x.size)),
+        ("status", Cell::str(&x.status)),
+        ("updated_at", Cell::opt(x.updated_at.as_deref())),
+        ("volume_id", Cell::str(&x.volume_id)),
+    ])
+}
+
+// Backups.
+
+pub fn backup(ctx: &mut Ctx, cmd: BackupCmd) -> Result<Output, CliError> {
+    let timeout = ctx.wait_timeout;
+    match cmd {
+        BackupCmd::List(l) => {
+            let s = ctx.session()?;
+            let of = volume_filter(s, &l)?;
+            let mut all = call(s.backup_list(&list_options(&l.list)))?;
+            all.retain(|x| of.as_ref().is_none_or(|v| &x.volume_id == v));
+            let names = if l.list.long { volume_names(s)? } else { HashMap::new() };
+            let mut columns = vec!["ID", "Name", "Description", "Status", "Size", "Incremental"];
+            if l.list.long {
+                columns.extend(["Availability Zone", "Volume", "Container"]);
+            }
+            let rows = all
+                .iter()
+                .map(|x| {
+                    let mut row = vec![
+                        Cell::str(&x.id),
+                        Cell::opt(x.name.as_deref()),
+                        Cell::opt(x.description.as_deref()),
+                        Cell::str(&x.status),
+                        Cell::int(x.size),
+                        Cell::bool(x.is_incremental),
+                    ];
+                    if l.list.long {
+                        row.push(Cell::opt(x.availability_zone.as_deref()));
+                        row.push(volume_cell(&names, &x.volume_id));
+                        row.push(Cell::opt(x.container.as_deref()));
+                    }
+                    row
+                })
+                .collect();
+            Ok(Output::List { columns, rows })
+        }
+        BackupCmd::Show { backup } => Ok(backup_record(&find::<Backup>(ctx.session()?, &backup)?)),
+        BackupCmd::Create {
+            name,
+            description,
+            container,
+            snapshot,
+            force,
+            incremental,
+            wait,
+            volume,
+        } => {
+            let s = ctx.session()?;
+            let v = find::<Volume>(s, &volume)?;
+            let snapshot_id = snapshot.map(|n| find::<Snapshot>(s, &n).map(|x| x.id)).transpose()?;
+            let spec = BackupCreate {
+                volume_id: v.id,
+                name,
+                description,
+                incremental,
+                force,
+                snapshot_id,
+                container,
+            };
+            let mut b = call(s.backup_create(&spec))?;
+            if wait {
+                b = wait_status(s, &b, "available", timeout)?;
+            }
+            Ok(backup_record(&b))
+        }
+        BackupCmd::Restore {
+            force,
+            wait,
+            backup,
+            volume,
+        } => {
+            let s = ctx.session()?;
+            let b = find::<Backup>(s, &backup)?;
+            let (onto, new_name) = match volume {
+                None => (None, None),
+                Some(v) => match find::<Volume>(s, &v) {
+                    Ok(existing) if force => (Some(existing.id), None),
+                    Ok(_) => {
+                        return Err(CliError::new(
+                            "invalid-input",
+                            format!(
+                                "Volume '{v}' already exists; if you want to restore the backup to it you \
+                                 need to specify the '--force' option"
+                            ),
+                        ))
+                    }
+                    Err(CliError::Other { kind: "not-found", .. }) => (None, Some(v)),
+                    Err(e) => return Err(e),
+                },
+            };
+            let r = call(s.backup_restore(&b.id, onto.as_deref(), new_name.as_deref()))?;
+            if wait {
+                let vlabel = match &r.volume_name {
+                    Some(n) => format!("volume {n} ({})", r.volume_id),
+                    None => format!("volume {}", r.volume_id),
+                };
+                wait_until::<Volume>(s, &r.volume_id, &vlabel, "available", timeout, |x| {
+                    x.status.eq_ignore_ascii_case("available")
+                })?;
+                wait_status(s, &b, "available", timeout)?;
+            }
+            Ok(restore_record(&r))
+        }
+        BackupCmd::Delete { force, wait, backups } => {
+            delete_all::<Backup>(ctx, &backups, wait, |s, id| s.backup_delete(id, force))
+        }
+    }
+}
+
+fn backup_record(x: &Backup) -> Output {
+    Output::Record(vec![
+        ("availability_zone", Cell::opt(x.availability_zone.as_deref())),
+        ("container", Cell::opt(x.container.as_deref())),
+        ("created_at", Cell::str(&x.created_at)),
+        ("description", Cell::opt(x.description.as_deref())),
+        ("fail_reason", Cell::opt(x.fail_reason.as_deref())),
+        ("has_dependent_backups", Cell::bool(x.has_dependent_backups)),
+        ("id", Cell::str(&x.id)),
+        ("is_incremental", Cell::bool(x.is_incremental)),
+        ("name", Cell::opt(x.name.as_deref())),
+        ("size", Cell::int(x.size)),
+        ("snapshot_id", Cell::opt(x.snapshot_id.as_deref())),
+        ("status", Cell::str(&x.status)),
+        ("updated_at", Cell::opt(x.updated_at.as_deref())),
+        ("volume_id", Cell::str(&x.volume_id)),
+    ])
+}
+
+fn restore_record(r: &Restored) -> Output {
+    Output::Record(vec![
+        ("backup_id", Cell::str(&r.backup_id)),
+        ("volume_id", Cell::str(&r.volume_id)),
+        ("volume_name", Cell::opt(r.volume_name.as_deref())),
+    ])
+}

@@ -1,0 +1,269 @@
+//! `--debug`: every HTTP request the component makes and every answer, on stderr, as the
+//! host's `send_request` hook sees them ([`crate::sandbox::Tap`]). Tokens
+//! (`X-Auth-Token`, `X-Subject-Token`) print as `***`, and so do password, secret and token
+//! fields of JSON bodies; as a last guard any configured secret or token seen on the wire is
+//! replaced by `***` wherever it would show.
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::{BodyExt, Full};
+use serde_json::Value;
+use wasmtime_wasi_http::{Error as HttpError, WasiBody};
+
+use crate::sandbox::{Next, SendFuture, Tap};
+
+/// Bodies longer than this are cut in the output.
+const MAX_BODY: usize = 8 * 1024;
+
+/// Headers whose values are secrets.
+const SECRET_HEADERS: &[&str] = &["x-auth-token", "x-subject-token", "authorization", "x-service-token"];
+
+/// Where debug lines go.
+pub type Sink = Box<dyn FnMut(&str) + Send>;
+
+/// The `--debug` printer.
+pub struct DebugLog {
+    secrets: Mutex<Vec<String>>,
+    /// Where lines go: stderr, or a buffer in tests.
+    sink: Mutex<Sink>,
+}
+
+impl DebugLog {
+    /// Prints to stderr, masking `secrets` (and every token it sees).
+    pub fn stderr(secrets: Vec<String>) -> Arc<DebugLog> {
+        DebugLog::with_sink(secrets, Box::new(|s| eprintln!("{s}")))
+    }
+
+    pub fn with_sink(secrets: Vec<String>, sink: Sink) -> Arc<DebugLog> {
+        Arc::new(DebugLog {
+            secrets: Mutex::new(secrets.into_iter().filter(|s| !s.is_empty()).collect()),
+            sink: Mutex::new(sink),
+        })
+    }
+
+    fn note_secret(&self, value: &str) {
+        let mut all = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
+        if !value.is_empty() && !all.iter().any(|s| s == value) {
+            all.push(value.to_string());
+        }
+    }
+
+    /// Prints `text`, any known secret in it replaced by `***`.
+    pub fn print(&self, text: &str) {
+        let mut text = text.to_string();
+        for s in self.secrets.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            text = text.replace(s.as_str(), "***");
+        }
+        (self.sink.lock().unwrap_or_else(|e| e.into_inner()))(&text);
+    }
+
+    fn headers(&self, headers: &http::HeaderMap) -> String {
+        let mut out = String::new();
+        for (name, value) in headers {
+            let shown = if SECRET_HEADERS.contains(&name.as_str()) {
+                self.note_secret(&String::from_utf8_lossy(value.as_bytes()));
+                "***".to_string()
+            } else {
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            };
+            out.push_str(&format!("\n  {}: {shown}", title_case(name.as_str())));
+        }
+        out
+    }
+
+    fn body(&self, what: &str, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let shown = mask_body(bytes);
+        let cut = if shown.len() > MAX_BODY {
+            let mut end = MAX_BODY;
+            while !shown.is_char_boundary(end) {
+                end -= 1;
+            }
+            format!("{} … ({} bytes in all)", &shown[..end], bytes.len())
+        } else {
+            shown
+        };
+        self.print(&format!("{what}: {cut}"));
+    }
+}
+
+impl Tap for DebugLog {
+    fn send(self: Arc<Self>, request: http::Request<WasiBody>, next: Next) -> SendFuture {
+        Box::new(async move {
+            let (parts, body) = request.into_parts();
+            let bytes = body.collect().await?.to_bytes();
+            let (method, uri) = (parts.method.clone(), parts.uri.clone());
+            let headers = self.headers(&parts.headers);
+            self.print(&format!("REQ: {method} {uri}{headers}"));
+            self.body("REQ BODY", &bytes);
+            let body = Full::new(bytes).map_err(|never| match never {}).boxed_unsync();
+            let started = Instant::now();
+            let answer = Pin::from(next(http::Request::from_parts(parts, body))).await;
+            let ms = started.elapsed().as_millis();
+            match answer {
+                Ok((response, io)) => {
+                    let (parts, body) = response.into_parts();
+                    let reason = parts.status.canonical_reason().unwrap_or("");
+                    let headers = self.headers(&parts.headers);
+                    self.print(&format!(
+                        "RESP: [{} {reason}] {method} {uri} {ms} ms{headers}",
+                        parts.status.as_u16()
+                    ));
+                    let body = Recorded {
+                        inner: body,
+                        seen: Vec::new(),
+                        log: Some(self),
+                    };
+                    Ok((http::Response::from_parts(parts, body.boxed_unsync()), io))
+                }
+                Err(e) => {
+                    self.print(&format!("RESP: failed {method} {uri} {ms} ms: {e}"));
+                    Err(e)
+                }
+            }
+        })
+    }
+}
+
+/// A response body that prints itself once read to its end (or dropped).
+struct Recorded {
+    inner: WasiBody,
+    seen: Vec<u8>,
+    log: Option<Arc<DebugLog>>,
+}
+
+impl Recorded {
+    fn done(&mut self) {
+        if let Some(log) = self.log.take() {
+            log.body("RESP BODY", &self.seen);
+        }
+    }
+}
+
+impl Body for Recorded {
+    type Data = <WasiBody as Body>::Data;
+    type Error = HttpError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, HttpError>>> {
+        let this = &mut *self;
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    this.seen.extend_from_slice(data);
+                }
+                if this.inner.is_end_stream() {
+                    this.done();
+                }
+            }
+            Poll::Ready(None) => this.done(),
+            Poll::Ready(Some(Err(e))) => {
+                if let Some(log) = this.log.take() {
+                    log.print(&format!("RESP BODY: failed after {} bytes: {e}", this.seen.len()));
+                }
+            }
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for Recorded {
+    fn drop(&mut self) {
+        self.done();
+    }
+}
+
+/// `x-auth-token` → `X-Auth-Token`.
+fn title_case(name: &str) -> String {
+    name.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The body as text, with the values of secret-looking JSON keys replaced by `***`.
+pub fn mask_body(bytes: &[u8]) -> String {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(mut v) => {
+            mask(&mut v);
+            v.to_string()
+        }
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
+}
+
+fn mask(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                let k = k.to_ascii_lowercase();
+                let secret = k.contains("password") || k.contains("secret") || k == "token" || k.ends_with("_token");
+                if secret && !v.is_object() && !v.is_array() && !v.is_null() {
+                    *v = Value::String("***".into());
+                } else {
+                    mask(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(mask),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_in_bodies_are_masked() {
+        let body =
+            br#"{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"u","password":"hunter2"}}}}}"#;
+        let shown = mask_body(body);
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains(r#""password":"***""#), "{shown}");
+        let app = br#"{"application_credential":{"id":"abc","secret":"s3cr3t"}}"#;
+        assert_eq!(
+            mask_body(app),
+            r#"{"application_credential":{"id":"abc","secret":"***"}}"#
+        );
+    }
+
+    #[test]
+    fn known_secrets_never_print() {
+        let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+        let sink = lines.clone();
+        let log = DebugLog::with_sink(
+            vec!["pa55word".into()],
+            Box::new(move |s| sink.lock().unwrap().push(s.to_string())),
+        );
+        let mut h = http::HeaderMap::new();
+        h.insert("x-subject-token", "gAAAAtoken".parse().unwrap());
+        let shown = log.headers(&h);
+        assert_eq!(shown, "\n  X-Subject-Token: ***");
+        log.print("oops pa55word and gAAAAtoken");
+        assert_eq!(lines.lock().unwrap()[0], "oops *** and ***");
+    }
+}

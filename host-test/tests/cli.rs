@@ -1,0 +1,827 @@
+//! The command line as a user runs it: the built `host-test` binary, spawned with an openrc's
+//! `OS_*` variables pointing at a mock cloud started by the test (or with `--mock`, or a
+//! clouds.yaml), its real stdout, stderr and exit code.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use mock_cloud::{MockCloud, MockOptions, APP_CRED_ID, APP_CRED_SECRET, PASSWORD, USER_NAME};
+use serde_json::Value;
+
+/// What a run printed and how it exited.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn ok(self) -> Run {
+        assert_eq!(
+            self.code, 0,
+            "exit code; stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+    fn failed(self) -> Run {
+        assert_eq!(
+            self.code, 1,
+            "exit code; stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
+    }
+    fn line(&self) -> &str {
+        self.stdout.trim_end_matches('\n')
+    }
+}
+
+/// A directory of its own for one test (HOME and working directory of the child), removed
+/// when the test ends.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch(name: &str) -> Scratch {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    Scratch(dir)
+}
+
+/// The child's environment: nothing of ours (no OS_* of the developer), a HOME and working
+/// directory without clouds.yaml, and a shared cache of the compiled component.
+fn command(dir: &Path, env: &[(&str, String)], args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_host-test"));
+    cmd.env_clear()
+        .env("HOME", dir)
+        .env(
+            "XDG_CACHE_HOME",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-cache"),
+        )
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+fn finish(out: std::process::Output) -> Run {
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Compiles the component into the shared cache once, before the tests' first real run.
+fn warm_up() {
+    static WARM: OnceLock<()> = OnceLock::new();
+    WARM.get_or_init(|| {
+        let dir = scratch("warm-up");
+        let out = command(&dir, &[], &["--mock", "volume", "list"])
+            .output()
+            .expect("spawn");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    });
+}
+
+fn run_in(dir: &Path, env: &[(&str, String)], args: &[&str]) -> Run {
+    warm_up();
+    finish(command(dir, env, args).output().expect("spawn host-test"))
+}
+
+/// Runs with `script` on stdin (the shell mode: one command a line).
+fn run_script(dir: &Path, env: &[(&str, String)], args: &[&str], script: &str) -> Run {
+    warm_up();
+    let mut child = command(dir, env, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn host-test");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("write script");
+    finish(child.wait_with_output().expect("wait"))
+}
+
+fn mock(transition_ms: u64) -> MockCloud {
+    MockCloud::start_with(MockOptions {
+        transition: Duration::from_millis(transition_ms),
+        ..MockOptions::default()
+    })
+}
+
+/// The variables of an application-credential openrc for `cloud`.
+fn openrc(cloud: &MockCloud) -> Vec<(&'static str, String)> {
+    vec![
+        ("OS_AUTH_TYPE", "v3applicationcredential".into()),
+        ("OS_AUTH_URL", cloud.auth_url()),
+        ("OS_APPLICATION_CREDENTIAL_ID", APP_CRED_ID.into()),
+        ("OS_APPLICATION_CREDENTIAL_SECRET", APP_CRED_SECRET.into()),
+        ("OS_REGION_NAME", "dc3-a".into()),
+        ("OS_INTERFACE", "public".into()),
+        ("OS_IDENTITY_API_VERSION", "3".into()),
+    ]
+}
+
+/// One test's mock, openrc and scratch directory.
+struct Env {
+    cloud: MockCloud,
+    vars: Vec<(&'static str, String)>,
+    dir: Scratch,
+}
+
+impl Env {
+    fn new(name: &str, transition_ms: u64) -> Env {
+        let cloud = mock(transition_ms);
+        let vars = openrc(&cloud);
+        Env {
+            cloud,
+            vars,
+            dir: scratch(name),
+        }
+    }
+    fn run(&self, args: &[&str]) -> Run {
+        run_in(&self.dir, &self.vars, args)
+    }
+    /// Creates an available volume of 1 GiB; returns its ID.
+    fn volume(&self, name: &str) -> String {
+        let run = self.run(&[
+            "volume", "create", "--size", "1", "--wait", "-f", "value", "-c", "id", name,
+        ]);
+        run.ok().line().to_string()
+    }
+}
+
+#[test]
+fn volume_lifecycle_through_the_component() {
+    let env = Env::new("lifecycle", 100);
+    let server = env.cloud.add_server("web-1");
+
+    let created = env
+        .run(&[
+            "volume",
+            "create",
+            "--size",
+            "1",
+            "--description",
+            "scratch space",
+            "--property",
+            "team=storage",
+            "--wait",
+            "-f",
+            "json",
+            "data",
+        ])
+        .ok()
+        .json();
+    let id = created["id"].as_str().expect("id").to_string();
+    assert_eq!(created["name"], "data");
+    assert_eq!(created["size"], 1);
+    assert_eq!(created["properties"]["team"], "storage");
+    assert_eq!(created["description"], "scratch space");
+    assert_eq!(created["status"], "available");
+
+    let listed = env.run(&["volume", "list", "-f", "json"]).ok().json();
+    let row = &listed.as_array().expect("array")[0];
+    assert_eq!(row["ID"], id.as_str());
+    assert_eq!(row["Name"], "data");
+    assert_eq!(row["Size"], 1);
+    for column in ["Status", "Attached to"] {
+        assert!(row.get(column).is_some(), "{column} in {row}");
+    }
+
+    // By name and by ID; `volume extend` and osc's `volume set --size`.
+    env.run(&["volume", "extend", "data", "2", "--wait"]).ok();
+    assert_eq!(
+        env.run(&["volume", "show", &id, "-f", "value", "-c", "size"])
+            .ok()
+            .line(),
+        "2"
+    );
+    env.run(&["volume", "set", "--size", "3", "--wait", "data"]).ok();
+    let shown = env.run(&["volume", "show", "data", "-f", "json"]).ok().json();
+    assert_eq!(shown["size"], 3);
+    assert_eq!(shown["status"], "available");
+
+    // Attach, then detach with osc's `server remove volume` spelling.
+    let att = env
+        .run(&[
+            "volume", "attach", "data", &server, "--device", "/dev/vdc", "--wait", "-f", "json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(att["Server ID"], server.as_str());
+    assert_eq!(att["Volume ID"], id.as_str());
+    assert_eq!(att["Device"], "/dev/vdc");
+    assert!(att["ID"].is_string(), "attachment id after --wait: {att}");
+    let shown = env.run(&["volume", "show", "data", "-f", "json"]).ok().json();
+    assert_eq!(shown["status"], "in-use");
+    assert_eq!(shown["attachments"][0]["server_id"], server.as_str());
+    let table = env.run(&["volume", "list"]).ok();
+    assert!(
+        table.stdout.contains(&format!("Attached to {server} on /dev/vdc")),
+        "{}",
+        table.stdout
+    );
+    env.run(&["server", "remove", "volume", &server, "data", "--wait"]).ok();
+    assert_eq!(
+        env.run(&["volume", "show", "data", "-f", "value", "-c", "status"])
+            .ok()
+            .line(),
+        "available"
+    );
+    env.run(&["server", "add", "volume", &server, "data", "--wait"]).ok();
+    env.run(&["volume", "detach", "data", &server, "--wait"]).ok();
+
+    let deleted = env.run(&["volume", "delete", "data", "--wait"]).ok();
+    assert_eq!(deleted.stdout, "");
+    assert_eq!(env.cloud.counts().volumes, 0);
+    assert_eq!(
+        env.run(&["volume", "list"]).ok().stdout,
+        "",
+        "an empty list prints nothing"
+    );
+}
+
+#[test]
+fn snapshot_and_backup_commands() {
+    let env = Env::new("snapshots-backups", 0);
+    let vol = env.volume("src");
+
+    // osc's `volume snapshot …` and the short `snapshot …`; --volume defaults to the name.
+    let snap = env
+        .run(&[
+            "volume", "snapshot", "create", "--volume", "src", "--wait", "-f", "json", "s1",
+        ])
+        .ok()
+        .json();
+    assert_eq!(snap["volume_id"], vol.as_str());
+    assert_eq!(snap["status"], "available");
+    let listed = env.run(&["snapshot", "list", "--long", "-f", "json"]).ok().json();
+    assert_eq!(listed[0]["Name"], "s1");
+    assert_eq!(listed[0]["Volume"], "src", "long listings name the volume");
+    assert_eq!(
+        env.run(&["snapshot", "show", "s1", "-f", "value", "-c", "size"])
+            .ok()
+            .line(),
+        "1"
+    );
+    let by_volume = env.run(&["snapshot", "list", "--volume", "src", "-f", "value", "-c", "Name"]);
+    assert_eq!(by_volume.ok().line(), "s1");
+
+    // A volume from the snapshot takes its size.
+    let from_snap = env
+        .run(&[
+            "volume",
+            "create",
+            "--snapshot",
+            "s1",
+            "--wait",
+            "-f",
+            "json",
+            "from-s1",
+        ])
+        .ok()
+        .json();
+    assert_eq!(from_snap["snapshot_id"], snap["id"]);
+    assert_eq!(from_snap["size"], 1);
+
+    let backup = env
+        .run(&[
+            "volume", "backup", "create", "--name", "b1", "--wait", "-f", "json", "src",
+        ])
+        .ok()
+        .json();
+    assert_eq!(backup["status"], "available");
+    assert_eq!(backup["volume_id"], vol.as_str());
+    let listed = env.run(&["backup", "list", "--long", "-f", "json"]).ok().json();
+    assert_eq!(listed[0]["Name"], "b1");
+    assert_eq!(listed[0]["Volume"], "src");
+    assert_eq!(listed[0]["Incremental"], false);
+    let incremental = env
+        .run(&[
+            "backup",
+            "create",
+            "--incremental",
+            "--name",
+            "b2",
+            "--wait",
+            "-f",
+            "value",
+            "-c",
+            "is_incremental",
+            "src",
+        ])
+        .ok();
+    assert_eq!(incremental.line(), "True");
+
+    // Restore into a new volume by name; onto an existing one only with --force.
+    let restored = env
+        .run(&["backup", "restore", "b1", "restored", "--wait", "-f", "json"])
+        .ok()
+        .json();
+    assert_eq!(restored["volume_name"], "restored");
+    let status = env
+        .run(&["volume", "show", "restored", "-f", "value", "-c", "status"])
+        .ok();
+    assert_eq!(status.line(), "available");
+    let refused = env.run(&["backup", "restore", "b1", "src"]).failed();
+    assert!(
+        refused.stderr.contains("Volume 'src' already exists") && refused.stderr.contains("--force"),
+        "{}",
+        refused.stderr
+    );
+    env.run(&["backup", "restore", "--force", "--wait", "b1", "src"]).ok();
+
+    env.run(&["backup", "delete", "--wait", "b2"]).ok();
+    env.run(&["volume", "backup", "delete", "--wait", "b1"]).ok();
+    env.run(&["volume", "delete", "--wait", "from-s1"]).ok();
+    env.run(&["snapshot", "delete", "--wait", "s1"]).ok();
+    env.run(&["volume", "delete", "--wait", "src", "restored"]).ok();
+    let left = env.cloud.counts();
+    assert_eq!((left.volumes, left.snapshots, left.backups), (0, 0, 0), "{left:?}");
+}
+
+#[test]
+fn formats_and_columns_as_openstackclient_prints_them() {
+    let env = Env::new("formats", 0);
+    let a = env.volume("alpha");
+    env.volume("beta");
+
+    let table = env.run(&["volume", "list", "--name", "alpha"]).ok().stdout;
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 5, "rule, header, rule, row, rule:\n{table}");
+    assert!(lines[0].starts_with("+--") && lines[0].ends_with("-+"), "{table}");
+    assert_eq!(
+        lines[1].split('|').map(str::trim).collect::<Vec<_>>(),
+        ["", "ID", "Name", "Status", "Size", "Attached to", ""]
+    );
+    assert!(
+        lines[3].contains(&format!("| {a} | alpha | available |    1 |")),
+        "sizes align right:\n{table}"
+    );
+
+    let show = env.run(&["volume", "show", "alpha"]).ok().stdout;
+    assert!(
+        show.lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("| Field ") && l.contains("| Value ")),
+        "{show}"
+    );
+    assert!(show.contains("| description       | None "), "{show}");
+
+    // -c keeps the usual column order, whatever order it is given in.
+    let values = env
+        .run(&["volume", "list", "-f", "value", "-c", "Size", "-c", "Name"])
+        .ok()
+        .stdout;
+    let mut rows: Vec<&str> = values.lines().collect();
+    rows.sort();
+    assert_eq!(rows, ["alpha 1", "beta 1"]);
+    let one = env
+        .run(&["volume", "show", "beta", "-f", "value", "-c", "name", "-c", "status"])
+        .ok()
+        .stdout;
+    assert_eq!(one, "beta\navailable\n");
+    let json = env
+        .run(&["volume", "list", "--long", "-f", "json", "-c", "Name", "-c", "Bootable"])
+        .ok()
+        .json();
+    for row in json.as_array().expect("array") {
+        assert_eq!(row.as_object().expect("object").len(), 2, "{row}");
+        assert_eq!(row["Bootable"], "false", "Cinder's string, as openstackclient shows it");
+    }
+    let text = env
+        .run(&["volume", "list", "--long", "-f", "json", "-c", "Bootable", "-c", "Name"])
+        .ok()
+        .stdout;
+    let (name, bootable) = (
+        text.find("\"Name\"").expect("Name"),
+        text.find("\"Bootable\"").expect("Bootable"),
+    );
+    assert!(name < bootable, "JSON keys in column order:\n{text}");
+
+    let unknown = env.run(&["volume", "list", "-c", "Nope"]).failed();
+    assert!(
+        unknown.stderr.contains("No recognized column names in ['Nope']"),
+        "{}",
+        unknown.stderr
+    );
+    assert_eq!(unknown.stdout, "");
+}
+
+#[test]
+fn names_resolve_ambiguity_and_errors_are_typed() {
+    let env = Env::new("names", 0);
+    let first = env.volume("twin");
+    env.volume("twin");
+
+    let ambiguous = env.run(&["volume", "show", "twin"]).failed();
+    assert_eq!(
+        ambiguous.stderr.trim(),
+        "Error: ambiguous: More than one volume exists with the name 'twin'."
+    );
+    assert_eq!(ambiguous.stdout, "");
+    // The ID still works.
+    assert_eq!(
+        env.run(&["volume", "show", &first, "-f", "value", "-c", "id"])
+            .ok()
+            .line(),
+        first
+    );
+
+    let missing = env.run(&["volume", "show", "ghost"]).failed();
+    assert_eq!(
+        missing.stderr.trim(),
+        "Error: not-found: No volume with a name or ID of 'ghost' exists."
+    );
+    let uuid = "0b5e1c1e-0000-4000-8000-000000000000";
+    let gone = env.run(&["volume", "delete", uuid]).failed();
+    assert!(
+        gone.stderr.contains(&format!(
+            "Failed to delete volume with name or ID '{uuid}': not-found (404) [req-"
+        )) && gone.stderr.contains(&format!("Volume {uuid} could not be found.")),
+        "the server's typed 404 with its request id:\n{}",
+        gone.stderr
+    );
+    assert!(
+        gone.stderr.contains("Error: 1 of 1 volumes failed to delete."),
+        "{}",
+        gone.stderr
+    );
+    let server = env.run(&["snapshot", "show", uuid]).failed();
+    assert!(
+        server.stderr.starts_with("Error: not-found (404) [req-"),
+        "{}",
+        server.stderr
+    );
+
+    // The component refuses bad input before any request.
+    let shrink = env.run(&["volume", "extend", &first, "1"]).failed();
+    assert!(shrink.stderr.starts_with("Error: invalid-input: "), "{}", shrink.stderr);
+    // Options that name a resource resolve it the same way.
+    let clone = env.run(&["volume", "create", "--source", "twin", "clone"]).failed();
+    assert!(
+        clone
+            .stderr
+            .contains("More than one volume exists with the name 'twin'"),
+        "{}",
+        clone.stderr
+    );
+    // The server's refusal keeps its kind, status, request id and message.
+    env.cloud.set_quota("volumes", 2);
+    let over = env.run(&["volume", "create", "--size", "1", "third"]).failed();
+    assert!(
+        over.stderr.starts_with("Error: over-limit (413) [req-"),
+        "{}",
+        over.stderr
+    );
+
+    // Usage errors exit with 2, like argparse.
+    let usage = env.run(&["volume", "create", "--size", "1"]);
+    assert_eq!(usage.code, 2, "{}", usage.stderr);
+    assert!(usage.stderr.contains("<NAME>"), "{}", usage.stderr);
+}
+
+#[test]
+fn delete_goes_on_after_a_failure_and_reports_it() {
+    let env = Env::new("delete", 0);
+    env.volume("keep-going");
+    let run = env.run(&["volume", "delete", "ghost", "keep-going"]).failed();
+    assert!(
+        run.stderr.contains("Failed to delete volume with name or ID 'ghost': not-found: No volume with a name or ID of 'ghost' exists."),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("Error: 1 of 2 volumes failed to delete."),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.cloud.counts().volumes, 0, "the other volume was deleted");
+}
+
+#[test]
+fn wait_prints_plain_progress_lines_when_not_on_a_terminal() {
+    let env = Env::new("wait", 300);
+    let run = env
+        .run(&[
+            "volume", "create", "--size", "1", "--wait", "-f", "value", "-c", "status", "slow",
+        ])
+        .ok();
+    assert_eq!(run.line(), "available", "stdout keeps only the output");
+    let id = env
+        .run(&["volume", "show", "slow", "-f", "value", "-c", "id"])
+        .ok()
+        .line()
+        .to_string();
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    let prefix = format!("volume slow ({id}): ");
+    assert!(lines.len() >= 2, "{}", run.stderr);
+    assert!(lines[0].starts_with(&format!("{prefix}creating (")), "{}", run.stderr);
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l.starts_with(&format!("{prefix}available ("))),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        lines.iter().all(|l| l.ends_with(" s)")),
+        "each line has the time waited:\n{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains('\r') && !run.stderr.contains('\x1b'),
+        "no terminal control when piped"
+    );
+
+    let del = env.run(&["volume", "delete", "--wait", "slow"]).ok();
+    assert!(del.stderr.contains(&format!("{prefix}deleting (")), "{}", del.stderr);
+    assert!(del.stderr.contains(&format!("{prefix}deleted (")), "{}", del.stderr);
+}
+
+#[test]
+fn wait_fails_at_once_on_an_error_status() {
+    let env = Env::new("wait-error", 2000);
+    warm_up();
+    let child = command(
+        &env.dir,
+        &env.vars,
+        &["volume", "create", "--size", "1", "--wait", "doomed"],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawn host-test");
+    // The first read of the new volume (still `creating`) names it; then it breaks.
+    let id = (0..400)
+        .find_map(|_| {
+            let seen = env.cloud.requests().iter().find_map(|r| {
+                let id = r.path.rsplit_once("/volumes/")?.1;
+                (r.method == "GET" && id.len() == 36).then(|| id.to_string())
+            });
+            if seen.is_none() {
+                std::thread::sleep(Duration::from_millis(25));
+            }
+            seen
+        })
+        .expect("the child reads the volume it created");
+    env.cloud.set_status("volume", &id, "error");
+    let run = finish(child.wait_with_output().expect("wait")).failed();
+    let expected = format!("Error: resource-failed: volume {id} reached status error while waiting for available");
+    assert!(run.stderr.contains(&expected), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("volume doomed ({id}): error (")),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn bad_credentials_and_missing_configuration() {
+    let env = Env::new("auth", 0);
+    let mut wrong = env.vars.clone();
+    wrong.retain(|(k, _)| *k != "OS_APPLICATION_CREDENTIAL_SECRET");
+    wrong.push(("OS_APPLICATION_CREDENTIAL_SECRET", "not-the-secret".into()));
+    let denied = run_in(&env.dir, &wrong, &["volume", "list"]).failed();
+    assert!(
+        denied.stderr.starts_with("Error: unauthorized (401)"),
+        "{}",
+        denied.stderr
+    );
+    // The option overrides the variable.
+    let fixed = run_in(
+        &env.dir,
+        &wrong,
+        &["--os-application-credential-secret", APP_CRED_SECRET, "volume", "list"],
+    );
+    fixed.ok();
+
+    let nothing = run_in(&env.dir, &[], &["volume", "list"]).failed();
+    assert!(
+        nothing
+            .stderr
+            .starts_with("Error: config: no auth URL: set OS_AUTH_URL"),
+        "{}",
+        nothing.stderr
+    );
+
+    // A password openrc as Horizon writes it (project domain by ID).
+    let password = vec![
+        ("OS_AUTH_URL", env.cloud.auth_url()),
+        ("OS_USERNAME", USER_NAME.to_string()),
+        ("OS_PASSWORD", PASSWORD.to_string()),
+        ("OS_PROJECT_NAME", "demo-project".to_string()),
+        ("OS_PROJECT_ID", env.cloud.project_id()),
+        ("OS_USER_DOMAIN_NAME", "Default".to_string()),
+        ("OS_PROJECT_DOMAIN_ID", "default".to_string()),
+        ("OS_REGION_NAME", "dc3-a".to_string()),
+        ("OS_INTERFACE", "public".to_string()),
+    ];
+    run_in(&env.dir, &password, &["volume", "list"]).ok();
+
+    // An existing token: no Keystone, the endpoint given.
+    let token = vec![
+        ("OS_AUTH_TYPE", "token".to_string()),
+        ("OS_TOKEN", env.cloud.issue_token()),
+        ("OS_BLOCK_STORAGE_ENDPOINT_OVERRIDE", env.cloud.block_storage_url()),
+    ];
+    run_in(&env.dir, &token, &["volume", "list"]).ok();
+}
+
+#[test]
+fn clouds_yaml_secure_yaml_and_precedence() {
+    let env = Env::new("clouds-yaml", 0);
+    let clouds = env.dir.join("my-clouds.yaml");
+    std::fs::write(
+        &clouds,
+        format!(
+            "clouds:\n  infomaniak:\n    auth:\n      auth_url: {}\n      application_credential_id: {APP_CRED_ID}\n    \
+             auth_type: v3applicationcredential\n    region_name: dc3-a\n    interface: public\n    \
+             identity_api_version: 3\n",
+            env.cloud.auth_url()
+        ),
+    )
+    .unwrap();
+    let secure = env.dir.join("my-secure.yaml");
+    std::fs::write(
+        &secure,
+        format!("clouds:\n  infomaniak:\n    auth:\n      application_credential_secret: {APP_CRED_SECRET}\n"),
+    )
+    .unwrap();
+    let files = vec![
+        ("OS_CLIENT_CONFIG_FILE", clouds.display().to_string()),
+        ("OS_CLIENT_SECURE_FILE", secure.display().to_string()),
+    ];
+    let run = run_in(
+        &env.dir,
+        &files,
+        &["--os-cloud", "infomaniak", "volume", "create", "--size", "1", "y"],
+    );
+    run.ok();
+    assert_eq!(env.cloud.counts().volumes, 1);
+
+    // OS_CLOUD names it too; an OS_* variable overrides the file, an option the variable.
+    let mut vars = files.clone();
+    vars.push(("OS_CLOUD", "infomaniak".into()));
+    run_in(&env.dir, &vars, &["volume", "show", "y"]).ok();
+    vars.push(("OS_REGION_NAME", "nowhere".into()));
+    let region = run_in(&env.dir, &vars, &["volume", "show", "y"]).failed();
+    assert!(region.stderr.starts_with("Error: no-endpoint"), "{}", region.stderr);
+    run_in(&env.dir, &vars, &["--os-region-name", "dc3-a", "volume", "show", "y"]).ok();
+
+    let unknown = run_in(&env.dir, &files, &["--os-cloud", "elsewhere", "volume", "list"]).failed();
+    assert!(
+        unknown.stderr.contains("cloud elsewhere was not found in"),
+        "{}",
+        unknown.stderr
+    );
+
+    // The standard search path: ./clouds.yaml in the working directory (password auth).
+    std::fs::write(
+        env.dir.join("clouds.yaml"),
+        format!(
+            "clouds:\n  pw:\n    auth:\n      auth_url: {}\n      username: {USER_NAME}\n      password: {PASSWORD}\n      \
+             project_name: demo-project\n      user_domain_name: Default\n      project_domain_id: default\n    \
+             region_name: dc3-a\n",
+            env.cloud.auth_url()
+        ),
+    )
+    .unwrap();
+    let listed = run_in(
+        &env.dir,
+        &[("OS_CLOUD", "pw".into())],
+        &["volume", "list", "-f", "value", "-c", "Name"],
+    );
+    assert_eq!(listed.ok().line(), "y");
+}
+
+#[test]
+fn mock_flag_runs_single_commands_and_scripts_on_one_session() {
+    let dir = scratch("mock-flag");
+    let empty = run_in(&dir, &[], &["--mock", "volume", "list", "-f", "json"]).ok();
+    assert_eq!(empty.json(), Value::Array(vec![]));
+
+    let script = "\
+        # one session, one mock cloud\n\
+        volume create --size 1 --wait -f value -c name 'my data'\n\
+        volume attach 'my data' mock-server --wait -f value -c Device\n\
+        volume list -f value -c Name -c Status\n\
+        volume show nothing-here\n\
+        volume detach 'my data' mock-server --wait\n\
+        volume delete --wait 'my data'\n\
+        volume list -f json\n";
+    let run = run_script(&dir, &[], &["--mock"], script).failed();
+    assert_eq!(
+        run.stdout, "my data\n/dev/vdb\nmy data in-use\n[]\n",
+        "stderr:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("Error: not-found: No volume with a name or ID of 'nothing-here' exists."),
+        "{}",
+        run.stderr
+    );
+
+    let clean = run_script(&dir, &[], &["--mock"], "volume list\nsnapshot list\nbackup list\n").ok();
+    assert_eq!(clean.stdout, "");
+}
+
+#[test]
+fn debug_shows_the_traffic_without_secrets_or_tokens() {
+    let env = Env::new("debug", 0);
+    let run = env
+        .run(&["--debug", "volume", "create", "--size", "1", "--wait", "dbg"])
+        .ok();
+    let err = &run.stderr;
+    assert!(err.contains("REQ: POST http://127.0.0.1:"), "{err}");
+    assert!(err.contains("/identity/v3/auth/tokens"), "{err}");
+    assert!(err.contains("RESP: [201 Created] POST "), "{err}");
+    assert!(err.contains("RESP: [202 Accepted] POST "), "{err}");
+    assert!(err.contains("X-Auth-Token: ***"), "{err}");
+    assert!(err.contains("X-Subject-Token: ***"), "{err}");
+    assert!(err.contains(r#""secret":"***""#), "{err}");
+    assert!(err.contains("REQ BODY: {\"volume\":"), "{err}");
+    assert!(err.contains(" ms\n"), "elapsed time on response lines:\n{err}");
+
+    let password = vec![
+        ("OS_AUTH_URL", env.cloud.auth_url()),
+        ("OS_USERNAME", USER_NAME.to_string()),
+        ("OS_PASSWORD", PASSWORD.to_string()),
+        ("OS_PROJECT_NAME", "demo-project".to_string()),
+        ("OS_USER_DOMAIN_NAME", "Default".to_string()),
+        ("OS_PROJECT_DOMAIN_NAME", "Default".to_string()),
+    ];
+    let pw = run_in(&env.dir, &password, &["--debug", "volume", "list", "--long"]).ok();
+    assert!(pw.stderr.contains(r#""password":"***""#), "{}", pw.stderr);
+
+    let tokens: Vec<String> = env
+        .cloud
+        .requests()
+        .iter()
+        .flat_map(|r| r.headers.iter())
+        .filter(|(k, _)| k.eq_ignore_ascii_case("x-auth-token"))
+        .map(|(_, v)| v.clone())
+        .collect();
+    assert!(!tokens.is_empty(), "the mock saw the child's tokens");
+    for out in [&run.stdout, &run.stderr, &pw.stdout, &pw.stderr] {
+        assert!(
+            !out.contains(APP_CRED_SECRET),
+            "the application credential secret leaked"
+        );
+        assert!(!out.contains(PASSWORD), "the password leaked");
+        for t in &tokens {
+            assert!(!out.contains(t.as_str()), "a token leaked");
+        }
+    }
+}
+
+#[test]
+fn help_lists_the_commands() {
+    let dir = scratch("help");
+    let run = run_in(&dir, &[], &["--help"]).ok();
+    for word in [
+        "volume",
+        "snapshot",
+        "backup",
+        "server",
+        "demo",
+        "--os-cloud",
+        "--mock",
+        "--debug",
+    ] {
+        assert!(run.stdout.contains(word), "{word} in:\n{}", run.stdout);
+    }
+    let volume = run_in(&dir, &[], &["volume", "--help"]).ok();
+    for word in ["list", "show", "create", "delete", "extend", "set", "attach", "detach"] {
+        assert!(volume.stdout.contains(word), "{word} in:\n{}", volume.stdout);
+    }
+}
