@@ -67,9 +67,44 @@ fn main() {
         "building the component failed; is the target installed? (rustup target add wasm32-wasip2)"
     );
     let wasm = target_dir.join("wasm32-wasip2/release/infomaniak_block_storage.wasm");
+    let bytes = std::fs::read(&wasm).expect("reading the component");
+    let annotated = with_metadata(&bytes, &root);
+    // The release artifact, with its package metadata: the file to publish.
+    std::fs::write(target_dir.join("infomaniak_block_storage.wasm"), &annotated).expect("writing the component");
     let dest = out_dir.join("infomaniak_block_storage.wasm");
-    std::fs::copy(&wasm, &dest).expect("copying the component");
+    std::fs::write(&dest, &annotated).expect("copying the component");
     println!("cargo:rustc-env=BLOCK_STORAGE_COMPONENT={}", dest.display());
+}
+
+/// Stamps the component with its package metadata (name, version, description, licence,
+/// revision, and the source URL when `BLOCK_STORAGE_SOURCE_URL` names one), as the
+/// custom sections OCI registries and `wkg` read.
+fn with_metadata(wasm: &[u8], root: &Path) -> Vec<u8> {
+    use wasm_metadata::{AddMetadata, AddMetadataField, Description, Licenses, Revision, Source, Version};
+    println!("cargo:rerun-if-env-changed=BLOCK_STORAGE_SOURCE_URL");
+    let revision = Command::new("git")
+        .current_dir(root)
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let source = env::var("BLOCK_STORAGE_SOURCE_URL").ok().filter(|s| !s.is_empty());
+    let mut meta = AddMetadata::default();
+    meta.name = AddMetadataField::Set("infomaniak-block-storage".into());
+    meta.version = AddMetadataField::Set(Version::new(env!("CARGO_PKG_VERSION")));
+    meta.description = AddMetadataField::Set(Description::new(
+        "Block storage client for Infomaniak Public Cloud (OpenStack Cinder v3 + Nova) as a WASI 0.2 component",
+    ));
+    meta.licenses = AddMetadataField::Set(Licenses::new("Apache-2.0").expect("SPDX licence"));
+    if let Some(r) = revision {
+        meta.revision = AddMetadataField::Set(Revision::new(r));
+    }
+    if let Some(url) = source {
+        let s = Source::new(&url).unwrap_or_else(|e| panic!("BLOCK_STORAGE_SOURCE_URL is not a URL: {e}"));
+        meta.source = AddMetadataField::Set(s);
+    }
+    meta.to_wasm(wasm).expect("adding the component's metadata")
 }
 
 /// Installs the `wasm32-wasip2` standard library with rustup when it is missing, so a

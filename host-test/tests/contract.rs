@@ -73,3 +73,23 @@ fn each_session_keeps_its_connection_alive_across_requests() {
     // One pooled connection per session (its own runtime drives it), reused for all 22.
     assert_eq!(cloud.connections(), 3, "connections for {requests} requests");
 }
+
+#[test]
+fn the_component_carries_its_package_metadata() {
+    let payload = wasm_metadata::Payload::from_binary(host_test::COMPONENT).unwrap();
+    let m = payload.metadata();
+    assert_eq!(m.name.as_deref(), Some("infomaniak-block-storage"));
+    assert_eq!(
+        m.version.as_ref().map(|v| v.to_string()).as_deref(),
+        Some(env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(
+        m.licenses.as_ref().map(|l| l.to_string()).as_deref(),
+        Some("Apache-2.0")
+    );
+    assert!(m.description.as_ref().is_some_and(|d| d.to_string().contains("Cinder")));
+    // The revision is stamped when the build runs in a git checkout.
+    if std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.git")).exists() {
+        assert!(m.revision.is_some());
+    }
+}
