@@ -28,65 +28,34 @@ pub trait Resource: Sized {
     fn status(&self) -> &str;
 }
 
-impl Resource for Volume {
-    const KIND: &'static str = "volume";
-    const PLURAL: &'static str = "volumes";
-    fn get(s: &mut Session, id: &str) -> Call<Self> {
-        s.volume_get(id)
-    }
-    fn list(s: &mut Session, opts: &ListOptions) -> Call<Vec<Self>> {
-        s.volume_list(opts)
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
-    }
-    fn status(&self) -> &str {
-        &self.status
-    }
+/// The three resources differ only in their names and calls.
+macro_rules! resource {
+    ($ty:ident, $kind:literal, $plural:literal, $get:ident, $list:ident) => {
+        impl Resource for $ty {
+            const KIND: &'static str = $kind;
+            const PLURAL: &'static str = $plural;
+            fn get(s: &mut Session, id: &str) -> Call<Self> {
+                s.$get(id)
+            }
+            fn list(s: &mut Session, opts: &ListOptions) -> Call<Vec<Self>> {
+                s.$list(opts)
+            }
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn name(&self) -> Option<&str> {
+                self.name.as_deref()
+            }
+            fn status(&self) -> &str {
+                &self.status
+            }
+        }
+    };
 }
 
-impl Resource for Snapshot {
-    const KIND: &'static str = "snapshot";
-    const PLURAL: &'static str = "snapshots";
-    fn get(s: &mut Session, id: &str) -> Call<Self> {
-        s.snapshot_get(id)
-    }
-    fn list(s: &mut Session, opts: &ListOptions) -> Call<Vec<Self>> {
-        s.snapshot_list(opts)
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
-    }
-    fn status(&self) -> &str {
-        &self.status
-    }
-}
-
-impl Resource for Backup {
-    const KIND: &'static str = "backup";
-    const PLURAL: &'static str = "backups";
-    fn get(s: &mut Session, id: &str) -> Call<Self> {
-        s.backup_get(id)
-    }
-    fn list(s: &mut Session, opts: &ListOptions) -> Call<Vec<Self>> {
-        s.backup_list(opts)
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
-    }
-    fn status(&self) -> &str {
-        &self.status
-    }
-}
+resource!(Volume, "volume", "volumes", volume_get, volume_list);
+resource!(Snapshot, "snapshot", "snapshots", snapshot_get, snapshot_list);
+resource!(Backup, "backup", "backups", backup_get, backup_list);
 
 /// A resource by ID or else by name, as python-openstackclient's `find_resource`: a read by
 /// ID first, then a list filtered by the name, which must match exactly one.
