@@ -4,10 +4,9 @@ use crate::client::{decode, Client, Service};
 use crate::error::{self, invalid};
 use crate::http::{Io, Method};
 use crate::json::{Decode, Failed, Reader, Writer};
-use crate::pagination::Page;
 use crate::prelude::*;
 use crate::resource::{self, Resource};
-use crate::wire::{self, flex_bool, null_default, Link};
+use crate::wire::{self, flex_bool, null_default, Enveloped};
 use crate::{validate, Backup, BackupCreate, Error, Restored};
 
 impl Decode for Backup {
@@ -49,23 +48,6 @@ impl Decode for Backup {
     }
 }
 
-/// `{"backup": {…}}`.
-pub struct One {
-    backup: Backup,
-}
-
-impl Decode for One {
-    fn decode(r: &mut Reader<'_>) -> Result<One, Failed> {
-        wire::member(r, "backup").map(|backup| One { backup })
-    }
-}
-
-impl From<One> for Backup {
-    fn from(o: One) -> Backup {
-        o.backup
-    }
-}
-
 /// The create answer: only id, name and links.
 struct Created {
     backup: CreatedRef,
@@ -86,33 +68,17 @@ impl Decode for CreatedRef {
     }
 }
 
-/// A page of `/backups/detail`.
-pub struct Many {
-    backups: Vec<Backup>,
-    backups_links: Vec<Link>,
-}
-
-impl Decode for Many {
-    fn decode(r: &mut Reader<'_>) -> Result<Many, Failed> {
-        let (backups, backups_links) = wire::page(r, "backups", "backups_links")?;
-        Ok(Many { backups, backups_links })
-    }
+impl Enveloped for Backup {
+    const ONE: &'static str = "backup";
+    const MANY: &'static str = "backups";
+    const LINKS: &'static str = "backups_links";
 }
 
 impl Resource for Backup {
     const COLLECTION: &'static str = "/backups";
     const NAME: &'static str = "backup";
-    type One = One;
-    type Page = Many;
     fn status(&self) -> &str {
         &self.status
-    }
-}
-
-impl Page for Many {
-    type Item = Backup;
-    fn into_parts(self) -> (Vec<Backup>, Vec<Link>) {
-        (self.backups, self.backups_links)
     }
 }
 
@@ -231,6 +197,7 @@ pub fn restore<I: Io>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::One;
 
     #[test]
     fn restore_targets() {
@@ -250,7 +217,7 @@ mod tests {
             headers: vec![],
             body: body.to_vec(),
         };
-        let b: Backup = decode::<One>(&r, "backup").unwrap().into();
+        let b: Backup = decode::<One<Backup>>(&r, "backup").unwrap().0;
         assert_eq!(
             (b.size, b.container.as_deref(), b.is_incremental),
             (2, Some("backups"), false)
@@ -271,17 +238,17 @@ mod tests {
             headers: vec![],
             body: body.as_bytes().to_vec(),
         };
-        let b: Backup = decode::<One>(
+        let b: Backup = decode::<One<Backup>>(
             &r(r#"{"backup": {"id": "b", "status": "creating", "volume_id": "v", "size": null, "created_at": null, "is_incremental": "True", "has_dependent_backups": null, "object_count": null}}"#),
             "backup",
         )
         .unwrap()
-        .into();
+        .0;
         assert_eq!(
             (b.size, b.created_at.as_str(), b.is_incremental, b.has_dependent_backups),
             (0, "", true, false)
         );
-        let Err(e) = decode::<One>(&r(r#"{"backup": {"id": "b", "status": "creating"}}"#), "backup") else {
+        let Err(e) = decode::<One<Backup>>(&r(r#"{"backup": {"id": "b", "status": "creating"}}"#), "backup") else {
             panic!("decoded without volume_id");
         };
         assert!(

@@ -81,7 +81,7 @@ pub mod validate;
 pub mod version;
 pub mod volumes;
 pub mod wait;
-mod wire;
+pub mod wire;
 
 #[cfg(target_arch = "wasm32")]
 mod component;

@@ -3,30 +3,22 @@
 use crate::client::{decode, Client, Service};
 use crate::error::invalid;
 use crate::http::{query_string, Io, Method, Response, Url};
-use crate::json::Decode;
 use crate::prelude::*;
-use crate::wire::Link;
+use crate::wire::{Enveloped, Link, Many};
 use crate::{validate, Error, ListOptions};
-
-/// A decoded page of a collection.
-pub trait Page: Decode {
-    type Item;
-    /// The items and the page's links.
-    fn into_parts(self) -> (Vec<Self::Item>, Vec<Link>);
-}
 
 /// Upper bound on pages followed, against a server that links pages in a circle.
 const MAX_PAGES: usize = 100_000;
 
 /// GETs `path` + `query` and every next page. The next link's query is applied to our own
 /// endpoint, so a link naming another host (a misconfigured proxy) never receives the token.
-pub fn list_all<I: Io, P: Page>(c: &Client<I>, path: &str, query: String, what: &str) -> Result<Vec<P::Item>, Error> {
+pub fn list_all<I: Io, T: Enveloped>(c: &Client<I>, path: &str, query: String, what: &str) -> Result<Vec<T>, Error> {
     let mut items = Vec::new();
     follow(c, path, query, what, &mut |resp| {
-        let (page, links) = decode::<P>(resp, what)?.into_parts();
-        let fetched = page.len();
-        items.extend(page);
-        Ok((fetched, links))
+        let page = decode::<Many<T>>(resp, what)?;
+        let fetched = page.items.len();
+        items.extend(page.items);
+        Ok((fetched, page.links))
     })?;
     Ok(items)
 }

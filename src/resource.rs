@@ -3,22 +3,18 @@
 
 use crate::client::{Client, Service};
 use crate::http::{Io, Method};
-use crate::json::Decode;
-use crate::pagination::{list_all, list_query, Page};
+use crate::pagination::{list_all, list_query};
 use crate::prelude::*;
+use crate::wire::{Enveloped, One};
 use crate::{validate, wait, Error, ListOptions};
 
 /// A Cinder resource with the usual collection layout (`/volumes`, `/volumes/detail`,
 /// `/volumes/{id}`, `/volumes/{id}/action`).
-pub trait Resource: Sized {
+pub trait Resource: Enveloped {
     /// The collection path, e.g. `/volumes`.
     const COLLECTION: &'static str;
     /// The singular name used in messages, e.g. `volume`.
     const NAME: &'static str;
-    /// The answer to a GET of one resource (`{"volume": {…}}`).
-    type One: Decode + Into<Self>;
-    /// One page of the detail listing.
-    type Page: Page<Item = Self>;
     /// The resource's status, e.g. `available`.
     fn status(&self) -> &str;
 }
@@ -35,12 +31,12 @@ fn path_in(collection: &str, id: &str) -> Result<String, Error> {
 
 pub fn get<R: Resource, I: Io>(c: &Client<I>, id: &str) -> Result<R, Error> {
     let path = path::<R>(id)?;
-    Ok(c.get_json::<R::One>(Service::BlockStorage, &path, R::NAME)?.into())
+    Ok(c.get_json::<One<R>>(Service::BlockStorage, &path, R::NAME)?.0)
 }
 
 pub fn list<R: Resource, I: Io>(c: &Client<I>, opts: &ListOptions) -> Result<Vec<R>, Error> {
     let what = format!("{} list", R::NAME);
-    list_all::<I, R::Page>(c, &format!("{}/detail", R::COLLECTION), list_query(opts)?, &what)
+    list_all::<I, R>(c, &format!("{}/detail", R::COLLECTION), list_query(opts)?, &what)
 }
 
 /// Deletes, or with `force` calls the admin-only `os-force_delete` action (403 for normal

@@ -3,11 +3,10 @@
 use crate::client::{decode, Client, Service};
 use crate::http::{Io, Method};
 use crate::json::{Decode, Failed, Reader, Writer};
-use crate::pagination::Page;
 use crate::prelude::*;
 use crate::resource::Resource;
 use crate::version::{self, Microversion};
-use crate::wire::{self, metadata, null_default, Link};
+use crate::wire::{self, metadata, null_default, Enveloped, One};
 use crate::{validate, Error, Snapshot, SnapshotCreate};
 
 impl Decode for Snapshot {
@@ -39,53 +38,17 @@ impl Decode for Snapshot {
     }
 }
 
-/// `{"snapshot": {…}}`.
-pub struct One {
-    snapshot: Snapshot,
-}
-
-impl Decode for One {
-    fn decode(r: &mut Reader<'_>) -> Result<One, Failed> {
-        wire::member(r, "snapshot").map(|snapshot| One { snapshot })
-    }
-}
-
-impl From<One> for Snapshot {
-    fn from(o: One) -> Snapshot {
-        o.snapshot
-    }
-}
-
-/// A page of `/snapshots/detail`.
-pub struct Many {
-    snapshots: Vec<Snapshot>,
-    snapshots_links: Vec<Link>,
-}
-
-impl Decode for Many {
-    fn decode(r: &mut Reader<'_>) -> Result<Many, Failed> {
-        let (snapshots, snapshots_links) = wire::page(r, "snapshots", "snapshots_links")?;
-        Ok(Many {
-            snapshots,
-            snapshots_links,
-        })
-    }
+impl Enveloped for Snapshot {
+    const ONE: &'static str = "snapshot";
+    const MANY: &'static str = "snapshots";
+    const LINKS: &'static str = "snapshots_links";
 }
 
 impl Resource for Snapshot {
     const COLLECTION: &'static str = "/snapshots";
     const NAME: &'static str = "snapshot";
-    type One = One;
-    type Page = Many;
     fn status(&self) -> &str {
         &self.status
-    }
-}
-
-impl Page for Many {
-    type Item = Snapshot;
-    fn into_parts(self) -> (Vec<Snapshot>, Vec<Link>) {
-        (self.snapshots, self.snapshots_links)
     }
 }
 
@@ -116,7 +79,7 @@ pub fn create_body(spec: &SnapshotCreate, mv: Microversion) -> Result<Vec<u8>, E
 pub fn create<I: Io>(c: &Client<I>, spec: &SnapshotCreate) -> Result<Snapshot, Error> {
     let body = create_body(spec, c.microversion())?;
     let resp = c.request(Service::BlockStorage, Method::Post, "/snapshots", Some(body))?;
-    Ok(decode::<One>(&resp, "created snapshot")?.into())
+    Ok(decode::<One<Snapshot>>(&resp, "created snapshot")?.0)
 }
 
 #[cfg(test)]
@@ -167,7 +130,7 @@ mod tests {
             headers: vec![],
             body: body.to_vec(),
         };
-        let s: Snapshot = decode::<One>(&r, "snapshot").unwrap().into();
+        let s: Snapshot = decode::<One<Snapshot>>(&r, "snapshot").unwrap().0;
         assert_eq!(
             (s.id.as_str(), s.size, s.status.as_str(), s.volume_id.as_str()),
             ("0ac9", 2, "creating", "989e")

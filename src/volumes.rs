@@ -4,10 +4,9 @@ use crate::client::{decode, Client, Service};
 use crate::error::invalid;
 use crate::http::{Io, Method};
 use crate::json::{Decode, Failed, Reader, Writer};
-use crate::pagination::Page;
 use crate::prelude::*;
 use crate::resource::{self, Resource};
-use crate::wire::{self, flex_bool, metadata, null_default, Link};
+use crate::wire::{self, flex_bool, metadata, null_default, Enveloped, One};
 use crate::{validate, version, Attachment, Error, Volume, VolumeCreate};
 
 impl Decode for Volume {
@@ -73,50 +72,17 @@ impl Decode for Attachment {
     }
 }
 
-/// `{"volume": {…}}`.
-pub struct One {
-    volume: Volume,
-}
-
-impl Decode for One {
-    fn decode(r: &mut Reader<'_>) -> Result<One, Failed> {
-        wire::member(r, "volume").map(|volume| One { volume })
-    }
-}
-
-impl From<One> for Volume {
-    fn from(o: One) -> Volume {
-        o.volume
-    }
-}
-
-/// A page of `/volumes/detail`.
-pub struct Many {
-    volumes: Vec<Volume>,
-    volumes_links: Vec<Link>,
-}
-
-impl Decode for Many {
-    fn decode(r: &mut Reader<'_>) -> Result<Many, Failed> {
-        let (volumes, volumes_links) = wire::page(r, "volumes", "volumes_links")?;
-        Ok(Many { volumes, volumes_links })
-    }
+impl Enveloped for Volume {
+    const ONE: &'static str = "volume";
+    const MANY: &'static str = "volumes";
+    const LINKS: &'static str = "volumes_links";
 }
 
 impl Resource for Volume {
     const COLLECTION: &'static str = "/volumes";
     const NAME: &'static str = "volume";
-    type One = One;
-    type Page = Many;
     fn status(&self) -> &str {
         &self.status
-    }
-}
-
-impl Page for Many {
-    type Item = Volume;
-    fn into_parts(self) -> (Vec<Volume>, Vec<Link>) {
-        (self.volumes, self.volumes_links)
     }
 }
 
@@ -176,7 +142,7 @@ pub fn extend_body(new_size: u32) -> Vec<u8> {
 pub fn create<I: Io>(c: &Client<I>, spec: &VolumeCreate) -> Result<Volume, Error> {
     let body = create_body(spec, c.microversion())?;
     let resp = c.request(Service::BlockStorage, Method::Post, "/volumes", Some(body))?;
-    Ok(decode::<One>(&resp, "created volume")?.into())
+    Ok(decode::<One<Volume>>(&resp, "created volume")?.0)
 }
 
 /// Reads the volume first so that a new size not above the current one is refused here,
@@ -212,7 +178,7 @@ mod tests {
             headers: vec![],
             body: body.to_vec(),
         };
-        let v: Volume = decode::<One>(&r, "volume").unwrap().into();
+        let v: Volume = decode::<One<Volume>>(&r, "volume").unwrap().0;
         assert_eq!(v.size, 1);
         assert!(!v.bootable);
         assert_eq!(v.volume_type.as_deref(), Some("__DEFAULT__"));
@@ -236,7 +202,7 @@ mod tests {
                 headers: vec![],
                 body: body.to_vec(),
             };
-            assert!(decode::<One>(&r, "volume").is_err());
+            assert!(decode::<One<Volume>>(&r, "volume").is_err());
         }
     }
 

@@ -105,6 +105,35 @@ pub fn member<T: Decode>(r: &mut Reader<'_>, key: &'static str) -> Result<T, Fai
     value.ok_or(Failed) // never: `object` checked that `key` is there
 }
 
+/// A record Cinder sends alone as `{"<ONE>": {…}}` and in pages as
+/// `{"<MANY>": […], "<LINKS>": […]}`.
+pub trait Enveloped: Decode {
+    const ONE: &'static str;
+    const MANY: &'static str;
+    const LINKS: &'static str;
+}
+
+/// One record in its envelope, e.g. `{"volume": {…}}`.
+pub struct One<T>(pub T);
+
+impl<T: Enveloped> Decode for One<T> {
+    fn decode(r: &mut Reader<'_>) -> Result<One<T>, Failed> {
+        member(r, T::ONE).map(One)
+    }
+}
+
+/// A page of records and its links, e.g. `{"volumes": […], "volumes_links": […]}`.
+pub struct Many<T> {
+    pub items: Vec<T>,
+    pub links: Vec<Link>,
+}
+
+impl<T: Enveloped> Decode for Many<T> {
+    fn decode(r: &mut Reader<'_>) -> Result<Many<T>, Failed> {
+        page(r, T::MANY, T::LINKS).map(|(items, links)| Many { items, links })
+    }
+}
+
 /// A page of a collection: `{"volumes": […], "volumes_links": […]}`.
 pub fn page<T: Decode>(
     r: &mut Reader<'_>,

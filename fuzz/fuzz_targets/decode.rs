@@ -10,8 +10,8 @@
 use infomaniak_block_storage::auth::{self, BLOCK_STORAGE_TYPES, COMPUTE_TYPES};
 use infomaniak_block_storage::client::{decode, Client};
 use infomaniak_block_storage::http::{Io, Method, Request, Response, Url};
-use infomaniak_block_storage::pagination::Page;
 use infomaniak_block_storage::version::{self, Microversion};
+use infomaniak_block_storage::wire::{Many, One};
 use infomaniak_block_storage::{attachments, backups, error, resource, snapshots, volumes};
 use infomaniak_block_storage::{
     Backup, BackupCreate, Config, Credentials, Error, ListOptions, Snapshot, SnapshotCreate, Volume, VolumeCreate,
@@ -79,12 +79,12 @@ fuzz_target!(|data: &[u8]| {
     };
     let ok = resp(200);
 
-    touch(decode::<volumes::One>(&ok, "volume").map(Volume::from));
-    touch(decode::<volumes::Many>(&ok, "volume list").map(|p| p.into_parts()));
-    touch(decode::<snapshots::One>(&ok, "snapshot").map(Snapshot::from));
-    touch(decode::<snapshots::Many>(&ok, "snapshot list").map(|p| p.into_parts()));
-    touch(decode::<backups::One>(&ok, "backup").map(Backup::from));
-    touch(decode::<backups::Many>(&ok, "backup list").map(|p| p.into_parts()));
+    touch(decode::<One<Volume>>(&ok, "volume").map(|o| o.0));
+    touch(decode::<Many<Volume>>(&ok, "volume list").map(|p| (p.items, p.links)));
+    touch(decode::<One<Snapshot>>(&ok, "snapshot").map(|o| o.0));
+    touch(decode::<Many<Snapshot>>(&ok, "snapshot list").map(|p| (p.items, p.links)));
+    touch(decode::<One<Backup>>(&ok, "backup").map(|o| o.0));
+    touch(decode::<Many<Backup>>(&ok, "backup list").map(|p| (p.items, p.links)));
 
     match auth::decode_token(&resp(201)) {
         Ok(t) => {

@@ -500,14 +500,7 @@ fn run() -> Res<()> {
         inst.push(host.instantiation_time().map_err(|e| e.to_string())?);
     }
     inst.sort();
-    let creds = host_test::Credentials::ApplicationCredential(host_test::ApplicationCredential {
-        id: mock_cloud::APP_CRED_ID.into(),
-        secret: mock_cloud::APP_CRED_SECRET.into(),
-    });
-    let cfg = host_test::Config {
-        region: Some("dc3-a".into()),
-        ..host_test::spec::config(&cloud.auth_url(), creds)
-    };
+    let cfg = host_test::spec::mock_config(&cloud);
     let session = host
         .connect(&cfg)
         .map_err(|e| e.to_string())?

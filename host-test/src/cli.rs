@@ -26,7 +26,7 @@ use clap::Parser;
 
 use self::args::{AttachArgs, Cli, Command, DetachArgs, Format, Global, ServerAdd, ServerCmd, ServerRemove};
 use self::debug::DebugLog;
-use crate::{describe, ApplicationCredential, Call, Config, Credentials, Error, Host, Log, Session};
+use crate::{describe, Call, Config, Error, Host, Log, Session};
 use mock_cloud::{MockCloud, MockOptions};
 
 /// How long `--wait` waits unless told (`--wait-timeout`).
@@ -126,14 +126,7 @@ impl Ctx {
                 ..MockOptions::default()
             });
             let server = cloud.add_server("mock-server");
-            let credentials = Credentials::ApplicationCredential(ApplicationCredential {
-                id: mock_cloud::APP_CRED_ID.into(),
-                secret: mock_cloud::APP_CRED_SECRET.into(),
-            });
-            let cfg = Config {
-                region: Some("dc3-a".into()),
-                ..crate::spec::config(&cloud.auth_url(), credentials)
-            };
+            let cfg = crate::spec::mock_config(&cloud);
             let servers = vec![("mock-server".to_string(), server)];
             (
                 cfg,

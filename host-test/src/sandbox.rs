@@ -180,9 +180,7 @@ impl WasiHttpHooks for Guard {
             if !permitted {
                 return Err(wasmtime_wasi_http::Error::HttpRequestDenied);
             }
-            let response = tokio::time::timeout(limit, transport.send(request, options))
-                .await
-                .map_err(|_| wasmtime_wasi_http::Error::ConnectionTimeout)??;
+            let response = transport.send(request, options, limit).await?;
             if let (Some(s), Some(t)) = (&secrets, response.headers().get("x-subject-token")) {
                 s.add("token", &String::from_utf8_lossy(t.as_bytes()));
             }

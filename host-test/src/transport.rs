@@ -83,26 +83,24 @@ impl Transport {
             .build(connector)
     }
 
-    /// Sends one request within the component's timeouts (connect and first byte together
-    /// bound the wait for the response head) and returns the response with its body
-    /// streaming.
+    /// Sends one request and returns the response with its body streaming. The wait for the
+    /// response head is bounded by the component's timeouts (connect and first byte
+    /// together) and never longer than the host's `cap`: one timer for both.
     pub async fn send(
         &self,
         request: http::Request<WasiBody>,
         options: Option<RequestOptions>,
+        cap: Duration,
     ) -> Result<http::Response<WasiBody>, HttpError> {
-        let limit = options.and_then(|o| match (o.connect_timeout, o.first_byte_timeout) {
+        let asked = options.and_then(|o| match (o.connect_timeout, o.first_byte_timeout) {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         });
-        let sent = self.client.request(request);
-        let response = match limit {
-            Some(d) => tokio::time::timeout(d, sent)
-                .await
-                .map_err(|_| HttpError::ConnectionReadTimeout)?,
-            None => sent.await,
-        }
-        .map_err(map_error)?;
+        let limit = asked.map_or(cap, |d| d.min(cap));
+        let response = tokio::time::timeout(limit, self.client.request(request))
+            .await
+            .map_err(|_| HttpError::ConnectionReadTimeout)?
+            .map_err(map_error)?;
         Ok(response.map(|b| b.map_err(HttpError::from).boxed_unsync()))
     }
 }

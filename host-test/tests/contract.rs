@@ -46,16 +46,7 @@ fn the_compiled_component_is_cached_on_disk_and_a_bad_artifact_is_replaced() {
 fn each_session_keeps_its_connection_alive_across_requests() {
     let cloud = mock_cloud::MockCloud::start();
     let host = Host::new().unwrap();
-    let cfg = host_test::Config {
-        region: Some("dc3-a".into()),
-        ..host_test::spec::config(
-            &cloud.auth_url(),
-            host_test::Credentials::ApplicationCredential(host_test::ApplicationCredential {
-                id: mock_cloud::APP_CRED_ID.into(),
-                secret: mock_cloud::APP_CRED_SECRET.into(),
-            }),
-        )
-    };
+    let cfg = host_test::spec::mock_config(&cloud);
     let all = host_test::ListOptions {
         status: None,
         name: None,

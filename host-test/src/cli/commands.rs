@@ -26,6 +26,7 @@ pub trait Resource: Sized {
     fn id(&self) -> &str;
     fn name(&self) -> Option<&str>;
     fn status(&self) -> &str;
+    fn size(&self) -> u32;
 }
 
 /// The three resources differ only in their names and calls.
@@ -48,6 +49,9 @@ macro_rules! resource {
             }
             fn status(&self) -> &str {
                 &self.status
+            }
+            fn size(&self) -> u32 {
+                self.size
             }
         }
     };
@@ -252,35 +256,29 @@ pub fn volume(ctx: &mut Ctx, cmd: VolumeCmd) -> Result<Output, CliError> {
     }
 }
 
+/// The id of a volume's source given by name or id (`--snapshot`, `--source`, `--backup`);
+/// its size is the new volume's size unless `--size` says otherwise.
+fn source<R: Resource>(
+    s: &mut Session,
+    arg: &Option<String>,
+    size: &mut Option<u32>,
+) -> Result<Option<String>, CliError> {
+    let Some(name) = arg else {
+        return Ok(None);
+    };
+    let found = find::<R>(s, name)?;
+    size.get_or_insert(found.size());
+    Ok(Some(found.id().to_string()))
+}
+
 fn volume_create(ctx: &mut Ctx, a: VolumeCreateArgs) -> Result<Output, CliError> {
     let timeout = ctx.wait_timeout;
     let metadata = properties(&a.properties)?;
     let s = ctx.session()?;
     let mut size = a.size;
-    let snapshot_id = match &a.snapshot {
-        Some(n) => {
-            let snap = find::<Snapshot>(s, n)?;
-            size = size.or(Some(snap.size));
-            Some(snap.id)
-        }
-        None => None,
-    };
-    let source_volume_id = match &a.source {
-        Some(n) => {
-            let src = find::<Volume>(s, n)?;
-            size = size.or(Some(src.size));
-            Some(src.id)
-        }
-        None => None,
-    };
-    let backup_id = match &a.backup {
-        Some(n) => {
-            let b = find::<Backup>(s, n)?;
-            size = size.or(Some(b.size));
-            Some(b.id)
-        }
-        None => None,
-    };
+    let snapshot_id = source::<Snapshot>(s, &a.snapshot, &mut size)?;
+    let source_volume_id = source::<Volume>(s, &a.source, &mut size)?;
+    let backup_id = source::<Backup>(s, &a.backup, &mut size)?;
     let size = size.ok_or_else(|| {
         CliError::new(
             "invalid-input",

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use crate::lifecycle::{self, Created};
-use crate::{describe, ApplicationCredential, Config, Credentials, Host};
+use crate::{describe, Host};
 use mock_cloud::{MockCloud, MockOptions};
 
 /// Runs the demo; false if any step failed or anything was left behind.
@@ -34,14 +34,7 @@ pub fn run() -> bool {
         crate::COMPONENT.len()
     );
 
-    let credentials = Credentials::ApplicationCredential(ApplicationCredential {
-        id: mock_cloud::APP_CRED_ID.into(),
-        secret: mock_cloud::APP_CRED_SECRET.into(),
-    });
-    let cfg = Config {
-        region: Some("dc3-a".into()),
-        ..crate::spec::config(&cloud.auth_url(), credentials)
-    };
+    let cfg = crate::spec::mock_config(&cloud);
     let start = Instant::now();
     let mut session = match host.connect(&cfg) {
         Ok(Ok(s)) => s,

@@ -149,13 +149,9 @@ impl Target {
             admin: true,
             ..MockOptions::default()
         });
-        let credentials = Credentials::ApplicationCredential(ApplicationCredential {
-            id: mock_cloud::APP_CRED_ID.into(),
-            secret: mock_cloud::APP_CRED_SECRET.into(),
-        });
         let cfg = Config {
             timeout_ms: Some(10_000),
-            ..spec::config(&mock.auth_url(), credentials)
+            ..spec::mock_config(&mock)
         };
         Target {
             kind: Kind::Mock,

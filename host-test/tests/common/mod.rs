@@ -6,8 +6,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use host_test::{
-    spec, ApplicationCredential, Call, Config, Credentials, Error, Host, ListOptions, Log, PasswordCredential, Session,
-    VolumeCreate,
+    spec, Call, Config, Credentials, Error, Host, ListOptions, Log, PasswordCredential, Session, VolumeCreate,
 };
 use mock_cloud::{MockCloud, MockOptions, RecordedRequest};
 
@@ -28,14 +27,9 @@ pub fn cloud() -> MockCloud {
 }
 
 pub fn app_cfg(cloud: &MockCloud) -> Config {
-    let credentials = Credentials::ApplicationCredential(ApplicationCredential {
-        id: mock_cloud::APP_CRED_ID.into(),
-        secret: mock_cloud::APP_CRED_SECRET.into(),
-    });
     Config {
-        region: Some("dc3-a".into()),
         timeout_ms: Some(10_000),
-        ..spec::config(&cloud.auth_url(), credentials)
+        ..spec::mock_config(cloud)
     }
 }
 
