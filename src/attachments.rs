@@ -6,7 +6,7 @@ use crate::client::{decode, Client, Service};
 use crate::http::{Io, Method};
 use crate::json::{Decode, Failed, Reader, Writer};
 use crate::prelude::*;
-use crate::wire;
+use crate::wire::{self, record, set};
 use crate::{validate, Attachment, Error};
 
 fn url(server_id: &str) -> String {
@@ -17,21 +17,12 @@ fn url(server_id: &str) -> String {
 /// already knows it).
 struct NovaAttachment(Attachment);
 
-impl Decode for NovaAttachment {
-    fn decode(r: &mut Reader<'_>) -> Result<NovaAttachment, Failed> {
-        let mut a = Attachment {
-            attachment_id: None,
-            server_id: None,
-            device: None,
-            attached_at: None,
-        };
-        r.object(&["volumeId"], &mut |r, k| match k {
-            "serverId" => r.set(&mut a.server_id),
-            "device" => r.set(&mut a.device),
-            "attachment_id" => r.set(&mut a.attachment_id),
-            _ => r.skip(),
-        })?;
-        Ok(NovaAttachment(a))
+record! {
+    impl Decode for NovaAttachment(Attachment), required ["volumeId"] {
+        attachment_id: "attachment_id" => set = None,
+        server_id: "serverId" => set = None,
+        device: "device" => set = None,
+        attached_at = None,
     }
 }
 

@@ -4,13 +4,15 @@
 use crate::http::Response;
 use crate::json::{self, Decode, Failed, Reader, Writer};
 use crate::prelude::*;
-use crate::wire::{self, null_default};
+use crate::wire::{self, null_default, record, set};
 use crate::{Error, PasswordCredential};
 
 /// Block storage service types in order of preference (`volumev2` is never used).
 pub const BLOCK_STORAGE_TYPES: &[&str] = &["block-storage", "volumev3"];
 /// Compute service types.
 pub const COMPUTE_TYPES: &[&str] = &["compute"];
+/// The catalog interface when the config names none.
+pub const DEFAULT_INTERFACE: &str = "public";
 
 /// A secret string that never shows in `Debug` output (and so in no panic or log).
 #[derive(Clone, PartialEq, Eq)]
@@ -105,20 +107,11 @@ struct TokenBody {
     catalog: Vec<CatalogService>,
 }
 
-impl Decode for TokenBody {
-    fn decode(r: &mut Reader<'_>) -> Result<TokenBody, Failed> {
-        let mut t = TokenBody {
-            expires_at: None,
-            project: None,
-            catalog: Vec::new(),
-        };
-        r.object(&[], &mut |r, k| match k {
-            "expires_at" => r.set(&mut t.expires_at),
-            "project" => r.set(&mut t.project),
-            "catalog" => null_default(r, &mut t.catalog),
-            _ => r.skip(),
-        })?;
-        Ok(t)
+record! {
+    impl Decode for TokenBody, required [] {
+        expires_at: "expires_at" => set = None,
+        project: "project" => set = None,
+        catalog: "catalog" => null_default = Vec::new(),
     }
 }
 
@@ -138,18 +131,10 @@ pub struct CatalogService {
     pub endpoints: Vec<Endpoint>,
 }
 
-impl Decode for CatalogService {
-    fn decode(r: &mut Reader<'_>) -> Result<CatalogService, Failed> {
-        let mut s = CatalogService {
-            service_type: String::new(),
-            endpoints: Vec::new(),
-        };
-        r.object(&["type"], &mut |r, k| match k {
-            "type" => r.set(&mut s.service_type),
-            "endpoints" => null_default(r, &mut s.endpoints),
-            _ => r.skip(),
-        })?;
-        Ok(s)
+record! {
+    impl Decode for CatalogService, required ["type"] {
+        service_type: "type" => set = String::new(),
+        endpoints: "endpoints" => null_default = Vec::new(),
     }
 }
 
@@ -162,22 +147,12 @@ pub struct Endpoint {
     pub url: String,
 }
 
-impl Decode for Endpoint {
-    fn decode(r: &mut Reader<'_>) -> Result<Endpoint, Failed> {
-        let mut e = Endpoint {
-            interface: String::new(),
-            region: None,
-            region_id: None,
-            url: String::new(),
-        };
-        r.object(&["interface", "url"], &mut |r, k| match k {
-            "interface" => r.set(&mut e.interface),
-            "region" => r.set(&mut e.region),
-            "region_id" => r.set(&mut e.region_id),
-            "url" => r.set(&mut e.url),
-            _ => r.skip(),
-        })?;
-        Ok(e)
+record! {
+    impl Decode for Endpoint, required ["interface", "url"] {
+        interface: "interface" => set = String::new(),
+        region: "region" => set = None,
+        region_id: "region_id" => set = None,
+        url: "url" => set = String::new(),
     }
 }
 

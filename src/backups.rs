@@ -6,45 +6,25 @@ use crate::http::{Io, Method};
 use crate::json::{Decode, Failed, Reader, Writer};
 use crate::prelude::*;
 use crate::resource::{self, Resource};
-use crate::wire::{self, flex_bool, null_default, Enveloped};
+use crate::wire::{self, flex_bool, null_default, record, set, Enveloped};
 use crate::{validate, Backup, BackupCreate, Error, Restored};
 
-impl Decode for Backup {
-    fn decode(r: &mut Reader<'_>) -> Result<Backup, Failed> {
-        let mut b = Backup {
-            id: String::new(),
-            name: None,
-            description: None,
-            status: String::new(),
-            size: 0,
-            volume_id: String::new(),
-            snapshot_id: None,
-            is_incremental: false,
-            has_dependent_backups: false,
-            container: None,
-            availability_zone: None,
-            fail_reason: None,
-            created_at: String::new(),
-            updated_at: None,
-        };
-        r.object(&["id", "status", "volume_id"], &mut |r, k| match k {
-            "id" => r.set(&mut b.id),
-            "name" => r.set(&mut b.name),
-            "description" => r.set(&mut b.description),
-            "status" => r.set(&mut b.status),
-            "size" => null_default(r, &mut b.size),
-            "volume_id" => r.set(&mut b.volume_id),
-            "snapshot_id" => r.set(&mut b.snapshot_id),
-            "is_incremental" => flex_bool(r, &mut b.is_incremental),
-            "has_dependent_backups" => flex_bool(r, &mut b.has_dependent_backups),
-            "container" => r.set(&mut b.container),
-            "availability_zone" => r.set(&mut b.availability_zone),
-            "fail_reason" => r.set(&mut b.fail_reason),
-            "created_at" => null_default(r, &mut b.created_at),
-            "updated_at" => r.set(&mut b.updated_at),
-            _ => r.skip(),
-        })?;
-        Ok(b)
+record! {
+    impl Decode for Backup, required ["id", "status", "volume_id"] {
+        id: "id" => set = String::new(),
+        name: "name" => set = None,
+        description: "description" => set = None,
+        status: "status" => set = String::new(),
+        size: "size" => null_default = 0,
+        volume_id: "volume_id" => set = String::new(),
+        snapshot_id: "snapshot_id" => set = None,
+        is_incremental: "is_incremental" => flex_bool = false,
+        has_dependent_backups: "has_dependent_backups" => flex_bool = false,
+        container: "container" => set = None,
+        availability_zone: "availability_zone" => set = None,
+        fail_reason: "fail_reason" => set = None,
+        created_at: "created_at" => null_default = String::new(),
+        updated_at: "updated_at" => set = None,
     }
 }
 
@@ -91,20 +71,11 @@ impl Decode for RestoreAnswer {
     }
 }
 
-impl Decode for Restored {
-    fn decode(r: &mut Reader<'_>) -> Result<Restored, Failed> {
-        let mut v = Restored {
-            backup_id: String::new(),
-            volume_id: String::new(),
-            volume_name: None,
-        };
-        r.object(&["backup_id", "volume_id"], &mut |r, k| match k {
-            "backup_id" => r.set(&mut v.backup_id),
-            "volume_id" => r.set(&mut v.volume_id),
-            "volume_name" => r.set(&mut v.volume_name),
-            _ => r.skip(),
-        })?;
-        Ok(v)
+record! {
+    impl Decode for Restored, required ["backup_id", "volume_id"] {
+        backup_id: "backup_id" => set = String::new(),
+        volume_id: "volume_id" => set = String::new(),
+        volume_name: "volume_name" => set = None,
     }
 }
 

@@ -93,8 +93,9 @@ fn check_url(field: &str, v: &str) -> Result<String, Error> {
     Ok(v.trim_end_matches('/').to_string())
 }
 
+/// Checks a config before any request; each error names the config field at fault.
 fn check_config(cfg: Config) -> Result<Checked, Error> {
-    let interface = cfg.endpoint_interface.unwrap_or_else(|| "public".into());
+    let interface = cfg.endpoint_interface.unwrap_or_else(|| auth::DEFAULT_INTERFACE.into());
     if !matches!(interface.as_str(), "public" | "internal" | "admin") {
         return Err(invalid("endpoint-interface", "must be public, internal or admin"));
     }
@@ -130,19 +131,34 @@ fn check_config(cfg: Config) -> Result<Checked, Error> {
         .as_deref()
         .map(|u| check_url("compute-url", u))
         .transpose()?;
-    let login = match cfg.credentials {
+    let login = check_login(cfg.credentials, &cfg.auth_url, block_storage_url.is_some())?;
+    Ok(Checked {
+        login,
+        region: cfg.region,
+        interface,
+        block_storage_url,
+        compute_url,
+        timeout_ms,
+        max_body,
+        pinned,
+    })
+}
+
+/// Checks the credentials (and the Keystone URL they need) and says how they log in.
+fn check_login(credentials: Credentials, auth_url: &str, has_block_storage_url: bool) -> Result<Login, Error> {
+    Ok(match credentials {
         Credentials::Token(t) => {
             if t.is_empty() || t.chars().any(|c| c.is_control() || c.is_whitespace()) {
                 return Err(invalid("credentials.token", "must be a non-empty token without spaces"));
             }
-            if block_storage_url.is_none() {
+            if !has_block_storage_url {
                 return Err(invalid(
                     "block-storage-url",
                     "is required with token credentials (no catalog is read)",
                 ));
             }
-            if !cfg.auth_url.is_empty() {
-                check_url("auth-url", &cfg.auth_url)?;
+            if !auth_url.is_empty() {
+                check_url("auth-url", auth_url)?;
             }
             Login::Token(Secret::new(t))
         }
@@ -158,7 +174,7 @@ fn check_config(cfg: Config) -> Result<Checked, Error> {
                 secret: Secret::new(a.secret),
             };
             Login::Keystone {
-                auth_url: check_url("auth-url", &cfg.auth_url)?,
+                auth_url: check_url("auth-url", auth_url)?,
                 credentials,
             }
         }
@@ -175,20 +191,10 @@ fn check_config(cfg: Config) -> Result<Checked, Error> {
                 }
             }
             Login::Keystone {
-                auth_url: check_url("auth-url", &cfg.auth_url)?,
+                auth_url: check_url("auth-url", auth_url)?,
                 credentials: Renewable::from_password(p),
             }
         }
-    };
-    Ok(Checked {
-        login,
-        region: cfg.region,
-        interface,
-        block_storage_url,
-        compute_url,
-        timeout_ms,
-        max_body,
-        pinned,
     })
 }
 

@@ -4,7 +4,7 @@
 use crate::http::Response;
 use crate::json::{self, Reader};
 use crate::prelude::*;
-use crate::wire::key_order;
+use crate::wire::{key_order, record, set};
 use crate::{ApiError, Error};
 
 /// Longest server message kept in an error (the rest is cut, marked with `…`).
@@ -50,15 +50,22 @@ fn fault_message(body: &[u8]) -> Option<String> {
         .filter(|m| !m.is_empty())
 }
 
+/// The inner object of a fault.
+struct Fault {
+    message: Option<String>,
+    title: Option<String>,
+}
+
+record! {
+    impl Decode for Fault, required [] {
+        message: "message" => set = None,
+        title: "title" => set = None,
+    }
+}
+
 /// The inner object of a fault: its `message`, else its `title`.
 fn fault_text(r: &mut Reader<'_>) -> Result<Option<String>, json::Failed> {
-    let (mut message, mut title) = (None, None);
-    r.object(&[], &mut |r, k| match k {
-        "message" => r.set(&mut message),
-        "title" => r.set(&mut title),
-        _ => r.skip(),
-    })?;
-    Ok(message.or(title))
+    r.read::<Fault>().map(|f| f.message.or(f.title))
 }
 
 /// A body that is not a fault document (webob's plain-text 404, a proxy's HTML page):

@@ -26,17 +26,48 @@ impl Method {
 }
 
 /// One outgoing request. `url` is absolute and already validated by [`Url::parse`].
-#[derive(Clone, Debug)]
+/// Its `Debug` shows neither the token nor the body (see [`REDACTED_HEADERS`]).
+#[derive(Clone)]
 pub struct Request {
     pub method: Method,
     pub url: String,
-    /// Header names in lower case. May hold the token: never log or format a `Request`.
+    /// Header names in lower case. May hold the token: never log a `Request`'s headers.
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
     /// Whole-request deadline: connect, send, headers and body.
     pub timeout_ms: u32,
     /// Bodies above this size fail with `invalid-response` instead of being buffered.
     pub max_body: u32,
+}
+
+/// Headers whose values a `Request`'s `Debug` replaces with `<redacted>`.
+pub const REDACTED_HEADERS: &[&str] = &["x-auth-token", "x-subject-token", "authorization"];
+
+impl core::fmt::Debug for Request {
+    /// The headers with secret values redacted, and only the body's length (a token
+    /// request's body holds the password).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let secret = REDACTED_HEADERS.iter().any(|s| k.eq_ignore_ascii_case(s));
+                (k.as_str(), if secret { "<redacted>" } else { v.as_str() })
+            })
+            .collect();
+        let body = match &self.body {
+            Some(b) => format!("<redacted, {} bytes>", b.len()),
+            None => "None".into(),
+        };
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .field("body", &format_args!("{body}"))
+            .field("timeout_ms", &self.timeout_ms)
+            .field("max_body", &self.max_body)
+            .finish()
+    }
 }
 
 /// One complete response.
@@ -204,6 +235,37 @@ pub fn query_string(params: &[(&str, Option<String>)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_debug_redacts_the_token_and_the_body() {
+        let req = Request {
+            method: Method::Post,
+            url: "https://h/v3/auth/tokens".into(),
+            headers: vec![
+                ("accept".into(), "application/json".into()),
+                ("x-auth-token".into(), "gAAAAAtok3n".into()),
+                ("X-Subject-Token".into(), "gAAAAAsubj".into()),
+            ],
+            body: Some(br#"{"password": "s3cr3t"}"#.to_vec()),
+            timeout_ms: 5,
+            max_body: 1024,
+        };
+        let text = format!("{req:?}");
+        assert_eq!(
+            text,
+            r#"Request { method: Post, url: "https://h/v3/auth/tokens", headers: [("accept", "application/json"), ("x-auth-token", "<redacted>"), ("X-Subject-Token", "<redacted>")], body: <redacted, 22 bytes>, timeout_ms: 5, max_body: 1024 }"#
+        );
+        let pretty = format!("{req:#?}");
+        for secret in ["tok3n", "subj", "s3cr3t", "password"] {
+            assert!(!text.contains(secret) && !pretty.contains(secret), "{secret}");
+        }
+        let bare = Request {
+            body: None,
+            headers: vec![],
+            ..req
+        };
+        assert!(format!("{bare:?}").contains("headers: [], body: None,"));
+    }
 
     #[test]
     fn parses_urls() {

@@ -2,39 +2,24 @@
 
 use crate::client::{decode, Client, Service};
 use crate::http::{Io, Method};
-use crate::json::{Decode, Failed, Reader, Writer};
+use crate::json::Writer;
 use crate::prelude::*;
 use crate::resource::Resource;
 use crate::version::{self, Microversion};
-use crate::wire::{self, metadata, null_default, Enveloped, One};
+use crate::wire::{self, metadata, null_default, record, set, Enveloped, One};
 use crate::{validate, Error, Snapshot, SnapshotCreate};
 
-impl Decode for Snapshot {
-    fn decode(r: &mut Reader<'_>) -> Result<Snapshot, Failed> {
-        let mut s = Snapshot {
-            id: String::new(),
-            name: None,
-            description: None,
-            status: String::new(),
-            size: 0,
-            volume_id: String::new(),
-            metadata: Vec::new(),
-            created_at: String::new(),
-            updated_at: None,
-        };
-        r.object(&["id", "status", "size", "volume_id"], &mut |r, k| match k {
-            "id" => r.set(&mut s.id),
-            "name" => r.set(&mut s.name),
-            "description" => r.set(&mut s.description),
-            "status" => r.set(&mut s.status),
-            "size" => r.set(&mut s.size),
-            "volume_id" => r.set(&mut s.volume_id),
-            "metadata" => metadata(r, &mut s.metadata),
-            "created_at" => null_default(r, &mut s.created_at),
-            "updated_at" => r.set(&mut s.updated_at),
-            _ => r.skip(),
-        })?;
-        Ok(s)
+record! {
+    impl Decode for Snapshot, required ["id", "status", "size", "volume_id"] {
+        id: "id" => set = String::new(),
+        name: "name" => set = None,
+        description: "description" => set = None,
+        status: "status" => set = String::new(),
+        size: "size" => set = 0,
+        volume_id: "volume_id" => set = String::new(),
+        metadata: "metadata" => metadata = Vec::new(),
+        created_at: "created_at" => null_default = String::new(),
+        updated_at: "updated_at" => set = None,
     }
 }
 

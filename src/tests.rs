@@ -39,6 +39,29 @@ impl Fake {
         self
     }
 
+    /// The next request asks Keystone for a token, and gets `token`.
+    fn new_token(self, token: &str) -> Self {
+        self.expect(
+            Method::Post,
+            "/auth/tokens",
+            201,
+            &[("x-subject-token", token)],
+            TOKEN_BODY,
+        )
+    }
+
+    /// The next request is `POST …/backups`, answered with the new backup's `id`.
+    fn create_backup(self, id: &str) -> Self {
+        let body = format!(r#"{{"backup": {{"id": "{id}", "name": "x", "links": []}}}}"#);
+        self.expect(Method::Post, "/backups", 202, &[], &body)
+    }
+
+    /// The next request is `GET …/volumes/v1`, answered with that volume in `status`.
+    fn get_volume_v1(self, status: &str) -> Self {
+        let body = format!(r#"{{"volume": {}}}"#, volume("v1", status));
+        self.expect(Method::Get, "/volumes/v1", 200, &[], &body)
+    }
+
     /// The next request fails without an answer (connection refused or dropped).
     fn drop_connection(self, method: Method, url_contains: &'static str) -> Self {
         let err = Error::Transport("connection reset".into());
@@ -111,6 +134,19 @@ fn header<'a>(r: &'a Request, name: &str) -> Option<&'a str> {
     r.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
+/// A backup of volume `v1` named `x`.
+fn backup_spec(incremental: bool) -> crate::BackupCreate {
+    crate::BackupCreate {
+        volume_id: "v1".into(),
+        name: Some("x".into()),
+        description: None,
+        incremental,
+        force: false,
+        snapshot_id: None,
+        container: None,
+    }
+}
+
 fn volume(id: &str, status: &str) -> String {
     format!(r#"{{"id": "{id}", "status": "{status}", "size": 1, "name": null, "created_at": "2026-11-26T07:00:00"}}"#)
 }
@@ -131,13 +167,7 @@ fn connect_authenticates_discovers_and_negotiates() {
 
 #[test]
 fn every_cinder_request_carries_token_and_microversion() {
-    let fake = connected(Fake::default()).expect(
-        Method::Get,
-        "/volumes/v1",
-        200,
-        &[],
-        &format!(r#"{{"volume": {}}}"#, volume("v1", "available")),
-    );
+    let fake = connected(Fake::default()).get_volume_v1("available");
     let c = Client::connect(&fake, cfg()).unwrap();
     let v = resource::get::<Volume, _>(&c, "v1").unwrap();
     assert_eq!(v.status, "available");
@@ -152,28 +182,10 @@ fn reauthenticates_once_on_401_then_gives_up() {
     let unauthorized = r#"{"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}}"#;
     let fake = connected(Fake::default())
         .expect(Method::Get, "/volumes/v1", 401, &[], unauthorized)
-        .expect(
-            Method::Post,
-            "/auth/tokens",
-            201,
-            &[("x-subject-token", "tok2")],
-            TOKEN_BODY,
-        )
-        .expect(
-            Method::Get,
-            "/volumes/v1",
-            200,
-            &[],
-            &format!(r#"{{"volume": {}}}"#, volume("v1", "available")),
-        )
+        .new_token("tok2")
+        .get_volume_v1("available")
         .expect(Method::Get, "/volumes/v1", 401, &[], unauthorized)
-        .expect(
-            Method::Post,
-            "/auth/tokens",
-            201,
-            &[("x-subject-token", "tok3")],
-            TOKEN_BODY,
-        )
+        .new_token("tok3")
         .expect(
             Method::Get,
             "/volumes/v1",
@@ -251,13 +263,7 @@ fn renews_a_token_before_it_expires() {
         .expect(Method::Post, "/auth/tokens", 201, &[("x-subject-token", "old")], short)
         .expect(Method::Get, "/volume/v3/", 200, &[], VERSIONS)
         .expect(Method::Get, "/volumes/v1", 200, &[], one)
-        .expect(
-            Method::Post,
-            "/auth/tokens",
-            201,
-            &[("x-subject-token", "new")],
-            TOKEN_BODY,
-        )
+        .new_token("new")
         .expect(Method::Get, "/volumes/v1", 200, &[], one);
     let c = Client::connect(&fake, cfg()).unwrap();
     (&fake).sleep_ms(479_000);
@@ -382,21 +388,10 @@ fn wait_polls_with_growing_interval_and_fails_fast() {
 
 #[test]
 fn extend_reads_first_and_refuses_not_larger() {
+    let size_5 = r#"{"volume": {"id": "v1", "status": "available", "size": 5}}"#;
     let fake = connected(Fake::default())
-        .expect(
-            Method::Get,
-            "/volumes/v1",
-            200,
-            &[],
-            r#"{"volume": {"id": "v1", "status": "available", "size": 5}}"#,
-        )
-        .expect(
-            Method::Get,
-            "/volumes/v1",
-            200,
-            &[],
-            r#"{"volume": {"id": "v1", "status": "available", "size": 5}}"#,
-        )
+        .expect(Method::Get, "/volumes/v1", 200, &[], size_5)
+        .expect(Method::Get, "/volumes/v1", 200, &[], size_5)
         .expect(Method::Post, "/volumes/v1/action", 202, &[], "");
     let c = Client::connect(&fake, cfg()).unwrap();
     assert!(matches!(crate::volumes::extend(&c, "v1", 5), Err(Error::InvalidInput(m)) if m.contains("5 GiB")));
@@ -410,13 +405,7 @@ fn extend_reads_first_and_refuses_not_larger() {
 #[test]
 fn backup_create_reads_back_and_detach_is_one_delete() {
     let fake = connected(Fake::default())
-        .expect(
-            Method::Post,
-            "/backups",
-            202,
-            &[],
-            r#"{"backup": {"id": "b1", "name": "x", "links": []}}"#,
-        )
+        .create_backup("b1")
         .expect(
             Method::Get,
             "/backups/b1",
@@ -433,15 +422,7 @@ fn backup_create_reads_back_and_detach_is_one_delete() {
         )
         .expect(Method::Delete, "/servers/s1/os-volume_attachments/v1", 202, &[], "");
     let c = Client::connect(&fake, cfg()).unwrap();
-    let spec = crate::BackupCreate {
-        volume_id: "v1".into(),
-        name: Some("x".into()),
-        description: None,
-        incremental: false,
-        force: false,
-        snapshot_id: None,
-        container: None,
-    };
+    let spec = backup_spec(false);
     assert_eq!(crate::backups::create(&c, &spec).unwrap().status, "creating");
     let e = crate::attachments::detach(&c, "v1", "s1").unwrap_err();
     assert!(
@@ -515,13 +496,7 @@ fn idempotent_requests_are_retried_with_backoff_and_jitter() {
         .expect(Method::Get, "/volumes/v1", 503, &[], "")
         .drop_connection(Method::Get, "/volumes/v1")
         .expect(Method::Get, "/volumes/v1", 502, &[], "")
-        .expect(
-            Method::Get,
-            "/volumes/v1",
-            200,
-            &[],
-            &format!(r#"{{"volume": {}}}"#, volume("v1", "available")),
-        );
+        .get_volume_v1("available");
     let c = Client::connect(&fake, cfg()).unwrap();
     assert_eq!(resource::get::<Volume, _>(&c, "v1").unwrap().status, "available");
     let waits = sleeps(&fake);
@@ -571,16 +546,9 @@ fn creates_are_never_retried() {
         };
         let c = Client::connect(&fake, cfg()).unwrap();
         let spec = crate::VolumeCreate {
-            size: 1,
             name: Some("once".into()),
-            description: None,
-            volume_type: None,
-            availability_zone: None,
-            snapshot_id: None,
-            source_volume_id: None,
-            image_id: None,
-            backup_id: None,
             metadata: vec![],
+            ..crate::volumes::tests::spec()
         };
         let e = crate::volumes::create(&c, &spec).unwrap_err();
         assert!(matches!(e, Error::Api(_) | Error::Transport(_)), "{e:?}");
@@ -608,31 +576,15 @@ fn keystone_token_requests_are_retried() {
 
 #[test]
 fn a_failed_backup_read_back_still_returns_the_new_id() {
-    let fake = connected(Fake::default())
-        .expect(
-            Method::Post,
-            "/backups",
-            202,
-            &[],
-            r#"{"backup": {"id": "b9", "name": "x", "links": []}}"#,
-        )
-        .expect(
-            Method::Get,
-            "/backups/b9",
-            500,
-            &[],
-            r#"{"computeFault": {"code": 500, "message": "boom"}}"#,
-        );
+    let fake = connected(Fake::default()).create_backup("b9").expect(
+        Method::Get,
+        "/backups/b9",
+        500,
+        &[],
+        r#"{"computeFault": {"code": 500, "message": "boom"}}"#,
+    );
     let c = Client::connect(&fake, cfg()).unwrap();
-    let spec = crate::BackupCreate {
-        volume_id: "v1".into(),
-        name: Some("x".into()),
-        description: None,
-        incremental: true,
-        force: false,
-        snapshot_id: None,
-        container: None,
-    };
+    let spec = backup_spec(true);
     let b = crate::backups::create(&c, &spec).unwrap();
     assert_eq!(
         (b.id.as_str(), b.status.as_str(), b.is_incremental),

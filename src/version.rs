@@ -2,9 +2,9 @@
 //! as `OpenStack-API-Version: volume X.Y` on every request of a session.
 
 use crate::http::Url;
-use crate::json::{self, Decode, Failed, Reader};
+use crate::json::{self, Failed, Reader};
 use crate::prelude::*;
-use crate::wire::null_default;
+use crate::wire::{null_default, record, set};
 use crate::{ApiError, Error};
 
 /// A `major.minor` API microversion.
@@ -55,32 +55,31 @@ struct VersionEntry {
     min_version: String,
 }
 
-impl Decode for VersionEntry {
-    fn decode(r: &mut Reader<'_>) -> Result<VersionEntry, Failed> {
-        let mut v = VersionEntry {
-            id: String::new(),
-            version: String::new(),
-            min_version: String::new(),
-        };
-        r.object(&[], &mut |r, k| match k {
-            "id" => null_default(r, &mut v.id),
-            "version" => null_default(r, &mut v.version),
-            "min_version" => null_default(r, &mut v.min_version),
-            _ => r.skip(),
-        })?;
-        Ok(v)
+record! {
+    impl Decode for VersionEntry, required [] {
+        id: "id" => null_default = String::new(),
+        version: "version" => null_default = String::new(),
+        min_version: "min_version" => null_default = String::new(),
+    }
+}
+
+/// A version document: `{"version": …}`, `{"versions": […]}` or both.
+struct VersionDoc {
+    one: Option<VersionEntry>,
+    many: Vec<VersionEntry>,
+}
+
+record! {
+    impl Decode for VersionDoc, required [] {
+        one: "version" => set = None,
+        many: "versions" => null_default = Vec::new(),
     }
 }
 
 /// The entries of a version document, `{"version": …}` first, then `{"versions": […]}`.
 fn entries(r: &mut Reader<'_>) -> Result<Vec<VersionEntry>, Failed> {
-    let (mut one, mut many) = (None, Vec::new());
-    r.object(&[], &mut |r, k| match k {
-        "version" => r.set(&mut one),
-        "versions" => null_default(r, &mut many),
-        _ => r.skip(),
-    })?;
-    Ok(one.into_iter().chain(many).collect())
+    let doc: VersionDoc = r.read()?;
+    Ok(doc.one.into_iter().chain(doc.many).collect())
 }
 
 /// Where the version document of a block storage endpoint lives: the URL up to its `v3`

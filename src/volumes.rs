@@ -3,72 +3,40 @@
 use crate::client::{decode, Client, Service};
 use crate::error::invalid;
 use crate::http::{Io, Method};
-use crate::json::{Decode, Failed, Reader, Writer};
+use crate::json::Writer;
 use crate::prelude::*;
 use crate::resource::{self, Resource};
-use crate::wire::{self, flex_bool, metadata, null_default, Enveloped, One};
+use crate::wire::{self, flex_bool, metadata, null_default, record, set, Enveloped, One};
 use crate::{validate, version, Attachment, Error, Volume, VolumeCreate};
 
-impl Decode for Volume {
-    fn decode(r: &mut Reader<'_>) -> Result<Volume, Failed> {
-        let mut v = Volume {
-            id: String::new(),
-            name: None,
-            description: None,
-            status: String::new(),
-            size: 0,
-            volume_type: None,
-            availability_zone: None,
-            bootable: false,
-            encrypted: false,
-            multiattach: false,
-            attachments: Vec::new(),
-            snapshot_id: None,
-            source_volume_id: None,
-            metadata: Vec::new(),
-            created_at: String::new(),
-            updated_at: None,
-        };
-        r.object(&["id", "status", "size"], &mut |r, k| match k {
-            "id" => r.set(&mut v.id),
-            "name" => r.set(&mut v.name),
-            "description" => r.set(&mut v.description),
-            "status" => r.set(&mut v.status),
-            "size" => r.set(&mut v.size),
-            "volume_type" => r.set(&mut v.volume_type),
-            "availability_zone" => r.set(&mut v.availability_zone),
-            "bootable" => flex_bool(r, &mut v.bootable),
-            "encrypted" => flex_bool(r, &mut v.encrypted),
-            "multiattach" => flex_bool(r, &mut v.multiattach),
-            "attachments" => null_default(r, &mut v.attachments),
-            "snapshot_id" => r.set(&mut v.snapshot_id),
-            "source_volid" => r.set(&mut v.source_volume_id),
-            "metadata" => metadata(r, &mut v.metadata),
-            "created_at" => null_default(r, &mut v.created_at),
-            "updated_at" => r.set(&mut v.updated_at),
-            _ => r.skip(),
-        })?;
-        Ok(v)
+record! {
+    impl Decode for Volume, required ["id", "status", "size"] {
+        id: "id" => set = String::new(),
+        name: "name" => set = None,
+        description: "description" => set = None,
+        status: "status" => set = String::new(),
+        size: "size" => set = 0,
+        volume_type: "volume_type" => set = None,
+        availability_zone: "availability_zone" => set = None,
+        bootable: "bootable" => flex_bool = false,
+        encrypted: "encrypted" => flex_bool = false,
+        multiattach: "multiattach" => flex_bool = false,
+        attachments: "attachments" => null_default = Vec::new(),
+        snapshot_id: "snapshot_id" => set = None,
+        source_volume_id: "source_volid" => set = None,
+        metadata: "metadata" => metadata = Vec::new(),
+        created_at: "created_at" => null_default = String::new(),
+        updated_at: "updated_at" => set = None,
     }
 }
 
-/// An entry of a volume's `attachments`.
-impl Decode for Attachment {
-    fn decode(r: &mut Reader<'_>) -> Result<Attachment, Failed> {
-        let mut a = Attachment {
-            attachment_id: None,
-            server_id: None,
-            device: None,
-            attached_at: None,
-        };
-        r.object(&[], &mut |r, k| match k {
-            "attachment_id" => r.set(&mut a.attachment_id),
-            "server_id" => r.set(&mut a.server_id),
-            "device" => r.set(&mut a.device),
-            "attached_at" => r.set(&mut a.attached_at),
-            _ => r.skip(),
-        })?;
-        Ok(a)
+// An entry of a volume's `attachments`.
+record! {
+    impl Decode for Attachment, required [] {
+        attachment_id: "attachment_id" => set = None,
+        server_id: "server_id" => set = None,
+        device: "device" => set = None,
+        attached_at: "attached_at" => set = None,
     }
 }
 
@@ -167,7 +135,7 @@ pub fn extend<I: Io>(c: &Client<I>, id: &str, new_size: u32) -> Result<(), Error
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -206,7 +174,8 @@ mod tests {
         }
     }
 
-    fn spec() -> VolumeCreate {
+    /// A valid create request (shared with the client tests).
+    pub(crate) fn spec() -> VolumeCreate {
         VolumeCreate {
             size: 1,
             name: Some("n".into()),

@@ -5,10 +5,10 @@
 use wasip2::clocks::{monotonic_clock, wall_clock};
 use wasip2::http::outgoing_handler;
 use wasip2::http::types::{
-    ErrorCode, Fields, HeaderError, IncomingBody, Method as WasiMethod, OutgoingBody, OutgoingRequest, RequestOptions,
-    Scheme as WasiScheme,
+    ErrorCode, Fields, HeaderError, IncomingBody, IncomingResponse, Method as WasiMethod, OutgoingBody,
+    OutgoingRequest, RequestOptions, Scheme as WasiScheme,
 };
-use wasip2::io::poll;
+use wasip2::io::poll::{self, Pollable};
 use wasip2::io::streams::StreamError;
 
 use crate::http::{Io, Method, Request, Response, Scheme, Url};
@@ -65,6 +65,48 @@ fn stream_error(e: StreamError) -> String {
 
 fn send(req: &Request, deadline: u64) -> Result<Response, Error> {
     let url = Url::parse(&req.url).map_err(|e| Error::InvalidInput(format!("url {e}")))?;
+    let out = outgoing_request(req, &url)?;
+    let body = out.body().map_err(|()| transport("request body", "unavailable"))?;
+    let future = outgoing_handler::handle(out, Some(request_options(req.timeout_ms))).map_err(|e| describe(&e, req))?;
+    write_body(&body, req.body.as_deref().unwrap_or_default())?;
+    OutgoingBody::finish(body, None).map_err(|e| describe(&e, req))?;
+
+    let timer = monotonic_clock::subscribe_instant(deadline);
+    let incoming = loop {
+        if let Some(r) = future.get() {
+            break r
+                .map_err(|()| transport("response", "already taken"))?
+                .map_err(|e| describe(&e, req))?;
+        }
+        // Only the timer ready: out of time. Otherwise loop and take the response.
+        if poll::poll(&[&future.subscribe(), &timer]) == [1] {
+            return Err(timeout(req));
+        }
+    };
+    let status = incoming.status();
+    let headers: Vec<(String, String)> = incoming
+        .headers()
+        .entries()
+        .into_iter()
+        // A value that is not UTF-8 is left out (none that the client reads can be).
+        .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), String::from_utf8(v).ok()?)))
+        .collect();
+    let max = u64::from(req.max_body);
+    if let Some(len) = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| parse_digits(v.trim().as_bytes()))
+    {
+        if len > max {
+            return Err(too_big(max));
+        }
+    }
+    let body = read_body(incoming, &timer, req)?;
+    Ok(Response { status, headers, body })
+}
+
+/// The request's method, URL and headers (with the body's length), as the host takes them.
+fn outgoing_request(req: &Request, url: &Url) -> Result<OutgoingRequest, Error> {
     let mut headers: Vec<(String, Vec<u8>)> = req
         .headers
         .iter()
@@ -102,54 +144,34 @@ fn send(req: &Request, deadline: u64) -> Result<Response, Error> {
         .and(out.set_authority(Some(&url.authority)))
         .and(out.set_path_with_query(Some(&url.path_and_query)));
     set.map_err(|()| Error::InvalidInput(format!("url {} is not accepted by the host", url.origin())))?;
+    Ok(out)
+}
+
+/// The host's own timeouts, each the whole request's.
+fn request_options(timeout_ms: u32) -> RequestOptions {
     let options = RequestOptions::new();
-    let timeout_ns = u64::from(req.timeout_ms) * 1_000_000;
-    // Hosts may not support some timeouts; the deadline below applies regardless.
+    let timeout_ns = u64::from(timeout_ms) * 1_000_000;
+    // Hosts may not support some timeouts; the deadline of `send` applies regardless.
     let _ = options.set_connect_timeout(Some(timeout_ns));
     let _ = options.set_first_byte_timeout(Some(timeout_ns));
     let _ = options.set_between_bytes_timeout(Some(timeout_ns));
-    let body = out.body().map_err(|()| transport("request body", "unavailable"))?;
-    let future = outgoing_handler::handle(out, Some(options)).map_err(|e| describe(&e, req))?;
-    {
-        let stream = body.write().map_err(|()| transport("request body", "unavailable"))?;
-        for chunk in req.body.as_deref().unwrap_or_default().chunks(WRITE_CHUNK) {
-            stream
-                .blocking_write_and_flush(chunk)
-                .map_err(|e| transport("sending request body", &stream_error(e)))?;
-        }
-    }
-    OutgoingBody::finish(body, None).map_err(|e| describe(&e, req))?;
+    options
+}
 
-    let timer = monotonic_clock::subscribe_instant(deadline);
-    let incoming = loop {
-        if let Some(r) = future.get() {
-            break r
-                .map_err(|()| transport("response", "already taken"))?
-                .map_err(|e| describe(&e, req))?;
-        }
-        // Only the timer ready: out of time. Otherwise loop and take the response.
-        if poll::poll(&[&future.subscribe(), &timer]) == [1] {
-            return Err(timeout(req));
-        }
-    };
-    let status = incoming.status();
-    let headers: Vec<(String, String)> = incoming
-        .headers()
-        .entries()
-        .into_iter()
-        // A value that is not UTF-8 is left out (none that the client reads can be).
-        .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), String::from_utf8(v).ok()?)))
-        .collect();
-    let max = u64::from(req.max_body);
-    if let Some(len) = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| parse_digits(v.trim().as_bytes()))
-    {
-        if len > max {
-            return Err(too_big(max));
-        }
+/// Writes the request body (its stream is closed on return, before the body is finished).
+fn write_body(body: &OutgoingBody, bytes: &[u8]) -> Result<(), Error> {
+    let stream = body.write().map_err(|()| transport("request body", "unavailable"))?;
+    for chunk in bytes.chunks(WRITE_CHUNK) {
+        stream
+            .blocking_write_and_flush(chunk)
+            .map_err(|e| transport("sending request body", &stream_error(e)))?;
     }
+    Ok(())
+}
+
+/// Reads the whole response body, at most `req.max_body` bytes, until `timer` is ready.
+fn read_body(incoming: IncomingResponse, timer: &Pollable, req: &Request) -> Result<Vec<u8>, Error> {
+    let max = u64::from(req.max_body);
     let incoming_body = incoming
         .consume()
         .map_err(|()| transport("response body", "unavailable"))?;
@@ -162,7 +184,7 @@ fn send(req: &Request, deadline: u64) -> Result<Response, Error> {
         loop {
             match stream.read(READ_CHUNK) {
                 Ok(chunk) if chunk.is_empty() => {
-                    if poll::poll(&[&readable, &timer]) == [1] {
+                    if poll::poll(&[&readable, timer]) == [1] {
                         return Err(timeout(req));
                     }
                 }
@@ -178,11 +200,7 @@ fn send(req: &Request, deadline: u64) -> Result<Response, Error> {
         }
     }
     drop(IncomingBody::finish(incoming_body));
-    Ok(Response {
-        status,
-        headers,
-        body: buf,
-    })
+    Ok(buf)
 }
 
 fn timeout(req: &Request) -> Error {

@@ -31,6 +31,7 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+pub mod allow;
 pub mod cache;
 pub mod cli;
 pub mod lifecycle;
@@ -205,12 +206,12 @@ impl Host {
         }
     }
 
-    /// Also lets sessions reach these URLs' origins (for catalogs whose endpoints live on
-    /// other hosts than the configured Keystone). By default a session may reach only the
-    /// origins of its config's `auth-url`, `block-storage-url` and `compute-url`.
+    /// Also lets sessions reach these URLs' origins. By default a session may reach the
+    /// origins of its config's `auth-url`, `block-storage-url` and `compute-url`, and the
+    /// block-storage and compute endpoints its Keystone's catalog names (see [`allow`]).
     pub fn allowing(&self, urls: &[&str]) -> Host {
         let mut extra = self.extra_origins.clone();
-        extra.extend(urls.iter().filter_map(|u| sandbox::origin(u)));
+        extra.extend(urls.iter().filter_map(|u| allow::origin(u)));
         Host {
             extra_origins: extra,
             ..self.clone()
@@ -226,7 +227,7 @@ impl Host {
     }
 
     /// A fresh store with the sandbox's bounds for one session.
-    fn store(&self, wasi: WasiCtx, allowed: Vec<String>, secrets: Option<sandbox::Secrets>) -> Store<State> {
+    fn store(&self, wasi: WasiCtx, allowed: allow::AllowList, secrets: Option<sandbox::Secrets>) -> Store<State> {
         let state = State {
             wasi,
             http: WasiHttpCtx::new(),
@@ -267,7 +268,7 @@ impl Host {
 
     /// How long instantiating the pre-compiled component in a fresh store takes (no call).
     pub fn instantiation_time(&self) -> wasmtime::Result<std::time::Duration> {
-        let mut store = self.store(WasiCtx::builder().build(), Vec::new(), None);
+        let mut store = self.store(WasiCtx::builder().build(), allow::AllowList::fixed(Vec::new()), None);
         let rt = session_runtime()?;
         let started = std::time::Instant::now();
         rt.block_on(self.inner.pre.instantiate_async(&mut store))?;
@@ -288,13 +289,7 @@ impl Host {
                 wasi.stderr(pipe.clone());
             }
         }
-        let mut allowed = self.extra_origins.clone();
-        let configured = [
-            Some(&cfg.auth_url),
-            cfg.block_storage_url.as_ref(),
-            cfg.compute_url.as_ref(),
-        ];
-        allowed.extend(configured.into_iter().flatten().filter_map(|u| sandbox::origin(u)));
+        let allowed = allow::AllowList::for_config(cfg, &self.extra_origins);
         let secrets = self.check_secrets.then(sandbox::Secrets::default);
         if let Some(s) = &secrets {
             match &cfg.credentials {
@@ -369,6 +364,11 @@ impl Session {
     /// The largest linear memory the component has grown to in this session, in bytes.
     pub fn peak_memory(&self) -> usize {
         self.store.data().limits.peak_memory
+    }
+
+    /// The origins this session may reach now (see [`allow`]), for audits and tests.
+    pub fn allowed_origins(&self) -> Vec<String> {
+        self.store.data().guard.allowed.origins()
     }
 
     /// What the component wrote to stderr so far (with [`Log::Capture`]).

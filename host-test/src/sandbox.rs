@@ -1,7 +1,7 @@
 //! What keeps a component in its lane: a memory cap per store, a CPU budget per call
 //! (epoch interruption checked against the calling thread's CPU clock, so time spent
-//! blocked on the network does not count), a time cap per outgoing request, and an
-//! allow-list of the origins a session may reach.
+//! blocked on the network does not count), a time cap per outgoing request, and the
+//! [allow-list](crate::allow) of the origins a session may reach.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -89,17 +89,31 @@ pub fn thread_cpu() -> Duration {
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
-/// `scheme://host:port`, lower case, with the scheme's default port made explicit.
-pub fn origin(url: &str) -> Option<String> {
-    let uri: http::Uri = url.parse().ok()?;
-    origin_of(&uri)
-}
+/// Largest token answer read for its catalog (Keystone's are tens of KB).
+const MAX_TOKEN_ANSWER: usize = 16 << 20;
 
-fn origin_of(uri: &http::Uri) -> Option<String> {
-    let scheme = uri.scheme_str()?.to_ascii_lowercase();
-    let host = uri.host()?.to_ascii_lowercase();
-    let port = uri.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
-    Some(format!("{scheme}://{host}:{port}"))
+/// Buffers a token answer, admits the endpoints its catalog names for the session, and
+/// hands the same bytes on to the component.
+async fn read_catalog(
+    response: http::Response<WasiBody>,
+    allowed: &crate::allow::AllowList,
+    limit: Duration,
+) -> Result<http::Response<WasiBody>, wasmtime_wasi_http::Error> {
+    use http_body_util::BodyExt;
+    let (head, body) = response.into_parts();
+    let collected = tokio::time::timeout(limit, http_body_util::Limited::new(body, MAX_TOKEN_ANSWER).collect())
+        .await
+        .map_err(|_| wasmtime_wasi_http::Error::ConnectionReadTimeout)?
+        .map_err(|e| match e.downcast::<wasmtime_wasi_http::Error>() {
+            Ok(e) => *e,
+            Err(_) => wasmtime_wasi_http::Error::HttpResponseBodySize(Some(MAX_TOKEN_ANSWER as u64)),
+        })?;
+    let bytes = collected.to_bytes();
+    allowed.learn(head.status.as_u16(), &head.headers, &bytes);
+    let body = http_body_util::Full::new(bytes)
+        .map_err(|never| match never {})
+        .boxed_unsync();
+    Ok(http::Response::from_parts(head, body))
 }
 
 /// Secrets a session holds: the configured password, application credential secret or
@@ -132,7 +146,7 @@ impl Secrets {
 #[derive(Clone)]
 pub struct Guard {
     pub transport: crate::transport::Transport,
-    pub allowed: Arc<Vec<String>>,
+    pub allowed: Arc<crate::allow::AllowList>,
     pub request_time: Duration,
     pub secrets: Option<Secrets>,
     /// Sees every request and its answer (`--debug`); none by default.
@@ -169,7 +183,11 @@ impl WasiHttpHooks for Guard {
             return tap.send(request, Box::new(move |r| plain.send_request(r, options, fut)));
         }
         drop(fut);
-        let permitted = origin_of(request.uri()).is_some_and(|o| self.allowed.contains(&o));
+        let permitted = self.allowed.permits(request.uri());
+        let learn = self
+            .allowed
+            .reads_catalog(request.method(), request.uri())
+            .then(|| self.allowed.clone());
         let limit = self.request_time;
         let secrets = self.secrets.clone();
         let transport = self.transport.clone();
@@ -180,9 +198,12 @@ impl WasiHttpHooks for Guard {
             if !permitted {
                 return Err(wasmtime_wasi_http::Error::HttpRequestDenied);
             }
-            let response = transport.send(request, options, limit).await?;
+            let mut response = transport.send(request, options, limit).await?;
             if let (Some(s), Some(t)) = (&secrets, response.headers().get("x-subject-token")) {
                 s.add("token", &String::from_utf8_lossy(t.as_bytes()));
+            }
+            if let Some(allowed) = learn {
+                response = read_catalog(response, &allowed, limit).await?;
             }
             // The pooled client drives its connections itself: nothing more to await.
             let done = async { Ok::<(), wasmtime_wasi_http::Error>(()) };

@@ -8,6 +8,8 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+mod common;
+
 use mock_cloud::{MockCloud, MockOptions, APP_CRED_ID, APP_CRED_SECRET, PASSWORD, USER_NAME};
 use serde_json::Value;
 
@@ -654,6 +656,70 @@ fn bad_credentials_and_missing_configuration() {
         ("OS_BLOCK_STORAGE_ENDPOINT_OVERRIDE", env.cloud.block_storage_url()),
     ];
     run_in(&env.dir, &token, &["volume", "list"]).ok();
+}
+
+/// The attach round trip a new user tries first: create, add to a server, remove, delete.
+fn attach_round_trip(dir: &Path, env: &[(&'static str, String)], server: &str, name: &str) {
+    let id = run_in(
+        dir,
+        env,
+        &[
+            "volume", "create", "--size", "1", "--wait", "-f", "value", "-c", "id", name,
+        ],
+    )
+    .ok()
+    .line()
+    .to_string();
+    run_in(dir, env, &["server", "add", "volume", server, &id, "--wait"]).ok();
+    let shown = run_in(dir, env, &["volume", "show", &id, "-f", "json"]).ok().json();
+    assert_eq!(shown["status"], "in-use");
+    assert_eq!(shown["attachments"][0]["server_id"], server);
+    run_in(dir, env, &["server", "remove", "volume", server, &id, "--wait"]).ok();
+    run_in(dir, env, &["volume", "delete", &id, "--wait"]).ok();
+    let gone = run_in(dir, env, &["volume", "show", &id]).failed();
+    assert!(gone.stderr.starts_with("Error: not-found (404)"), "{}", gone.stderr);
+}
+
+/// A plain password openrc (no endpoint override) against a cloud whose Keystone, Cinder
+/// and Nova listen on three ports: the CLI reaches the endpoints the catalog names.
+#[test]
+fn a_plain_openrc_reaches_services_on_their_own_ports() {
+    let cloud = MockCloud::start_with(MockOptions {
+        service_ports: true,
+        transition: Duration::from_millis(50),
+        ..MockOptions::default()
+    });
+    let server = cloud.add_server("web-ports");
+    let password = vec![
+        ("OS_AUTH_URL", cloud.auth_url()),
+        ("OS_USERNAME", USER_NAME.to_string()),
+        ("OS_PASSWORD", PASSWORD.to_string()),
+        ("OS_PROJECT_NAME", "demo-project".to_string()),
+        ("OS_USER_DOMAIN_NAME", "Default".to_string()),
+        ("OS_PROJECT_DOMAIN_NAME", "Default".to_string()),
+        ("OS_REGION_NAME", "dc3-a".to_string()),
+        ("OS_INTERFACE", "public".to_string()),
+        ("OS_IDENTITY_API_VERSION", "3".to_string()),
+    ];
+    let dir = scratch("service-ports");
+    for env in [password, openrc(&cloud)] {
+        attach_round_trip(&dir, &env, &server, "ports");
+    }
+    assert_eq!(cloud.counts().volumes, 0);
+}
+
+/// The real Keystone, Cinder (keystone mode) and Nova of `../shared/real-stack`, each on its
+/// own port, with the openrc files Keystone's seed wrote: `. $OPENRC && ibs volume create
+/// --size 1 --wait v && ibs server add volume $SERVER_ID v`.
+#[test]
+fn a_plain_openrc_works_against_the_real_stack() {
+    let Some(stack) = common::real_stack("cli") else { return };
+    let dir = scratch("real-stack");
+    for (i, rc) in [&stack.openrc, &stack.openrc_appcred].into_iter().enumerate() {
+        let vars: Vec<(&'static str, String)> = rc.iter().map(|(k, v)| (&*k.clone().leak(), v.clone())).collect();
+        let name = format!("cli-real-stack-{i}-{}", std::process::id());
+        attach_round_trip(&dir, &vars, &stack.server_id, &name);
+    }
 }
 
 #[test]

@@ -306,6 +306,7 @@ fn connect_ends_typed_under_faults_of_keystone_and_discovery() {
         max_response_bytes: Some(1 << 20),
         ..app_cfg(&cloud)
     };
+    host(); // compiled before the clock starts
     for (method, path) in [("POST", "/auth/tokens"), ("GET", "/volume/v3/")] {
         for (what, kind) in faults() {
             cloud.inject(Fault::new(Some(method), path, kind).times(4));
@@ -395,34 +396,109 @@ fn redirects_are_not_followed() {
     assert!(elsewhere.requests().is_empty(), "the token went to another host");
 }
 
+/// Keystone, Cinder and Nova on three listeners of their own (as on most clouds), and a
+/// config that names only Keystone: the session reaches the catalog's endpoints.
 #[test]
-fn catalog_endpoints_outside_the_allow_list_are_refused() {
+fn services_on_their_own_ports_are_reached_through_the_catalog() {
+    let cloud = MockCloud::start_with(MockOptions {
+        service_ports: true,
+        transition: Duration::ZERO,
+        ..MockOptions::default()
+    });
+    let server = cloud.add_server("vm-ports");
+    let origins = [cloud.auth_url(), cloud.block_storage_url(), cloud.compute_url()].map(|u| origin(&u));
+    assert!(origins[0] != origins[1] && origins[1] != origins[2] && origins[0] != origins[2]);
+    for cfg in [app_cfg(&cloud), password_cfg(&cloud, mock_cloud::PASSWORD)] {
+        let mut s = connect_with(&cfg);
+        let mut reachable = s.allowed_origins();
+        reachable.sort();
+        let mut expected = origins.to_vec();
+        expected.sort();
+        assert_eq!(reachable, expected, "exactly Keystone and the two endpoints it named");
+        let v = ok(s.volume_create(&vol(1, "ports")));
+        ok(s.volume_wait_for(&v.id, "available", 30));
+        ok(s.volume_attach(&v.id, &server, None));
+        let attached = ok(s.volume_wait_for(&v.id, "in-use", 30)).expect("volume");
+        assert_eq!(attached.attachments[0].server_id.as_deref(), Some(server.as_str()));
+        ok(s.volume_detach(&v.id, &server));
+        ok(s.volume_wait_for(&v.id, "available", 30));
+        ok(s.volume_delete(&v.id, false));
+        ok(s.volume_wait_for(&v.id, "deleted", 30));
+    }
+    // Each listener answers only its own service: nothing went to the wrong port.
+    assert_eq!(cloud.counts().volumes, 0);
+}
+
+/// The same through the real Keystone, Cinder and Nova of `../shared/real-stack`, each on
+/// its own port: both openrc files, no endpoint override.
+#[test]
+fn real_stack_endpoints_are_reached_through_the_catalog() {
+    let Some(stack) = common::real_stack("robustness") else {
+        return;
+    };
+    for (i, rc) in [&stack.openrc, &stack.openrc_appcred].into_iter().enumerate() {
+        let mut s = connect_with(&openrc_config(rc));
+        assert_eq!(
+            s.allowed_origins().len(),
+            3,
+            "Keystone, Cinder, Nova: {:?}",
+            s.allowed_origins()
+        );
+        let name = format!("allow-list-{i}-{}", std::process::id());
+        let v = ok(s.volume_create(&vol(1, &name)));
+        ok(s.volume_wait_for(&v.id, "available", 60));
+        ok(s.volume_attach(&v.id, &stack.server_id, None));
+        ok(s.volume_wait_for(&v.id, "in-use", 60));
+        ok(s.volume_detach(&v.id, &stack.server_id));
+        ok(s.volume_wait_for(&v.id, "available", 60));
+        ok(s.volume_delete(&v.id, false));
+        ok(s.volume_wait_for(&v.id, "deleted", 60));
+    }
+}
+
+/// Only the endpoints the component chose from the configured Keystone's answer open:
+/// another region's entry, and the endpoints of a config that names its own URLs, stay shut.
+#[test]
+fn the_catalog_opens_only_the_chosen_endpoints() {
     let other = MockCloud::start();
-    let catalog = vec![CatalogEntry {
-        service_type: "block-storage".into(),
-        region: "dc3-a".into(),
-        interface: "public".into(),
-        url: format!("{}/volume/v3/{{project}}", other.base_url()),
-    }];
+    let elsewhere = MockCloud::start();
+    let catalog = vec![
+        CatalogEntry {
+            service_type: "block-storage".into(),
+            region: "dc3-a".into(),
+            interface: "public".into(),
+            url: format!("{}/volume/v3/{{project}}", other.base_url()),
+        },
+        CatalogEntry {
+            service_type: "block-storage".into(),
+            region: "dc4-a".into(),
+            interface: "public".into(),
+            url: format!("{}/volume/v3/{{project}}", elsewhere.base_url()),
+        },
+    ];
     let cloud = MockCloud::start_with(MockOptions {
         catalog,
         transition: Duration::ZERO,
         ..MockOptions::default()
     });
+    // The dc3-a entry is reached (the other mock never issued the token: 401 shows it was).
     let e = host().connect(&app_cfg(&cloud)).unwrap().unwrap_err();
-    assert_eq!(kind(&e.error), "transport");
-    assert!(
-        host_test::describe(&e.error).contains("request refused by the host"),
-        "{}",
-        host_test::describe(&e.error)
-    );
-    assert!(other.requests().is_empty(), "nothing reached the unlisted origin");
-    // Allowed explicitly, the request goes out (and the other mock, which never issued the
-    // token, answers 401: the point is that it was reached).
-    let allowed = host().allowing(&[&other.base_url()]);
-    let e = allowed.connect(&app_cfg(&cloud)).unwrap().unwrap_err();
-    assert_eq!(kind(&e.error), "unauthorized");
+    assert_eq!(kind(&e.error), "unauthorized", "{}", host_test::describe(&e.error));
     assert!(!other.requests().is_empty());
+    assert!(elsewhere.requests().is_empty(), "the dc4-a entry was never chosen");
+
+    // With the service URLs configured, the catalog opens nothing.
+    let cfg = Config {
+        block_storage_url: Some(format!("{}/volume/v3/{}", cloud.base_url(), cloud.project_id())),
+        compute_url: Some(cloud.compute_url()),
+        ..app_cfg(&cloud)
+    };
+    let s = connect_with(&cfg);
+    assert_eq!(s.allowed_origins(), [origin(&cloud.auth_url())]);
+}
+
+fn origin(url: &str) -> String {
+    host_test::allow::origin(url).expect("an http URL")
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use crate::{MockCloud, MockOptions, APP_CRED_ID, APP_CRED_SECRET};
 
 const USAGE: &str = "usage: mock-cloud [--port N] [--server NAME]... [--admin] [--transition-ms N]
-                  [--project-id ID] [--cinder-url URL]
+                  [--project-id ID] [--cinder-url URL] [--service-ports]
   --port N           listen on 127.0.0.1:N (default: any free port)
   --server NAME      add an ACTIVE Nova server (repeatable); ids are printed
   --admin            the token's user is an admin (force-delete allowed)
@@ -12,7 +12,9 @@ const USAGE: &str = "usage: mock-cloud [--port N] [--server NAME]... [--admin] [
   --project-id ID    the project (default 0123456789abcdef0123456789abcdef)
   --cinder-url URL   put Nova (and the catalog's block-storage) in front of another
                      Cinder, e.g. http://127.0.0.1:8776/v3/<project>; Nova then
-                     forwards any token to it unchecked";
+                     forwards any token to it unchecked
+  --service-ports    Keystone, Cinder and Nova each on a port of its own (the
+                     catalog names them; base_url is Keystone's)";
 
 fn usage_error(msg: &str) -> ! {
     eprintln!("{msg}\n{USAGE}");
@@ -34,6 +36,7 @@ pub fn main() {
             "--port" => port = value().parse().unwrap_or_else(|_| usage_error("--port needs a number")),
             "--server" => servers.push(value()),
             "--admin" => opts.admin = true,
+            "--service-ports" => opts.service_ports = true,
             "--transition-ms" => {
                 let ms = value()
                     .parse()

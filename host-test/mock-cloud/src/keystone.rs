@@ -211,7 +211,7 @@ fn catalog(st: &State) -> Value {
             (Some(_), "block-storage" | "volumev3") => st.cinder_url(),
             _ => e
                 .url
-                .replace("{base}", &st.base)
+                .replace("{base}", st.bases.of_service(&e.service_type))
                 .replace("{project}", &st.opts.project_id),
         };
         let ep = json!({"id": hex32(), "interface": e.interface, "region": e.region,

@@ -27,6 +27,7 @@ mod util;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub use server::Role;
 pub use state::ResourceCounts;
 
 /// Accepted application credential id.
@@ -63,10 +64,14 @@ pub struct MockOptions {
     /// (`http://127.0.0.1:8776/v3/<project>`), for Nova and the catalog's
     /// block-storage/volumev3 entries. None: the mock's own Cinder.
     pub cinder_url: Option<String>,
+    /// Keystone, Cinder and Nova each on a listener (port) of its own, as on most clouds;
+    /// each answers only its own service's paths, and the catalog's `{base}` is the
+    /// service's own listener. false: all three on one port.
+    pub service_ports: bool,
 }
 
-/// One endpoint of the Keystone catalog. `url` may contain `{base}` and
-/// `{project}`, replaced when the mock starts.
+/// One endpoint of the Keystone catalog. `url` may contain `{base}` (the listener of
+/// the entry's service) and `{project}`, replaced when the mock starts.
 #[derive(Clone, Debug)]
 pub struct CatalogEntry {
     pub service_type: String,
@@ -104,6 +109,7 @@ impl Default for MockOptions {
             max_microversion: "3.71".to_string(),
             max_page: 1000,
             cinder_url: None,
+            service_ports: false,
         }
     }
 }
@@ -190,18 +196,28 @@ impl MockCloud {
 
     /// Like [`MockCloud::start_with`] on a given port (0 = any).
     pub fn start_on(opts: MockOptions, port: u16) -> std::io::Result<MockCloud> {
-        let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
-        listener.set_nonblocking(true)?;
-        let addr = listener.local_addr()?;
-        let base = format!("http://127.0.0.1:{}", addr.port());
+        let roles = if opts.service_ports {
+            vec![(port, Role::Identity), (0, Role::Volume), (0, Role::Compute)]
+        } else {
+            vec![(port, Role::All)]
+        };
+        let mut listeners = Vec::new();
+        let mut bases = state::Bases::default();
+        for (port, role) in roles {
+            let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+            listener.set_nonblocking(true)?;
+            bases.set(role, format!("http://127.0.0.1:{}", listener.local_addr()?.port()));
+            listeners.push((listener, role));
+        }
+        let base = bases.identity.clone();
         let project_id = opts.project_id.clone();
-        let shared = Arc::new(Mutex::new(state::State::new(opts, base.clone())));
+        let shared = Arc::new(Mutex::new(state::State::new(opts, bases)));
         let (tx, rx) = tokio::sync::oneshot::channel();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let sh = shared.clone();
         let thread = std::thread::Builder::new()
             .name("mock-cloud".into())
-            .spawn(move || server::run(listener, sh, rx, ready_tx))?;
+            .spawn(move || server::run(listeners, sh, rx, ready_tx))?;
         let _ = ready_rx.recv();
         Ok(MockCloud {
             shared,
@@ -216,6 +232,7 @@ impl MockCloud {
         self.shared.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Keystone's listener (the only one, unless [`MockOptions::service_ports`]).
     pub fn base_url(&self) -> String {
         self.base.clone()
     }
@@ -227,7 +244,7 @@ impl MockCloud {
         self.st().cinder_url()
     }
     pub fn compute_url(&self) -> String {
-        format!("{}/compute/v2.1", self.base)
+        format!("{}/compute/v2.1", self.st().bases.compute)
     }
     pub fn project_id(&self) -> String {
         self.project_id.clone()

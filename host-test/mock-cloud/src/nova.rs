@@ -116,7 +116,7 @@ fn read(sh: &Shared, method: &str, segs: &[&str], mv: (u32, u32)) -> Option<Resp
             200,
             &json!({"version": {"id": "v2.1", "status": "CURRENT", "version": "2.96", "min_version": "2.1",
                 "updated": "2013-07-23T11:33:21Z",
-                "links": [{"rel": "self", "href": format!("{}/compute/v2.1/", st.base)}]}}),
+                "links": [{"rel": "self", "href": format!("{}/compute/v2.1/", st.bases.compute)}]}}),
         ),
         ("GET", ["servers", sid]) => match server(sid) {
             Some(s) => Resp::json(

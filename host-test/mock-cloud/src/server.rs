@@ -31,8 +31,35 @@ impl Req {
     }
 }
 
+/// Which service(s) a listener serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Keystone, Cinder and Nova on one port.
+    All,
+    /// Keystone (`/identity`) only.
+    Identity,
+    /// Cinder (`/volume`) only.
+    Volume,
+    /// Nova (`/compute`) only.
+    Compute,
+}
+
+impl Role {
+    /// Whether a listener of this role answers `path` (others get a plain 404).
+    fn serves(self, path: &str) -> bool {
+        let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+        match self {
+            Role::All => true,
+            Role::Identity => under("/identity"),
+            Role::Volume => under("/volume"),
+            Role::Compute => under("/compute"),
+        }
+    }
+}
+
+/// Serves every listener on one runtime until `shutdown`.
 pub fn run(
-    listener: std::net::TcpListener,
+    listeners: Vec<(std::net::TcpListener, Role)>,
     shared: Shared,
     shutdown: tokio::sync::oneshot::Receiver<()>,
     ready: std::sync::mpsc::Sender<()>,
@@ -45,35 +72,35 @@ pub fn run(
         }
     };
     rt.block_on(async move {
-        let listener = match tokio::net::TcpListener::from_std(listener) {
-            Ok(l) => l,
-            Err(_) => {
-                let _ = ready.send(());
-                return;
-            }
-        };
-        let _ = ready.send(());
-        tokio::pin!(shutdown);
-        loop {
-            tokio::select! {
-                _ = &mut shutdown => break,
-                acc = listener.accept() => {
-                    let Ok((stream, _)) = acc else { continue };
-                    let _ = stream.set_nodelay(true);
-                    lock(&shared).connections += 1;
-                    let sh = shared.clone();
-                    tokio::spawn(async move {
-                        let svc = service_fn(move |req| handle(sh.clone(), req));
-                        let _ = hyper::server::conn::http1::Builder::new()
-                            .keep_alive(true)
-                            .serve_connection(TokioIo::new(stream), svc)
-                            .await;
-                    });
-                }
-            }
+        for (listener, role) in listeners {
+            let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                continue;
+            };
+            tokio::spawn(accept(listener, role, shared.clone()));
         }
+        let _ = ready.send(());
+        let _ = shutdown.await;
     });
     // Dropping the runtime cancels every connection task.
+}
+
+/// Accepts connections on one listener and serves each on a task of its own.
+async fn accept(listener: tokio::net::TcpListener, role: Role, shared: Shared) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        lock(&shared).connections += 1;
+        let sh = shared.clone();
+        tokio::spawn(async move {
+            let svc = service_fn(move |req| handle(sh.clone(), role, req));
+            let _ = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
+        });
+    }
 }
 
 pub fn lock(sh: &Shared) -> std::sync::MutexGuard<'_, State> {
@@ -89,7 +116,11 @@ impl std::fmt::Display for Dropped {
 }
 impl std::error::Error for Dropped {}
 
-async fn handle(sh: Shared, req: hyper::Request<hyper::body::Incoming>) -> Result<hyper::Response<MockBody>, Dropped> {
+async fn handle(
+    sh: Shared,
+    role: Role,
+    req: hyper::Request<hyper::body::Incoming>,
+) -> Result<hyper::Response<MockBody>, Dropped> {
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(|q| q.to_string());
@@ -114,6 +145,10 @@ async fn handle(sh: Shared, req: hyper::Request<hyper::body::Incoming>) -> Resul
         headers,
         body,
     };
+
+    if !role.serves(&r.path) {
+        return to_hyper(plain_not_found());
+    }
 
     // Record, then look for a fault.
     let fault = {

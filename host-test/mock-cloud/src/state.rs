@@ -266,9 +266,45 @@ impl Op {
     }
 }
 
+/// Where each service listens: `http://127.0.0.1:PORT`, the same for all three unless
+/// [`MockOptions::service_ports`].
+#[derive(Clone, Debug, Default)]
+pub struct Bases {
+    pub identity: String,
+    pub volume: String,
+    pub compute: String,
+}
+
+impl Bases {
+    /// Records `base` as the listener of `role`'s service(s).
+    pub fn set(&mut self, role: crate::Role, base: String) {
+        use crate::Role;
+        if matches!(role, Role::All | Role::Identity) {
+            self.identity = base.clone();
+        }
+        if matches!(role, Role::All | Role::Volume) {
+            self.volume = base.clone();
+        }
+        if matches!(role, Role::All | Role::Compute) {
+            self.compute = base;
+        }
+    }
+
+    /// The listener of a catalog service type.
+    pub fn of_service(&self, service_type: &str) -> &str {
+        match service_type {
+            "block-storage" | "volumev3" | "volumev2" | "volume" => &self.volume,
+            "compute" => &self.compute,
+            _ => &self.identity,
+        }
+    }
+}
+
 pub struct State {
     pub opts: MockOptions,
+    /// Keystone's listener (see [`Bases`]).
     pub base: String,
+    pub bases: Bases,
     pub user_id: String,
     pub tokens: HashMap<String, Instant>,
     pub volumes: Vec<Volume>,
@@ -291,7 +327,7 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(opts: MockOptions, base: String) -> State {
+    pub fn new(opts: MockOptions, bases: Bases) -> State {
         let mut quotas = HashMap::new();
         for (k, v) in [
             ("volumes", 10),
@@ -306,7 +342,8 @@ impl State {
         }
         State {
             opts,
-            base,
+            base: bases.identity.clone(),
+            bases,
             user_id: hex32(),
             tokens: HashMap::new(),
             volumes: Vec::new(),
@@ -455,7 +492,7 @@ impl State {
     pub fn cinder_url(&self) -> String {
         match &self.opts.cinder_url {
             Some(url) => url.trim_end_matches('/').to_string(),
-            None => format!("{}/volume/v3/{}", self.base, self.opts.project_id),
+            None => format!("{}/volume/v3/{}", self.bases.volume, self.opts.project_id),
         }
     }
 
