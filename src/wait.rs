@@ -9,7 +9,14 @@ use crate::Error;
 
 /// First polling interval; doubled after each poll up to [`MAX_INTERVAL_MS`].
 pub const FIRST_INTERVAL_MS: u64 = 1_000;
+/// Longest polling interval.
 pub const MAX_INTERVAL_MS: u64 = 10_000;
+
+/// The interval after `interval`: the one poll schedule (1, 2, 4, 8, then 10 s), which hosts
+/// that draw their own progress take from here too.
+pub fn next_interval_ms(interval: u64) -> u64 {
+    interval.saturating_mul(2).min(MAX_INTERVAL_MS)
+}
 
 /// Polls `get` until the status is `target` (returns the resource), or until it is gone
 /// when `target` is `deleted` (returns none).
@@ -70,6 +77,6 @@ fn poll<I: Io>(
             )));
         }
         io.sleep_ms(interval.min(deadline - now));
-        interval = (interval * 2).min(MAX_INTERVAL_MS);
+        interval = next_interval_ms(interval);
     }
 }

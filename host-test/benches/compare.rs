@@ -87,12 +87,8 @@ fn lifecycle(s: &mut dyn Steps, server: &str) -> Res<()> {
 /// (1) The component in wasmtime.
 struct Component(host_test::Session);
 
-fn call<T>(c: host_test::Call<T>) -> Res<T> {
-    match c {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(host_test::describe(&e)),
-        Err(trap) => Err(format!("trap: {trap:#}")),
-    }
+fn call<T>(c: host_test::Result<T>) -> Res<T> {
+    c.map_err(|e| e.to_string())
 }
 
 impl Steps for Component {
@@ -500,11 +496,8 @@ fn run() -> Res<()> {
         inst.push(host.instantiation_time().map_err(|e| e.to_string())?);
     }
     inst.sort();
-    let cfg = host_test::spec::mock_config(&cloud);
-    let session = host
-        .connect(&cfg)
-        .map_err(|e| e.to_string())?
-        .map_err(|e| host_test::describe(&e.error))?;
+    let cfg = host_test::mock_config(&cloud);
+    let session = host.connect(&cfg).map_err(|e| e.to_string())?;
     let mut component = Component(session);
 
     // (2)

@@ -1,9 +1,9 @@
-//! The whole volume lifecycle through the component, step by step: used by the `demo`
-//! command and by the tests (and reusable by soak tests and benchmarks).
+//! The whole volume lifecycle through the component, step by step: used by the demo
+//! and by the tests (and reusable by soak tests and benchmarks).
 
 use std::time::Instant;
 
-use crate::{describe, spec, BackupCreate, Session, SnapshotCreate, VolumeCreate};
+use crate::{spec, BackupCreate, Error, Session, SnapshotCreate, VolumeCreate};
 
 /// Timeout for each wait, in seconds.
 pub const WAIT_S: u32 = 120;
@@ -19,64 +19,88 @@ pub struct Created {
     pub attached_to: Option<String>,
 }
 
-/// A failed step: its name and what went wrong (a typed error or a trap).
+/// A failed step: its name and what went wrong.
 #[derive(Debug)]
 pub struct StepError {
     pub step: String,
-    pub detail: String,
+    pub failure: Failure,
+}
+
+/// Why a step failed: the host library's error, or a check of the lifecycle itself.
+#[derive(Debug)]
+pub enum Failure {
+    Call(Error),
+    Check(&'static str),
+}
+
+impl StepError {
+    fn check(step: &str, why: &'static str) -> StepError {
+        StepError {
+            step: step.into(),
+            failure: Failure::Check(why),
+        }
+    }
+
+    /// Whether the call found nothing to act on (`not-found`).
+    fn not_found(&self) -> bool {
+        matches!(&self.failure, Failure::Call(e) if e.kind() == "not-found")
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Call(e) => e.fmt(f),
+            Failure::Check(why) => f.write_str(why),
+        }
+    }
 }
 
 impl std::fmt::Display for StepError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.step, self.detail)
+        write!(f, "{}: {}", self.step, self.failure)
     }
 }
 
+impl std::error::Error for StepError {}
+
 type Step<T> = Result<T, StepError>;
 
-fn step<T>(
-    report: &mut dyn FnMut(&str, &str, u128),
-    name: &str,
-    f: impl FnOnce() -> crate::Call<T>,
-    show: impl Fn(&T) -> String,
-) -> Step<T> {
+fn step<T>(report: Report, name: &str, f: impl FnOnce() -> crate::Result<T>, show: impl Fn(&T) -> String) -> Step<T> {
     let start = Instant::now();
-    let out = match f() {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(StepError {
-            step: name.into(),
-            detail: describe(&e),
-        }),
-        Err(trap) => Err(StepError {
-            step: name.into(),
-            detail: format!("trap: {trap:#}"),
-        }),
-    };
+    let out = f().map_err(|e| StepError {
+        step: name.into(),
+        failure: Failure::Call(e),
+    });
     let ms = start.elapsed().as_millis();
     match &out {
         Ok(v) => report(name, &show(v), ms),
-        Err(e) => report(name, &format!("FAILED {}", e.detail), ms),
+        Err(e) => report(name, &format!("FAILED {}", e.failure), ms),
     }
     out
 }
 
 fn need<T>(name: &str, v: Option<T>) -> Step<T> {
-    v.ok_or_else(|| StepError {
-        step: name.into(),
-        detail: "resource vanished while waiting".into(),
-    })
+    v.ok_or_else(|| StepError::check(name, "resource vanished while waiting"))
 }
+
+/// Where each step's name, result and duration in ms go.
+type Report<'a> = &'a mut dyn FnMut(&str, &str, u128);
 
 /// Runs connect-to-delete on `s`: create, wait, extend, snapshot, backup, restore to a new
 /// volume, attach to `server_id` and detach, then delete everything. `report` gets each
 /// step's name, result and duration in ms. On failure the ids created so far are in
 /// `created` for clean-up.
-pub fn run(
-    s: &mut Session,
-    server_id: &str,
-    created: &mut Created,
-    report: &mut dyn FnMut(&str, &str, u128),
-) -> Step<()> {
+pub fn run(s: &mut Session, server_id: &str, created: &mut Created, report: Report) -> Step<()> {
+    let id = create_and_extend(s, created, report)?;
+    snapshot(s, &id, created, report)?;
+    backup_and_restore(s, &id, created, report)?;
+    attach_and_detach(s, &id, server_id, created, report)?;
+    cleanup(s, created, report)
+}
+
+/// A 1 GiB volume, available, then extended to 2 GiB; returns its id.
+fn create_and_extend(s: &mut Session, created: &mut Created, report: Report) -> Step<String> {
     let spec = VolumeCreate {
         description: Some("created by the lifecycle".into()),
         metadata: vec![("purpose".into(), "demo".into())],
@@ -90,13 +114,7 @@ pub fn run(
     )?;
     let id = v.id.clone();
     created.volume = Some(id.clone());
-    let w = step(
-        report,
-        "wait volume available",
-        || s.volume_wait_for(&id, "available", WAIT_S),
-        |v| status_of(v.as_ref().map(|v| &v.status)),
-    )?;
-    need("wait volume available", w)?;
+    wait_volume(s, report, "wait volume available", &id, "available")?;
     step(
         report,
         "extend volume to 2 GiB",
@@ -114,15 +132,15 @@ pub fn run(
         },
     )?;
     if need("wait volume extended", w)?.size != 2 {
-        return Err(StepError {
-            step: "extend volume".into(),
-            detail: "size did not change".into(),
-        });
+        return Err(StepError::check("extend volume", "size did not change"));
     }
+    Ok(id)
+}
 
+fn snapshot(s: &mut Session, id: &str, created: &mut Created, report: Report) -> Step<()> {
     let snap = SnapshotCreate {
         name: Some("demo-snapshot".into()),
-        ..spec::snapshot(&id)
+        ..spec::snapshot(id)
     };
     let sn = step(
         report,
@@ -137,10 +155,14 @@ pub fn run(
         || s.snapshot_wait_for(&sn.id, "available", WAIT_S),
         |x| status_of(x.as_ref().map(|x| &x.status)),
     )?;
+    Ok(())
+}
 
+/// A full backup of `id`, restored to a new volume.
+fn backup_and_restore(s: &mut Session, id: &str, created: &mut Created, report: Report) -> Step<()> {
     let bk = BackupCreate {
         name: Some("demo-backup".into()),
-        ..spec::backup(&id)
+        ..spec::backup(id)
     };
     let b = step(
         report,
@@ -149,19 +171,8 @@ pub fn run(
         |x| format!("{} status={}", x.id, x.status),
     )?;
     created.backup = Some(b.id.clone());
-    step(
-        report,
-        "wait backup available",
-        || s.backup_wait_for(&b.id, "available", WAIT_S),
-        |x| status_of(x.as_ref().map(|x| &x.status)),
-    )?;
-    step(
-        report,
-        "wait volume available after backup",
-        || s.volume_wait_for(&id, "available", WAIT_S),
-        |v| status_of(v.as_ref().map(|v| &v.status)),
-    )?;
-
+    wait_backup(s, report, "wait backup available", &b.id)?;
+    wait_volume(s, report, "wait volume available after backup", id, "available")?;
     let r = step(
         report,
         "restore backup to a new volume",
@@ -169,23 +180,15 @@ pub fn run(
         |r| format!("volume {} ({})", r.volume_id, r.volume_name.as_deref().unwrap_or("-")),
     )?;
     created.restored_volume = Some(r.volume_id.clone());
-    step(
-        report,
-        "wait restored volume available",
-        || s.volume_wait_for(&r.volume_id, "available", WAIT_S),
-        |v| status_of(v.as_ref().map(|v| &v.status)),
-    )?;
-    step(
-        report,
-        "wait backup available after restore",
-        || s.backup_wait_for(&b.id, "available", WAIT_S),
-        |x| status_of(x.as_ref().map(|x| &x.status)),
-    )?;
+    wait_volume(s, report, "wait restored volume available", &r.volume_id, "available")?;
+    wait_backup(s, report, "wait backup available after restore", &b.id)
+}
 
+fn attach_and_detach(s: &mut Session, id: &str, server_id: &str, created: &mut Created, report: Report) -> Step<()> {
     step(
         report,
         "attach volume to server",
-        || s.volume_attach(&id, server_id, None),
+        || s.volume_attach(id, server_id, None),
         |a| {
             format!(
                 "server={} device={}",
@@ -198,49 +201,56 @@ pub fn run(
     step(
         report,
         "wait volume in-use",
-        || s.volume_wait_for(&id, "in-use", WAIT_S),
+        || s.volume_wait_for(id, "in-use", WAIT_S),
         |v| {
             let attachment = v.as_ref().and_then(|v| v.attachments.first());
             let att_id = attachment.and_then(|a| a.attachment_id.as_deref()).unwrap_or("-");
             format!("{} attachment={att_id}", status_of(v.as_ref().map(|v| &v.status)))
         },
     )?;
-    step(
+    detach(s, id, server_id, created, report)
+}
+
+/// Detaches `id` from `server_id` and waits until it is available again; a detach that
+/// finds nothing attached counts as done.
+fn detach(s: &mut Session, id: &str, server_id: &str, created: &mut Created, report: Report) -> Step<()> {
+    match step(
         report,
         "detach volume",
-        || s.volume_detach(&id, server_id),
+        || s.volume_detach(id, server_id),
         |_| "accepted".into(),
-    )?;
-    created.attached_to = None;
-    step(
+    ) {
+        Err(e) if !e.not_found() => return Err(e),
+        _ => created.attached_to = None,
+    }
+    wait_volume(s, report, "wait volume available after detach", id, "available")
+}
+
+fn wait_volume(s: &mut Session, report: Report, name: &str, id: &str, status: &str) -> Step<()> {
+    let w = step(
         report,
-        "wait volume available after detach",
-        || s.volume_wait_for(&id, "available", WAIT_S),
+        name,
+        || s.volume_wait_for(id, status, WAIT_S),
         |v| status_of(v.as_ref().map(|v| &v.status)),
     )?;
+    need(name, w).map(drop)
+}
 
-    cleanup(s, created, report)
+fn wait_backup(s: &mut Session, report: Report, name: &str, id: &str) -> Step<()> {
+    step(
+        report,
+        name,
+        || s.backup_wait_for(id, "available", WAIT_S),
+        |x| status_of(x.as_ref().map(|x| &x.status)),
+    )
+    .map(drop)
 }
 
 /// Deletes what `created` names (restored volume, backup, snapshot, volume: dependents
 /// first) and waits until each is gone.
-pub fn cleanup(s: &mut Session, created: &mut Created, report: &mut dyn FnMut(&str, &str, u128)) -> Step<()> {
+pub fn cleanup(s: &mut Session, created: &mut Created, report: Report) -> Step<()> {
     if let (Some(volume), Some(server)) = (created.volume.clone(), created.attached_to.clone()) {
-        match step(
-            report,
-            "detach volume",
-            || s.volume_detach(&volume, &server),
-            |_| "accepted".into(),
-        ) {
-            Err(e) if !e.detail.starts_with("not-found") => return Err(e),
-            _ => created.attached_to = None,
-        }
-        step(
-            report,
-            "wait volume available after detach",
-            || s.volume_wait_for(&volume, "available", WAIT_S),
-            |v| status_of(v.as_ref().map(|v| &v.status)),
-        )?;
+        detach(s, &volume, &server, created, report)?;
     }
     remove(
         s,
@@ -276,13 +286,13 @@ pub fn cleanup(s: &mut Session, created: &mut Created, report: &mut dyn FnMut(&s
     )
 }
 
-type Delete = fn(&mut Session, &str, bool) -> crate::Call<()>;
-type WaitFor<T> = fn(&mut Session, &str, &str, u32) -> crate::Call<Option<T>>;
+type Delete = fn(&mut Session, &str, bool) -> crate::Result<()>;
+type WaitFor<T> = fn(&mut Session, &str, &str, u32) -> crate::Result<Option<T>>;
 
 /// Deletes the resource `id` names, if any, and waits until it is gone.
 fn remove<T>(
     s: &mut Session,
-    report: &mut dyn FnMut(&str, &str, u128),
+    report: Report,
     what: &str,
     id: &mut Option<String>,
     delete: Delete,
@@ -297,7 +307,7 @@ fn remove<T>(
             |_| "accepted".into(),
         );
         if let Err(e) = deleted {
-            if !e.detail.starts_with("not-found") {
+            if !e.not_found() {
                 return Err(e);
             }
         }

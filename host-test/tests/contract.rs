@@ -46,16 +46,16 @@ fn the_compiled_component_is_cached_on_disk_and_a_bad_artifact_is_replaced() {
 fn each_session_keeps_its_connection_alive_across_requests() {
     let cloud = mock_cloud::MockCloud::start();
     let host = Host::new().unwrap();
-    let cfg = host_test::spec::mock_config(&cloud);
+    let cfg = host_test::mock_config(&cloud);
     let all = host_test::ListOptions {
         status: None,
         name: None,
         page_size: None,
     };
     for _ in 0..3 {
-        let mut s = host.connect(&cfg).unwrap().expect("connect");
+        let mut s = host.connect(&cfg).expect("connect");
         for _ in 0..20 {
-            s.volume_list(&all).unwrap().expect("list");
+            s.volume_list(&all).expect("list");
         }
     }
     let requests = cloud.requests().len();

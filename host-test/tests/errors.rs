@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use host_test::{spec, Error, ListOptions, VolumeCreate};
+use host_test::{spec, ComponentError, Error, ListOptions, VolumeCreate};
 use mock_cloud::{Fault, FaultKind};
 
 fn status(status: u16, retry_after: Option<u32>) -> FaultKind {
@@ -123,9 +123,9 @@ fn no_response_is_transport() {
     // Nothing listening at all.
     let mut refused = app_cfg(&cloud);
     refused.auth_url = "http://127.0.0.1:9/identity/v3".into();
-    let e = host().connect(&refused).unwrap().unwrap_err();
-    assert_eq!(kind(&e.error), "transport");
-    assert!(e.log.contains("session.connect failed: transport"), "{}", e.log);
+    let e = host().connect(&refused).unwrap_err();
+    assert_eq!(kind(&e), "transport");
+    assert!(e.log().contains("session.connect failed: transport"), "{}", e.log());
 }
 
 #[test]
@@ -162,13 +162,19 @@ fn wait_for_times_out_fails_fast_and_sees_deletion() {
     let v = ok(s.volume_create(&vol(1, "slow")));
     let started = std::time::Instant::now();
     let e = err(s.volume_wait_for(&v.id, "available", 1));
-    assert!(matches!(&e, Error::WaitTimeout(m) if m.contains("creating")), "{e:?}");
+    assert!(
+        matches!(e.component(), Some(ComponentError::WaitTimeout(m)) if m.contains("creating")),
+        "{e:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(3));
 
     cloud.set_status("volume", &v.id, "error");
     let started = std::time::Instant::now();
     let e = err(s.volume_wait_for(&v.id, "available", 60));
-    assert!(matches!(&e, Error::ResourceFailed(m) if m.contains("error")), "{e:?}");
+    assert!(
+        matches!(e.component(), Some(ComponentError::ResourceFailed(m)) if m.contains("error")),
+        "{e:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(2), "fails at the first poll");
     assert!(s
         .log()
@@ -203,7 +209,7 @@ fn bad_inputs_are_refused_before_any_request() {
     let mut check = |case: &str, e: Error| {
         let field = case.split(' ').next().unwrap_or(case);
         assert!(
-            matches!(&e, Error::InvalidInput(m) if m.starts_with(&format!("{field}:"))),
+            matches!(e.component(), Some(ComponentError::InvalidInput(m)) if m.starts_with(&format!("{field}:"))),
             "{case}: {e:?}"
         );
         tried += 1;
@@ -312,13 +318,13 @@ fn malformed_config_is_invalid_input_and_sends_nothing() {
     for (field, mutate) in cases {
         let mut cfg = app_cfg(&cloud);
         mutate(&mut cfg);
-        let e = host().connect(&cfg).unwrap().unwrap_err();
+        let e = host().connect(&cfg).unwrap_err();
         assert!(
-            matches!(&e.error, Error::InvalidInput(m) if m.starts_with(field)),
+            matches!(e.component(), Some(ComponentError::InvalidInput(m)) if m.starts_with(field)),
             "{field}: {:?}",
-            e.error
+            e
         );
-        assert!(!e.log.contains("CANARY") && !format!("{:?}", e.error).contains("CANARY"));
+        assert!(!e.log().contains("CANARY") && !format!("{:?}", e).contains("CANARY"));
     }
     assert!(cloud.requests().is_empty());
 }

@@ -60,17 +60,17 @@ fn connect_with_token_makes_no_keystone_call() {
 fn wrong_credentials_are_unauthorized_and_logged_without_the_secret() {
     let cloud = cloud();
     let canary = "CANARY-pw-8b1f";
-    let e = host().connect(&password_cfg(&cloud, canary)).unwrap().unwrap_err();
-    assert_eq!(kind(&e.error), "unauthorized");
-    assert_eq!(api(&e.error).status, 401);
+    let e = host().connect(&password_cfg(&cloud, canary)).unwrap_err();
+    assert_eq!(kind(&e), "unauthorized");
+    assert_eq!(api(&e).status, 401);
     assert!(
-        e.log
+        e.log()
             .starts_with("infomaniak-block-storage: session.connect failed: unauthorized status=401"),
         "{}",
-        e.log
+        e.log()
     );
-    assert_eq!(e.log.lines().count(), 1);
-    assert!(!e.log.contains(canary) && !format!("{:?}", e.error).contains(canary));
+    assert_eq!(e.log().lines().count(), 1);
+    assert!(!e.log().contains(canary) && !format!("{:?}", e).contains(canary));
 }
 
 #[test]
@@ -85,11 +85,11 @@ fn pinned_microversion_is_sent_or_refused() {
     assert_eq!(header(&last, "openstack-api-version"), Some("volume 3.60"));
 
     cfg.microversion = Some("2.1".into());
-    let e = host().connect(&cfg).unwrap().unwrap_err().error;
+    let e = host().connect(&cfg).unwrap_err();
     assert_eq!(kind(&e), "invalid-input");
     // Beyond what the server's version document offers: refused at connect.
     cfg.microversion = Some("3.99".into());
-    let e = host().connect(&cfg).unwrap().unwrap_err().error;
+    let e = host().connect(&cfg).unwrap_err();
     assert_eq!((kind(&e), api(&e).status), ("api", 406));
 
     let old = MockCloud::start_with(MockOptions {
@@ -104,7 +104,7 @@ fn pinned_microversion_is_sent_or_refused() {
         "negotiates down to the server's maximum"
     );
     cfg.microversion = Some("3.60".into());
-    let e = host().connect(&cfg).unwrap().unwrap_err().error;
+    let e = host().connect(&cfg).unwrap_err();
     assert_eq!((kind(&e), api(&e).status), ("api", 406));
 }
 
@@ -120,13 +120,13 @@ fn catalog_without_service_region_or_interface_is_no_endpoint() {
         ..MockOptions::default()
     };
     let cloud = MockCloud::start_with(only_v2);
-    let e = host().connect(&app_cfg(&cloud)).unwrap().unwrap_err().error;
+    let e = host().connect(&app_cfg(&cloud)).unwrap_err();
     assert_eq!(kind(&e), "no-endpoint");
 
     let cloud = common::cloud();
     let mut cfg = app_cfg(&cloud);
     cfg.region = Some("dc9-z".into());
-    let e = host().connect(&cfg).unwrap().unwrap_err().error;
+    let e = host().connect(&cfg).unwrap_err();
     assert_eq!(kind(&e), "no-endpoint");
     cfg.region = Some("dc3-a".into());
     cfg.endpoint_interface = Some("internal".into());

@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use host_test::{error_kind, spec, Call, Config, Limits, Session};
+use host_test::{spec, Config, Error, Limits, Session};
 use mock_cloud::{CatalogEntry, Fault, FaultKind, MockCloud, MockOptions};
 
 /// Time limit of every request in the fault matrix.
@@ -30,11 +30,11 @@ struct Op {
     path: &'static str,
     /// What must exist beforehand: an available volume, a snapshot, a backup, an attachment.
     needs: &'static [&'static str],
-    call: fn(&mut Session, &Fixture) -> Call<()>,
+    call: fn(&mut Session, &Fixture) -> host_test::Result<()>,
 }
 
-fn done<T>(c: Call<T>) -> Call<()> {
-    c.map(|r| r.map(|_| ()))
+fn done<T>(c: host_test::Result<T>) -> host_test::Result<()> {
+    c.map(drop)
 }
 
 fn ops() -> Vec<Op> {
@@ -270,17 +270,17 @@ fn every_operation_ends_typed_and_in_time_under_every_fault() {
             cloud.clear_faults();
             let case = format!("{} under {what}", op.name);
             match out {
-                Err(trap) => panic!("{case}: trap {trap:#}"),
-                Ok(Ok(())) => succeeded += 1,
-                Ok(Err(e)) => {
+                Ok(()) => succeeded += 1,
+                Err(e @ Error::Trap(_)) => panic!("{case}: {e}"),
+                Err(e) => {
                     // An HTTP error keeps the injected status (gateway statuses after retries).
-                    if let (FaultKind::Status { status, .. }, Some(a)) = (&kind, host_test::api_error(&e)) {
+                    if let (FaultKind::Status { status, .. }, Some(a)) = (&kind, e.api()) {
                         if *status != 401 {
-                            assert_eq!(a.status, *status, "{case}: {}", host_test::describe(&e));
+                            assert_eq!(a.status, *status, "{case}: {}", e);
                         }
                     }
                     if matches!(kind, FaultKind::Delay(_) | FaultKind::DropConnection) {
-                        assert_eq!(error_kind(&e), "transport", "{case}");
+                        assert_eq!(e.kind(), "transport", "{case}");
                     }
                 }
             }
@@ -311,10 +311,13 @@ fn connect_ends_typed_under_faults_of_keystone_and_discovery() {
         for (what, kind) in faults() {
             cloud.inject(Fault::new(Some(method), path, kind).times(4));
             let started = Instant::now();
-            let out = host().connect(&cfg).expect("connect must not trap");
+            let out = host().connect(&cfg);
             cloud.clear_faults();
             if let Err(e) = &out {
-                assert_ne!(error_kind(&e.error), "invalid-input", "{path} under {what}");
+                assert!(
+                    !matches!(e.kind(), "invalid-input" | "trap"),
+                    "{path} under {what}: {e}"
+                );
             }
             assert!(started.elapsed() < Duration::from_secs(3), "{path} under {what}");
         }
@@ -332,7 +335,7 @@ fn creates_are_never_repeated_after_the_server_acted() {
         let before = cloud.counts();
         cloud.inject(Fault::new(Some("POST"), "/volumes", kind.clone()).after());
         let e = err(s.volume_create(&vol(1, "exactly-once")));
-        assert!(matches!(error_kind(&e), "api" | "transport"), "{kind:?}: {e:?}");
+        assert!(matches!(e.kind(), "api" | "transport"), "{kind:?}: {e:?}");
         assert_eq!(
             cloud.counts().volumes,
             before.volumes + 1,
@@ -391,7 +394,7 @@ fn redirects_are_not_followed() {
             },
         ));
         let e = err(s.volume_list(&all()));
-        assert_eq!((error_kind(&e), api(&e).status), ("api", code));
+        assert_eq!((e.kind(), api(&e).status), ("api", code));
     }
     assert!(elsewhere.requests().is_empty(), "the token went to another host");
 }
@@ -433,11 +436,11 @@ fn services_on_their_own_ports_are_reached_through_the_catalog() {
 /// its own port: both openrc files, no endpoint override.
 #[test]
 fn real_stack_endpoints_are_reached_through_the_catalog() {
-    let Some(stack) = common::real_stack("robustness") else {
+    let Some(stack) = host_test::real_stack::from_env("robustness") else {
         return;
     };
     for (i, rc) in [&stack.openrc, &stack.openrc_appcred].into_iter().enumerate() {
-        let mut s = connect_with(&openrc_config(rc));
+        let mut s = connect_with(&host_test::real_stack::openrc_config(rc));
         assert_eq!(
             s.allowed_origins().len(),
             3,
@@ -482,8 +485,8 @@ fn the_catalog_opens_only_the_chosen_endpoints() {
         ..MockOptions::default()
     });
     // The dc3-a entry is reached (the other mock never issued the token: 401 shows it was).
-    let e = host().connect(&app_cfg(&cloud)).unwrap().unwrap_err();
-    assert_eq!(kind(&e.error), "unauthorized", "{}", host_test::describe(&e.error));
+    let e = host().connect(&app_cfg(&cloud)).unwrap_err();
+    assert_eq!(kind(&e), "unauthorized", "{}", e);
     assert!(!other.requests().is_empty());
     assert!(elsewhere.requests().is_empty(), "the dc4-a entry was never chosen");
 
@@ -514,7 +517,7 @@ fn memory_and_cpu_are_bounded_per_store() {
         cpu_per_call: Duration::from_millis(50),
         ..Limits::default()
     });
-    let mut slow = strict.connect(&cfg).unwrap().expect("connect");
+    let mut slow = strict.connect(&cfg).expect("connect");
     cloud.inject(Fault::new(
         Some("GET"),
         "/volumes/detail",
@@ -528,7 +531,7 @@ fn memory_and_cpu_are_bounded_per_store() {
         memory_bytes: 8 << 20,
         ..Limits::default()
     });
-    let mut tight = small.connect(&cfg).unwrap().expect("connect");
+    let mut tight = small.connect(&cfg).expect("connect");
     cloud.inject(Fault::new(
         Some("GET"),
         "/volumes/detail",

@@ -6,8 +6,8 @@ use std::net::TcpStream;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use host_test::{
-    describe, error_kind, spec, ApplicationCredential, Backup, BackupCreate, Call, Config, Credentials, Error,
-    PasswordCredential, Session, Snapshot, SnapshotCreate, Volume, VolumeCreate,
+    spec, ApplicationCredential, Backup, BackupCreate, Config, Credentials, Error, PasswordCredential, Session,
+    Snapshot, SnapshotCreate, Volume, VolumeCreate,
 };
 use mock_cloud::{MockCloud, MockOptions};
 
@@ -151,7 +151,7 @@ impl Target {
         });
         let cfg = Config {
             timeout_ms: Some(10_000),
-            ..spec::mock_config(&mock)
+            ..host_test::mock_config(&mock)
         };
         Target {
             kind: Kind::Mock,
@@ -227,21 +227,19 @@ impl Target {
 }
 
 /// Unwraps a call that must succeed.
-pub fn ok<T>(what: &str, c: Call<T>) -> T {
+pub fn ok<T>(what: &str, c: host_test::Result<T>) -> T {
     match c {
-        Ok(Ok(v)) => v,
-        Ok(Err(e)) => panic!("{what}: {}", describe(&e)),
-        Err(trap) => panic!("{what}: trap: {trap:#}"),
+        Ok(v) => v,
+        Err(e) => panic!("{what}: {}", e),
     }
 }
 
 /// Unwraps a call that must fail with the error variant `kind`.
-pub fn fails<T: std::fmt::Debug>(what: &str, kind: &str, c: Call<T>) -> Error {
+pub fn fails<T: std::fmt::Debug>(what: &str, kind: &str, c: host_test::Result<T>) -> Error {
     match c {
-        Ok(Ok(v)) => panic!("{what}: expected {kind}, got {v:?}"),
-        Ok(Err(e)) if error_kind(&e) == kind => e,
-        Ok(Err(e)) => panic!("{what}: expected {kind}, got {}", describe(&e)),
-        Err(trap) => panic!("{what}: trap: {trap:#}"),
+        Ok(v) => panic!("{what}: expected {kind}, got {v:?}"),
+        Err(e) if e.kind() == kind => e,
+        Err(e) => panic!("{what}: expected {kind}, got {}", e),
     }
 }
 
@@ -265,7 +263,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(t: Target, scenario: &str) -> Ctx {
-        let s = Ctx::connect(&t.cfg).unwrap_or_else(|e| panic!("connect to {:?}: {}", t.kind, describe(&e)));
+        let s = Ctx::connect(&t.cfg).unwrap_or_else(|e| panic!("connect to {:?}: {}", t.kind, e));
         Ctx {
             t,
             s,
@@ -275,10 +273,7 @@ impl Ctx {
     }
 
     pub fn connect(cfg: &Config) -> Result<Session, Error> {
-        match host().connect(cfg).expect("connect must not trap") {
-            Ok(s) => Ok(s),
-            Err(e) => Err(e.error),
-        }
+        host().connect(cfg)
     }
 
     /// Another session on the same target, at microversion `mv`.
@@ -287,7 +282,7 @@ impl Ctx {
             microversion: Some(mv.into()),
             ..self.t.cfg.clone()
         };
-        Ctx::connect(&cfg).unwrap_or_else(|e| panic!("connect at {mv}: {}", describe(&e)))
+        Ctx::connect(&cfg).unwrap_or_else(|e| panic!("connect at {mv}: {}", e))
     }
 
     /// A name that marks what this scenario made.
@@ -333,7 +328,7 @@ impl Ctx {
     }
 
     /// Records the snapshot a create call (on any session) made.
-    pub fn track_snapshot(&mut self, c: Call<Snapshot>) -> Snapshot {
+    pub fn track_snapshot(&mut self, c: host_test::Result<Snapshot>) -> Snapshot {
         let snap = ok("snapshot create", c);
         self.made.push(Made::Snapshot(snap.id.clone()));
         snap
@@ -435,25 +430,23 @@ impl Ctx {
 /// transition finishes), then waits until it is gone.
 fn settle<A: std::fmt::Debug, B: std::fmt::Debug>(
     s: &mut Session,
-    delete: impl Fn(&mut Session) -> Call<A>,
-    gone: impl Fn(&mut Session) -> Call<B>,
+    delete: impl Fn(&mut Session) -> host_test::Result<A>,
+    gone: impl Fn(&mut Session) -> host_test::Result<B>,
 ) -> Result<(), String> {
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
     loop {
         match delete(s) {
-            Ok(Ok(_)) => break,
-            Ok(Err(e)) if error_kind(&e) == "not-found" => return Ok(()),
-            Ok(Err(e)) if error_kind(&e) == "bad-request" && std::time::Instant::now() < deadline => {
+            Ok(_) => break,
+            Err(e) if e.kind() == "not-found" => return Ok(()),
+            Err(e) if e.kind() == "bad-request" && std::time::Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(500));
             }
-            Ok(Err(e)) => return Err(describe(&e)),
-            Err(trap) => return Err(format!("trap: {trap:#}")),
+            Err(e) => return Err(e.to_string()),
         }
     }
     match gone(s) {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(describe(&e)),
-        Err(trap) => Err(format!("trap: {trap:#}")),
+        Ok(_) => Ok(()),
+        Err(e) => Err(e.to_string()),
     }
 }
 
@@ -469,21 +462,9 @@ impl Drop for Ctx {
                         leaks.push(format!("{n} {what} left in the project"));
                     }
                 };
-                count(
-                    s.volume_list(&all()).ok().and_then(|r| r.ok()).map_or(0, |v| v.len()),
-                    "volumes",
-                    &mut leaks,
-                );
-                count(
-                    s.snapshot_list(&all()).ok().and_then(|r| r.ok()).map_or(0, |v| v.len()),
-                    "snapshots",
-                    &mut leaks,
-                );
-                count(
-                    s.backup_list(&all()).ok().and_then(|r| r.ok()).map_or(0, |v| v.len()),
-                    "backups",
-                    &mut leaks,
-                );
+                count(s.volume_list(&all()).map_or(0, |v| v.len()), "volumes", &mut leaks);
+                count(s.snapshot_list(&all()).map_or(0, |v| v.len()), "snapshots", &mut leaks);
+                count(s.backup_list(&all()).map_or(0, |v| v.len()), "backups", &mut leaks);
             }
         }
         if let Some(mock) = &self.t.mock {
@@ -527,7 +508,7 @@ pub fn run(kind: Kind, name: &str, scenario: fn(&mut Ctx)) {
 }
 
 fn api(e: &Error) -> &host_test::ApiError {
-    host_test::api_error(e).unwrap_or_else(|| panic!("not an HTTP error: {}", describe(e)))
+    e.api().unwrap_or_else(|| panic!("not an HTTP error: {e}"))
 }
 
 /// The HTTP status inside an error.

@@ -5,9 +5,7 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use host_test::{
-    spec, Call, Config, Credentials, Error, Host, ListOptions, Log, PasswordCredential, Session, VolumeCreate,
-};
+use host_test::{spec, Config, Credentials, Error, Host, ListOptions, Log, PasswordCredential, Session, VolumeCreate};
 use mock_cloud::{MockCloud, MockOptions, RecordedRequest};
 
 /// The component, compiled once for the whole test binary.
@@ -29,7 +27,7 @@ pub fn cloud() -> MockCloud {
 pub fn app_cfg(cloud: &MockCloud) -> Config {
     Config {
         timeout_ms: Some(10_000),
-        ..spec::mock_config(cloud)
+        ..host_test::mock_config(cloud)
     }
 }
 
@@ -51,36 +49,29 @@ pub fn connect(cloud: &MockCloud) -> Session {
 }
 
 pub fn connect_with(cfg: &Config) -> Session {
-    match host().connect(cfg).expect("no trap") {
-        Ok(s) => s,
-        Err(e) => panic!("connect failed: {e:?}"),
-    }
+    host().connect(cfg).unwrap_or_else(|e| panic!("connect failed: {e}"))
 }
 
 /// Unwraps a call that must succeed (and must not trap).
-pub fn ok<T>(c: Call<T>) -> T {
-    match c {
-        Ok(Ok(v)) => v,
-        Ok(Err(e)) => panic!("call failed: {}", host_test::describe(&e)),
-        Err(trap) => panic!("trap: {trap:#}"),
-    }
+pub fn ok<T>(c: host_test::Result<T>) -> T {
+    c.unwrap_or_else(|e| panic!("call failed: {e}"))
 }
 
 /// Unwraps a call that must fail with a typed error (and must not trap).
-pub fn err<T: std::fmt::Debug>(c: Call<T>) -> Error {
+pub fn err<T: std::fmt::Debug>(c: host_test::Result<T>) -> Error {
     match c {
-        Ok(Ok(v)) => panic!("expected an error, got {v:?}"),
-        Ok(Err(e)) => e,
-        Err(trap) => panic!("trap: {trap:#}"),
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(e @ Error::Trap(_)) => panic!("trap: {e}"),
+        Err(e) => e,
     }
 }
 
 pub fn kind(e: &Error) -> &'static str {
-    host_test::error_kind(e)
+    e.kind()
 }
 
 pub fn api(e: &Error) -> &host_test::ApiError {
-    host_test::api_error(e).unwrap_or_else(|| panic!("not an api error: {e:?}"))
+    e.api().unwrap_or_else(|| panic!("not an api error: {e:?}"))
 }
 
 pub fn vol(size: u32, name: &str) -> VolumeCreate {
@@ -113,83 +104,4 @@ pub fn header<'a>(r: &'a RecordedRequest, name: &str) -> Option<&'a str> {
 pub fn say(line: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "{line}");
-}
-
-/// `export KEY=VALUE` lines (values shell-quoted only when needed), as `../shared`'s
-/// real-stack scripts write them.
-pub fn env_file(path: &std::path::Path) -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    text.lines()
-        .filter_map(|l| l.trim().strip_prefix("export "))
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| {
-            let v = v.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')).unwrap_or(v);
-            (k.to_string(), v.replace("'\\''", "'"))
-        })
-        .collect()
-}
-
-/// The real Keystone, Cinder (keystone mode) and Nova of `../shared/real-stack`, each on its
-/// own port, from the `stack.env` that `REAL_STACK_ENV` names.
-pub struct RealStack {
-    /// The `OS_*` variables of the demo user's password openrc.
-    pub openrc: Vec<(String, String)>,
-    /// The `OS_*` variables of the demo user's application-credential openrc.
-    pub openrc_appcred: Vec<(String, String)>,
-    /// The seeded ACTIVE server of project demo.
-    pub server_id: String,
-}
-
-/// The real stack, or None after a SKIPPED line naming `tier` when it is not configured.
-pub fn real_stack(tier: &str) -> Option<RealStack> {
-    let Some(path) = std::env::var_os("REAL_STACK_ENV") else {
-        say(&format!(
-            "{tier} real_stack: SKIPPED: REAL_STACK_ENV is not set (start \\
-             ../shared/real-stack/run-stack.sh up PORT and point it at the stack.env it writes)"
-        ));
-        return None;
-    };
-    let stack = env_file(std::path::Path::new(&path));
-    let file = |k: &str| {
-        let path = value(&stack, k);
-        env_file(std::path::Path::new(&path))
-    };
-    let os_only = |vars: Vec<(String, String)>| vars.into_iter().filter(|(k, _)| k.starts_with("OS_")).collect();
-    Some(RealStack {
-        openrc: os_only(file("OPENRC")),
-        openrc_appcred: os_only(file("OPENRC_APPCRED")),
-        server_id: value(&file("NOVA_IDS_ENV"), "SERVER_ID"),
-    })
-}
-
-/// The value of `key` in `vars`; panics naming it when missing.
-pub fn value(vars: &[(String, String)], key: &str) -> String {
-    vars.iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_else(|| panic!("{key} missing"))
-}
-
-/// A session config from an openrc's `OS_*` variables (password or application credential).
-pub fn openrc_config(vars: &[(String, String)]) -> Config {
-    let get = |k: &str| value(vars, k);
-    let credentials = if vars.iter().any(|(k, _)| k == "OS_APPLICATION_CREDENTIAL_ID") {
-        Credentials::ApplicationCredential(host_test::ApplicationCredential {
-            id: get("OS_APPLICATION_CREDENTIAL_ID"),
-            secret: get("OS_APPLICATION_CREDENTIAL_SECRET"),
-        })
-    } else {
-        Credentials::Password(PasswordCredential {
-            user_name: get("OS_USERNAME"),
-            password: get("OS_PASSWORD"),
-            user_domain: get("OS_USER_DOMAIN_NAME"),
-            project_name: get("OS_PROJECT_NAME"),
-            project_domain: get("OS_PROJECT_DOMAIN_NAME"),
-        })
-    };
-    Config {
-        region: Some(get("OS_REGION_NAME")),
-        endpoint_interface: Some(get("OS_INTERFACE")),
-        ..spec::config(&get("OS_AUTH_URL"), credentials)
-    }
 }

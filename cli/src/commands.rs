@@ -7,15 +7,17 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::args::{
+use infomaniak_block_storage_host::{
+    poll, Backup, BackupCreate, ListOptions, Restored, Result as Call, Session, Snapshot, SnapshotCreate, Volume,
+    VolumeCreate,
+};
+
+use crate::args::{
     AttachArgs, BackupCmd, ChildListArgs, DetachArgs, ListArgs, SnapshotCmd, VolumeCmd, VolumeCreateArgs,
 };
-use super::output::{Cell, Output};
-use super::progress::Progress;
-use super::{call, CliError, Ctx};
-use crate::{
-    Backup, BackupCreate, Call, Error, ListOptions, Restored, Session, Snapshot, SnapshotCreate, Volume, VolumeCreate,
-};
+use crate::output::{Cell, Output};
+use crate::progress::Progress;
+use crate::{CliError, Ctx};
 
 /// What the commands need to know about each kind of resource.
 pub trait Resource: Sized {
@@ -64,11 +66,10 @@ resource!(Backup, "backup", "backups", backup_get, backup_list);
 /// A resource by ID or else by name, as python-openstackclient's `find_resource`: a read by
 /// ID first, then a list filtered by the name, which must match exactly one.
 pub fn find<R: Resource>(s: &mut Session, arg: &str) -> Result<R, CliError> {
-    let by_id = R::get(s, arg).map_err(CliError::trap)?;
-    let miss = match by_id {
+    let miss = match R::get(s, arg) {
         Ok(r) => return Ok(r),
         // A name is no valid ID for the component, or no resource has it as ID.
-        Err(e @ (Error::NotFound(_) | Error::InvalidInput(_))) => e,
+        Err(e) if matches!(e.kind(), "not-found" | "invalid-input") => e,
         Err(e) => return Err(e.into()),
     };
     let opts = ListOptions {
@@ -76,11 +77,11 @@ pub fn find<R: Resource>(s: &mut Session, arg: &str) -> Result<R, CliError> {
         name: Some(arg.to_string()),
         page_size: None,
     };
-    let mut found = call(R::list(s, &opts))?;
+    let mut found = R::list(s, &opts)?;
     found.retain(|r| r.name() == Some(arg));
     match found.len() {
         1 => Ok(found.remove(0)),
-        0 if looks_like_uuid(arg) && matches!(miss, Error::NotFound(_)) => Err(miss.into()),
+        0 if looks_like_uuid(arg) && miss.kind() == "not-found" => Err(miss.into()),
         0 => Err(CliError::new(
             "not-found",
             format!("No {} with a name or ID of '{arg}' exists.", R::KIND),
@@ -117,9 +118,10 @@ pub fn wait_until<R: Resource>(
 ) -> Result<Option<R>, CliError> {
     let progress = Progress::start(label, target);
     let started = Instant::now();
-    let mut pause = Duration::from_millis(500);
+    // The component's own schedule: this loop only exists to draw progress between polls.
+    let mut pause = poll::FIRST_INTERVAL_MS;
     loop {
-        match R::get(s, id).map_err(CliError::trap)? {
+        match R::get(s, id) {
             Ok(r) => {
                 let status = r.status().to_ascii_lowercase();
                 progress.status(&status);
@@ -135,7 +137,7 @@ pub fn wait_until<R: Resource>(
                     ));
                 }
             }
-            Err(Error::NotFound(_)) if target == "deleted" => {
+            Err(e) if e.kind() == "not-found" && target == "deleted" => {
                 progress.status("deleted");
                 progress.finish();
                 return Ok(None);
@@ -151,8 +153,8 @@ pub fn wait_until<R: Resource>(
                 format!("{} {id} did not reach {target} within {timeout_s} s", R::KIND),
             ));
         }
-        std::thread::sleep(pause.min(limit - waited));
-        pause = (pause * 2).min(Duration::from_secs(5));
+        std::thread::sleep(Duration::from_millis(pause).min(limit - waited));
+        pause = poll::next_interval_ms(pause);
     }
 }
 
@@ -198,10 +200,10 @@ fn delete_all<R: Resource>(
     let mut failed = 0;
     let mut deleted = Vec::new();
     for arg in args {
-        let outcome = find::<R>(s, arg).and_then(|r| call(delete(s, r.id())).map(|()| r));
+        let outcome = find::<R>(s, arg).and_then(|r| delete(s, r.id()).map(|()| r).map_err(CliError::from));
         match outcome {
             Ok(r) => deleted.push(r),
-            Err(CliError::Trap(t)) => return Err(CliError::Trap(t)),
+            Err(e) if e.is_trap() => return Err(e),
             Err(e) => {
                 failed += 1;
                 eprintln!("Failed to delete {} with name or ID '{arg}': {e}", R::KIND);
@@ -228,7 +230,7 @@ pub fn volume(ctx: &mut Ctx, cmd: VolumeCmd) -> Result<Output, CliError> {
     let timeout = ctx.wait_timeout;
     match cmd {
         VolumeCmd::List(l) => {
-            let all = call(ctx.session()?.volume_list(&list_options(&l)))?;
+            let all = ctx.session()?.volume_list(&list_options(&l))?;
             Ok(volume_list(&all, l.long))
         }
         VolumeCmd::Show { volume } => Ok(volume_record(&find::<Volume>(ctx.session()?, &volume)?)),
@@ -239,7 +241,7 @@ pub fn volume(ctx: &mut Ctx, cmd: VolumeCmd) -> Result<Output, CliError> {
         VolumeCmd::Extend { volume, size, wait } | VolumeCmd::Set { volume, size, wait } => {
             let s = ctx.session()?;
             let v = find::<Volume>(s, &volume)?;
-            call(s.volume_extend(&v.id, size))?;
+            s.volume_extend(&v.id, size)?;
             if wait {
                 let back_to = v.status.to_ascii_lowercase();
                 let target = format!("{back_to} at {size} GiB");
@@ -297,7 +299,7 @@ fn volume_create(ctx: &mut Ctx, a: VolumeCreateArgs) -> Result<Output, CliError>
         backup_id,
         metadata,
     };
-    let mut v = call(s.volume_create(&spec))?;
+    let mut v = s.volume_create(&spec)?;
     if a.wait {
         v = wait_status(s, &v, "available", timeout)?;
     }
@@ -317,7 +319,7 @@ pub fn attach(ctx: &mut Ctx, a: AttachArgs) -> Result<Output, CliError> {
     let server = server_id(ctx, &a.server);
     let s = ctx.session()?;
     let v = find::<Volume>(s, &a.volume)?;
-    let att = call(s.volume_attach(&v.id, &server, a.device.as_deref()))?;
+    let att = s.volume_attach(&v.id, &server, a.device.as_deref())?;
     let mut id = att.attachment_id.clone();
     let mut device = att.device.clone();
     if a.wait {
@@ -344,7 +346,7 @@ pub fn detach(ctx: &mut Ctx, a: DetachArgs) -> Result<Output, CliError> {
     let server = server_id(ctx, &a.server);
     let s = ctx.session()?;
     let v = find::<Volume>(s, &a.volume)?;
-    call(s.volume_detach(&v.id, &server))?;
+    s.volume_detach(&v.id, &server)?;
     if a.wait {
         wait_status(s, &v, "available", timeout)?;
     }
@@ -444,11 +446,11 @@ fn volume_record(v: &Volume) -> Output {
 
 /// Volume names by ID, for the `Volume` column of long listings.
 fn volume_names(s: &mut Session) -> Result<HashMap<String, String>, CliError> {
-    let all = call(s.volume_list(&ListOptions {
+    let all = s.volume_list(&ListOptions {
         status: None,
         name: None,
         page_size: None,
-    }))?;
+    })?;
     Ok(all.into_iter().filter_map(|v| Some((v.id, v.name?))).collect())
 }
 
@@ -472,7 +474,7 @@ pub fn snapshot(ctx: &mut Ctx, cmd: SnapshotCmd) -> Result<Output, CliError> {
         SnapshotCmd::List(l) => {
             let s = ctx.session()?;
             let of = volume_filter(s, &l)?;
-            let mut all = call(s.snapshot_list(&list_options(&l.list)))?;
+            let mut all = s.snapshot_list(&list_options(&l.list))?;
             all.retain(|x| of.as_ref().is_none_or(|v| &x.volume_id == v));
             let names = if l.list.long { volume_names(s)? } else { HashMap::new() };
             let mut columns = vec!["ID", "Name", "Description", "Status", "Size"];
@@ -518,7 +520,7 @@ pub fn snapshot(ctx: &mut Ctx, cmd: SnapshotCmd) -> Result<Output, CliError> {
                 force,
                 metadata,
             };
-            let mut snap = call(s.snapshot_create(&spec))?;
+            let mut snap = s.snapshot_create(&spec)?;
             if wait {
                 snap = wait_status(s, &snap, "available", timeout)?;
             }
@@ -552,7 +554,7 @@ pub fn backup(ctx: &mut Ctx, cmd: BackupCmd) -> Result<Output, CliError> {
         BackupCmd::List(l) => {
             let s = ctx.session()?;
             let of = volume_filter(s, &l)?;
-            let mut all = call(s.backup_list(&list_options(&l.list)))?;
+            let mut all = s.backup_list(&list_options(&l.list))?;
             all.retain(|x| of.as_ref().is_none_or(|v| &x.volume_id == v));
             let names = if l.list.long { volume_names(s)? } else { HashMap::new() };
             let mut columns = vec!["ID", "Name", "Description", "Status", "Size", "Incremental"];
@@ -603,7 +605,7 @@ pub fn backup(ctx: &mut Ctx, cmd: BackupCmd) -> Result<Output, CliError> {
                 snapshot_id,
                 container,
             };
-            let mut b = call(s.backup_create(&spec))?;
+            let mut b = s.backup_create(&spec)?;
             if wait {
                 b = wait_status(s, &b, "available", timeout)?;
             }
@@ -634,7 +636,7 @@ pub fn backup(ctx: &mut Ctx, cmd: BackupCmd) -> Result<Output, CliError> {
                     Err(e) => return Err(e),
                 },
             };
-            let r = call(s.backup_restore(&b.id, onto.as_deref(), new_name.as_deref()))?;
+            let r = s.backup_restore(&b.id, onto.as_deref(), new_name.as_deref())?;
             if wait {
                 let vlabel = match &r.volume_name {
                     Some(n) => format!("volume {n} ({})", r.volume_id),

@@ -1,47 +1,41 @@
-//! The `host-test` command: python-openstackclient's volume, snapshot and backup commands
-//! through the component (`volume list|show|create|delete|extend|set|attach|detach`,
-//! `volume snapshot …`, `volume backup …`, also as `snapshot …` and `backup …`, and
-//! `server add|remove volume`), and `demo`.
+//! `ibs`: python-openstackclient's volume, snapshot and backup commands through the
+//! infomaniak-block-storage component (`volume list|show|create|delete|extend|set|attach|
+//! detach`, `volume snapshot …`, `volume backup …`, also as `snapshot …` and `backup …`, and
+//! `server add|remove volume`).
 //!
 //! Every command connects one session of the component and makes its calls through it:
 //! names are resolved with the component's `list`, `--wait` reads the resource through the
 //! component until it gets there. Errors print as `Error: <kind> (<status>) [<request
 //! id>]: <message>` on stderr with exit code 1; usage errors exit with 2.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 mod args;
 mod commands;
-pub mod config;
-pub mod debug;
-mod demo;
-pub mod output;
+mod config;
+mod debug;
+#[cfg(feature = "mock")]
+mod mock;
+mod output;
 mod progress;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use clap::Parser;
 
+use infomaniak_block_storage_host::{Config, Host, Log, Session, COMPONENT};
+
 use self::args::{AttachArgs, Cli, Command, DetachArgs, Format, Global, ServerAdd, ServerCmd, ServerRemove};
 use self::debug::DebugLog;
-use crate::{describe, Call, Config, Error, Host, Log, Session};
-use mock_cloud::{MockCloud, MockOptions};
 
 /// How long `--wait` waits unless told (`--wait-timeout`).
 const WAIT_TIMEOUT_S: u32 = 3600;
 
-/// Entry point of the `host-test` binary.
-pub fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::Demo) = cli.command {
-        return if demo::run() {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        };
-    }
     let mut ctx = match Ctx::new(&cli.global) {
         Ok(c) => c,
         Err(e) => {
@@ -63,10 +57,8 @@ pub fn main() -> ExitCode {
 /// Why a command failed.
 #[derive(Debug)]
 pub enum CliError {
-    /// The component's typed error.
-    Component(Error),
-    /// A trap: a bug of the host or the component.
-    Trap(String),
+    /// A call of the host library: the component's typed error, or a trap.
+    Host(infomaniak_block_storage_host::Error),
     /// Found by the command line itself (a name that matches nothing, a bad option, …).
     Other { kind: &'static str, message: String },
 }
@@ -79,31 +71,26 @@ impl CliError {
         }
     }
 
-    pub fn trap(e: wasmtime::Error) -> CliError {
-        CliError::Trap(format!("{e:#}"))
+    /// A trap: the component or the host broke, so going on makes no sense.
+    pub fn is_trap(&self) -> bool {
+        matches!(self, CliError::Host(e) if e.component().is_none())
     }
 }
 
-impl From<Error> for CliError {
-    fn from(e: Error) -> CliError {
-        CliError::Component(e)
+impl From<infomaniak_block_storage_host::Error> for CliError {
+    fn from(e: infomaniak_block_storage_host::Error) -> CliError {
+        CliError::Host(e)
     }
 }
 
 impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CliError::Component(e) => f.write_str(&describe(e)),
-            CliError::Trap(t) => write!(f, "trap: {t}"),
+            CliError::Host(e) => e.fmt(f),
             CliError::Other { kind: "", message } => f.write_str(message),
             CliError::Other { kind, message } => write!(f, "{kind}: {message}"),
         }
     }
-}
-
-/// A component call's value, its typed error or its trap as a [`CliError`].
-pub fn call<T>(c: Call<T>) -> Result<T, CliError> {
-    c.map_err(CliError::trap)?.map_err(CliError::Component)
 }
 
 /// What the commands share: the loaded component, the config, the session (connected on
@@ -115,79 +102,90 @@ pub struct Ctx {
     pub servers: Vec<(String, String)>,
     pub wait_timeout: u32,
     debug: Option<Arc<DebugLog>>,
-    _mock: Option<MockCloud>,
+    #[cfg(feature = "mock")]
+    _mock: Option<mock::Mock>,
+}
+
+/// Where a context's config comes from, and what comes with it.
+struct Source {
+    cfg: Config,
+    cacert: Option<PathBuf>,
+    secrets: Vec<String>,
+    servers: Vec<(String, String)>,
+    #[cfg(feature = "mock")]
+    mock: Option<mock::Mock>,
+}
+
+impl Source {
+    /// `--os-*` over `OS_*` over clouds.yaml, as openstackclient reads them.
+    fn openstack(g: &Global) -> Result<Source, CliError> {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let r = config::resolve(&g.os, &|k| std::env::var(k).ok(), home.as_deref(), &cwd)
+            .map_err(|m| CliError::new("config", m))?;
+        Ok(Source {
+            cfg: r.config,
+            cacert: r.cacert,
+            secrets: r.secrets,
+            servers: Vec::new(),
+            #[cfg(feature = "mock")]
+            mock: None,
+        })
+    }
+
+    fn of(g: &Global) -> Result<Source, CliError> {
+        #[cfg(feature = "mock")]
+        if g.mock {
+            return Ok(mock::Mock::start().into_source());
+        }
+        Source::openstack(g)
+    }
 }
 
 impl Ctx {
     fn new(g: &Global) -> Result<Ctx, CliError> {
-        let (cfg, cacert, secrets, mock, servers) = if g.mock {
-            let cloud = MockCloud::start_with(MockOptions {
-                transition: Duration::from_millis(300),
-                ..MockOptions::default()
-            });
-            let server = cloud.add_server("mock-server");
-            let cfg = crate::spec::mock_config(&cloud);
-            let servers = vec![("mock-server".to_string(), server)];
-            (
-                cfg,
-                None,
-                vec![mock_cloud::APP_CRED_SECRET.to_string()],
-                Some(cloud),
-                servers,
-            )
-        } else {
-            let home = std::env::var_os("HOME").map(PathBuf::from);
-            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-            let r = config::resolve(&g.os, &|k| std::env::var(k).ok(), home.as_deref(), &cwd)
-                .map_err(|m| CliError::new("config", m))?;
-            (r.config, r.cacert, r.secrets, None, Vec::new())
-        };
+        let src = Source::of(g)?;
         let loaded = match cache_dir() {
-            Some(dir) => Host::from_bytes_cached(crate::COMPONENT, &dir),
+            Some(dir) => Host::from_bytes_cached(COMPONENT, &dir),
             None => Host::new(),
         };
         let mut host = loaded
-            .map_err(|e| CliError::Trap(format!("loading the component: {e:#}")))?
+            .map_err(|e| CliError::new("trap", format!("loading the component: {e}")))?
             .with_log(if g.debug { Log::Inherit } else { Log::Capture });
-        if let Some(path) = cacert {
+        if let Some(path) = src.cacert {
             let pem = std::fs::read(&path)
                 .map_err(|e| CliError::new("config", format!("reading the CA bundle {}: {e}", path.display())))?;
             host = host
                 .with_extra_ca(&pem)
                 .map_err(|e| CliError::new("config", format!("{}: {e:#}", path.display())))?;
         }
-        let debug = g.debug.then(|| DebugLog::stderr(secrets));
+        let debug = g.debug.then(|| DebugLog::stderr(src.secrets));
         if let Some(d) = &debug {
-            if let Some(m) = &mock {
-                d.print(&format!(
-                    "mock cloud on {} (server mock-server: {})",
-                    m.base_url(),
-                    servers[0].1
-                ));
+            #[cfg(feature = "mock")]
+            if let Some(m) = &src.mock {
+                d.print(&m.describe());
             }
             host = host.with_debug(d.clone());
         }
         Ok(Ctx {
             host,
-            cfg,
+            cfg: src.cfg,
             session: None,
-            servers,
+            servers: src.servers,
             wait_timeout: g.wait_timeout.unwrap_or(WAIT_TIMEOUT_S),
             debug,
-            _mock: mock,
+            #[cfg(feature = "mock")]
+            _mock: src.mock,
         })
     }
 
     /// The session, connected on first use.
     pub fn session(&mut self) -> Result<&mut Session, CliError> {
         if self.session.is_none() {
-            let mut s = match self.host.connect(&self.cfg).map_err(CliError::trap)? {
-                Ok(s) => s,
-                Err(e) => return Err(e.error.into()),
-            };
+            let mut s = self.host.connect(&self.cfg)?;
             if let Some(d) = &self.debug {
-                let url = s.block_storage_url().map_err(CliError::trap)?;
-                let mv = s.microversion().map_err(CliError::trap)?;
+                let url = s.block_storage_url()?;
+                let mv = s.microversion()?;
                 d.print(&format!("connected: block storage {url}, microversion {mv}"));
             }
             self.session = Some(s);
@@ -209,7 +207,6 @@ fn cache_dir() -> Option<PathBuf> {
 fn run_and_print(ctx: &mut Ctx, cmd: Command, g: &Global) -> bool {
     ctx.wait_timeout = g.wait_timeout.unwrap_or(ctx.wait_timeout);
     let result = match cmd {
-        Command::Demo => return demo::run(),
         Command::Volume(c) => commands::volume(ctx, c),
         Command::Snapshot(c) => commands::snapshot(ctx, c),
         Command::Backup(c) => commands::backup(ctx, c),
@@ -259,7 +256,7 @@ fn shell(ctx: &mut Ctx, outer: &Global) -> bool {
     let mut lines = stdin.lock();
     loop {
         if prompt {
-            eprint!("(host-test) ");
+            eprint!("(ibs) ");
             let _ = std::io::stderr().flush();
         }
         let mut line = String::new();
@@ -286,7 +283,7 @@ fn shell(ctx: &mut Ctx, outer: &Global) -> bool {
                 continue;
             }
         };
-        let parsed = Cli::try_parse_from(std::iter::once("host-test".to_string()).chain(words));
+        let parsed = Cli::try_parse_from(std::iter::once("ibs".to_string()).chain(words));
         match parsed {
             Err(e) => {
                 let _ = e.print();

@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
 #[command(
-    name = "host-test",
+    name = "ibs",
     version,
     about = "Cinder volumes, snapshots and backups through the infomaniak-block-storage component",
     long_about = "Cinder volumes, snapshots and backups through the infomaniak-block-storage \
@@ -31,6 +31,7 @@ pub struct Cli {
 pub struct Global {
     /// Use a mock cloud (Keystone, Cinder, Nova) started in this process, with one server named
     /// `mock-server`; ignores the OS_* configuration.
+    #[cfg(feature = "mock")]
     #[arg(long, global = true)]
     pub mock: bool,
     /// Print each HTTP request and response (headers and bodies, secrets and tokens masked)
@@ -117,8 +118,6 @@ pub enum Format {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run the whole volume lifecycle through the component against a mock cloud.
-    Demo,
     /// Volumes (and `volume snapshot …`, `volume backup …`).
     #[command(subcommand)]
     Volume(VolumeCmd),

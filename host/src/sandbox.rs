@@ -32,9 +32,9 @@ impl Default for Limits {
 
 /// The store's resource limiter: wasmtime's [`StoreLimits`], plus the largest linear
 /// memory the component asked for (reported by benchmarks).
-pub struct Limiter {
-    pub inner: StoreLimits,
-    pub peak_memory: usize,
+pub(crate) struct Limiter {
+    pub(crate) inner: StoreLimits,
+    pub(crate) peak_memory: usize,
 }
 
 impl ResourceLimiter for Limiter {
@@ -64,10 +64,10 @@ impl ResourceLimiter for Limiter {
 }
 
 /// How often the engine's epoch advances, i.e. how often a running call's CPU use is checked.
-pub const TICK: Duration = Duration::from_millis(10);
+pub(crate) const TICK: Duration = Duration::from_millis(10);
 
 /// Advances `engine`'s epoch every [`TICK`] for as long as the engine lives.
-pub fn start_ticker(engine: &Engine) {
+pub(crate) fn start_ticker(engine: &Engine) {
     let weak = engine.weak();
     let _ = std::thread::Builder::new().name("wasm-epoch".into()).spawn(move || {
         while let Some(engine) = weak.upgrade() {
@@ -79,7 +79,7 @@ pub fn start_ticker(engine: &Engine) {
 }
 
 /// CPU time consumed by the calling thread.
-pub fn thread_cpu() -> Duration {
+pub(crate) fn thread_cpu() -> Duration {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant.
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
@@ -120,10 +120,10 @@ async fn read_catalog(
 /// token, and every token seen on the wire. With [`crate::Host::checking_secrets`], each
 /// call's error, trap and captured stderr are searched for them.
 #[derive(Clone, Default)]
-pub struct Secrets(Arc<Mutex<Vec<(&'static str, String)>>>);
+pub(crate) struct Secrets(Arc<Mutex<Vec<(&'static str, String)>>>);
 
 impl Secrets {
-    pub fn add(&self, kind: &'static str, value: &str) {
+    pub(crate) fn add(&self, kind: &'static str, value: &str) {
         // Very short values would match by chance; real secrets are long.
         if value.len() < 8 {
             return;
@@ -135,7 +135,7 @@ impl Secrets {
     }
 
     /// The kind of the first secret `text` contains.
-    pub fn found_in(&self, text: &str) -> Option<&'static str> {
+    pub(crate) fn found_in(&self, text: &str) -> Option<&'static str> {
         let all = self.0.lock().unwrap_or_else(|e| e.into_inner());
         all.iter().find(|(_, v)| text.contains(v.as_str())).map(|(k, _)| *k)
     }
@@ -144,13 +144,13 @@ impl Secrets {
 /// The `send_request` hook: refuses origins outside the allow-list, caps the request's
 /// time, notes the tokens that cross it, and hands the rest to the pooled transport.
 #[derive(Clone)]
-pub struct Guard {
-    pub transport: crate::transport::Transport,
-    pub allowed: Arc<crate::allow::AllowList>,
-    pub request_time: Duration,
-    pub secrets: Option<Secrets>,
+pub(crate) struct Guard {
+    pub(crate) transport: crate::transport::Transport,
+    pub(crate) allowed: Arc<crate::allow::AllowList>,
+    pub(crate) request_time: Duration,
+    pub(crate) secrets: Option<Secrets>,
     /// Sees every request and its answer (`--debug`); none by default.
-    pub debug: Option<Arc<dyn Tap>>,
+    pub(crate) debug: Option<Arc<dyn Tap>>,
 }
 
 /// The future [`WasiHttpHooks::send_request`] returns.
@@ -162,9 +162,12 @@ pub type Next = Box<dyn FnOnce(http::Request<WasiBody>) -> SendFuture + Send>;
 /// An observer of a session's traffic (the command line's `--debug`): it gets each request
 /// the component sends, hands it on through `next`, and so sees the answer or failure too.
 pub trait Tap: Send + Sync {
+    /// Sees `request`, hands it on through `next`, and may watch the answer it gets.
     fn send(self: Arc<Self>, request: http::Request<WasiBody>, next: Next) -> SendFuture;
 }
 
+/// What [`WasiHttpHooks::send_request`] resolves to: the response and a future that
+/// drives its connection.
 pub type Sent = (
     http::Response<WasiBody>,
     Box<dyn std::future::Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,

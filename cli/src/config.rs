@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::args::OsOptions;
-use crate::{spec, ApplicationCredential, Config, Credentials, PasswordCredential};
+use infomaniak_block_storage_host::{spec, ApplicationCredential, Config, Credentials, PasswordCredential};
+
+use crate::args::OsOptions;
 
 /// Settings read from the environment (`OS_` + the name in upper case).
 const ENV_KEYS: &[&str] = &[

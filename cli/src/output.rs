@@ -5,8 +5,8 @@
 
 use serde_json::Value;
 
-use super::args::Format;
-use super::CliError;
+use crate::args::Format;
+use crate::CliError;
 
 /// One value: as JSON, and as text for the table and value formats.
 #[derive(Clone, Debug)]

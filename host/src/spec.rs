@@ -1,7 +1,7 @@
 //! Minimal values of the contract's input records, to fill in with struct update syntax:
 //! `VolumeCreate { description: Some(..), ..spec::volume(10, "data") }`.
 
-use crate::{ApplicationCredential, BackupCreate, Config, Credentials, SnapshotCreate, VolumeCreate};
+use crate::{BackupCreate, Config, Credentials, SnapshotCreate, VolumeCreate};
 
 /// A config with every option at its default (catalog endpoints, public interface,
 /// 30 s timeout, negotiated microversion).
@@ -16,18 +16,6 @@ pub fn config(auth_url: &str, credentials: Credentials) -> Config {
         timeout_ms: None,
         microversion: None,
         max_response_bytes: None,
-    }
-}
-
-/// A config for the mock cloud: its application credential, in its region (`dc3-a`).
-pub fn mock_config(cloud: &mock_cloud::MockCloud) -> Config {
-    let credentials = Credentials::ApplicationCredential(ApplicationCredential {
-        id: mock_cloud::APP_CRED_ID.into(),
-        secret: mock_cloud::APP_CRED_SECRET.into(),
-    });
-    Config {
-        region: Some("dc3-a".into()),
-        ..config(&cloud.auth_url(), credentials)
     }
 }
 

@@ -1,4 +1,4 @@
-//! The command line as a user runs it: the built `host-test` binary, spawned with an openrc's
+//! The command line as a user runs it: the built `ibs` binary, spawned with an openrc's
 //! `OS_*` variables pointing at a mock cloud started by the test (or with `--mock`, or a
 //! clouds.yaml), its real stdout, stderr and exit code.
 
@@ -7,8 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
-
-mod common;
 
 use mock_cloud::{MockCloud, MockOptions, APP_CRED_ID, APP_CRED_SECRET, PASSWORD, USER_NAME};
 use serde_json::Value;
@@ -72,7 +70,7 @@ fn scratch(name: &str) -> Scratch {
 /// The child's environment: nothing of ours (no OS_* of the developer), a HOME and working
 /// directory without clouds.yaml, and a shared cache of the compiled component.
 fn command(dir: &Path, env: &[(&str, String)], args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_host-test"));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ibs"));
     cmd.env_clear()
         .env("HOME", dir)
         .env(
@@ -110,7 +108,7 @@ fn warm_up() {
 
 fn run_in(dir: &Path, env: &[(&str, String)], args: &[&str]) -> Run {
     warm_up();
-    finish(command(dir, env, args).output().expect("spawn host-test"))
+    finish(command(dir, env, args).output().expect("spawn ibs"))
 }
 
 /// Runs with `script` on stdin (the shell mode: one command a line).
@@ -121,7 +119,7 @@ fn run_script(dir: &Path, env: &[(&str, String)], args: &[&str], script: &str) -
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn host-test");
+        .expect("spawn ibs");
     child
         .stdin
         .take()
@@ -581,7 +579,7 @@ fn wait_fails_at_once_on_an_error_status() {
     .stdout(Stdio::piped())
     .stderr(Stdio::piped())
     .spawn()
-    .expect("spawn host-test");
+    .expect("spawn ibs");
     // The first read of the new volume (still `creating`) names it; then it breaks.
     let id = (0..400)
         .find_map(|_| {
@@ -713,7 +711,9 @@ fn a_plain_openrc_reaches_services_on_their_own_ports() {
 /// --size 1 --wait v && ibs server add volume $SERVER_ID v`.
 #[test]
 fn a_plain_openrc_works_against_the_real_stack() {
-    let Some(stack) = common::real_stack("cli") else { return };
+    let Some(stack) = host_test::real_stack::from_env("cli") else {
+        return;
+    };
     let dir = scratch("real-stack");
     for (i, rc) in [&stack.openrc, &stack.openrc_appcred].into_iter().enumerate() {
         let vars: Vec<(&'static str, String)> = rc.iter().map(|(k, v)| (&*k.clone().leak(), v.clone())).collect();
@@ -879,7 +879,6 @@ fn help_lists_the_commands() {
         "snapshot",
         "backup",
         "server",
-        "demo",
         "--os-cloud",
         "--mock",
         "--debug",

@@ -1,5 +1,5 @@
 //! `--debug`: every HTTP request the component makes and every answer, on stderr, as the
-//! host's `send_request` hook sees them ([`crate::sandbox::Tap`]). Tokens
+//! host's `send_request` hook sees them ([`Tap`]). Tokens
 //! (`X-Auth-Token`, `X-Subject-Token`) print as `***`, and so do password, secret and token
 //! fields of JSON bodies; as a last guard any configured secret or token seen on the wire is
 //! replaced by `***` wherever it would show.
@@ -14,7 +14,7 @@ use http_body_util::{BodyExt, Full};
 use serde_json::Value;
 use wasmtime_wasi_http::{Error as HttpError, WasiBody};
 
-use crate::sandbox::{Next, SendFuture, Tap};
+use infomaniak_block_storage_host::{Next, SendFuture, Tap};
 
 /// Bodies longer than this are cut in the output.
 const MAX_BODY: usize = 8 * 1024;

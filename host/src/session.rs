@@ -1,0 +1,291 @@
+//! [`Session`]: one connected instance of the component, its typed calls, and the search
+//! of each call's output for the session's secrets.
+
+use wasmtime::component::ResourceAny;
+use wasmtime::Store;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+
+use crate::bindings::BlockStorage;
+use crate::host::State;
+use crate::{
+    sandbox, Attachment, Backup, BackupCreate, ComponentError, Error, ListOptions, Restored, Result, Snapshot,
+    SnapshotCreate, Volume, VolumeCreate,
+};
+
+/// One connected session: its own store and instance.
+pub struct Session {
+    store: Store<State>,
+    bindings: BlockStorage,
+    handle: ResourceAny,
+    pipe: MemoryOutputPipe,
+    /// How much of the log earlier calls took: a call's error carries only its own lines.
+    logged: usize,
+    secrets: Option<sandbox::Secrets>,
+    /// The session's own single-threaded runtime (see [`crate::host::session_runtime`]).
+    rt: tokio::runtime::Runtime,
+}
+
+/// A call's typed answer.
+type Answer<T> = std::result::Result<T, ComponentError>;
+
+impl Session {
+    pub(crate) fn new(
+        store: Store<State>,
+        bindings: BlockStorage,
+        handle: ResourceAny,
+        pipe: MemoryOutputPipe,
+        secrets: Option<sandbox::Secrets>,
+        rt: tokio::runtime::Runtime,
+    ) -> Session {
+        let logged = pipe.contents().len();
+        Session {
+            store,
+            bindings,
+            handle,
+            pipe,
+            logged,
+            secrets,
+            rt,
+        }
+    }
+}
+
+impl Session {
+    /// The largest linear memory the component has grown to in this session, in bytes.
+    pub fn peak_memory(&self) -> usize {
+        self.store.data().limits.peak_memory
+    }
+
+    /// The origins this session may reach now (see [`allow`]), for audits and tests.
+    pub fn allowed_origins(&self) -> Vec<String> {
+        self.store.data().guard.allowed.origins()
+    }
+
+    /// What the component wrote to stderr so far (with [`Log::Capture`]).
+    pub fn log(&self) -> String {
+        String::from_utf8_lossy(&self.pipe.contents()).into_owned()
+    }
+
+    /// The project the session works in (from the token, or the block storage URL).
+    pub fn project_id(&mut self) -> Result<Option<String>> {
+        self.info(async |b, st, h| {
+            b.infomaniak_block_storage_session()
+                .session()
+                .call_project_id(st, h)
+                .await
+        })
+    }
+    /// The block storage endpoint in use, project included.
+    pub fn block_storage_url(&mut self) -> Result<String> {
+        self.info(async |b, st, h| {
+            b.infomaniak_block_storage_session()
+                .session()
+                .call_block_storage_url(st, h)
+                .await
+        })
+    }
+    /// The Cinder microversion the session negotiated (or pinned).
+    pub fn microversion(&mut self) -> Result<String> {
+        self.info(async |b, st, h| {
+            b.infomaniak_block_storage_session()
+                .session()
+                .call_microversion(st, h)
+                .await
+        })
+    }
+
+    // Volumes.
+    /// Lists volumes (all pages, or one page with `page-size`).
+    pub fn volume_list(&mut self, opts: &ListOptions) -> Result<Vec<Volume>> {
+        self.call(async |b, st, h| b.infomaniak_block_storage_volumes().call_list(st, h, opts).await)
+    }
+    /// Reads one volume.
+    pub fn volume_get(&mut self, id: &str) -> Result<Volume> {
+        self.call(async |b, st, h| b.infomaniak_block_storage_volumes().call_get(st, h, id).await)
+    }
+    /// Creates a volume (sent once: never repeated).
+    pub fn volume_create(&mut self, spec: &VolumeCreate) -> Result<Volume> {
+        self.call(async |b, st, h| b.infomaniak_block_storage_volumes().call_create(st, h, spec).await)
+    }
+    /// Deletes a volume (`force`: Cinder's admin-only force-delete).
+    pub fn volume_delete(&mut self, id: &str, force: bool) -> Result<()> {
+        self.call(async |b, st, h| b.infomaniak_block_storage_volumes().call_delete(st, h, id, force).await)
+    }
+    /// Grows a volume to `new_size` GiB.
+    pub fn volume_extend(&mut self, id: &str, new_size: u32) -> Result<()> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_volumes()
+                .call_extend(st, h, id, new_size)
+                .await
+        })
+    }
+    /// Attaches a volume to a server through Nova.
+    pub fn volume_attach(&mut self, id: &str, server_id: &str, device: Option<&str>) -> Result<Attachment> {
+        let device = device.map(str::to_string);
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_volumes()
+                .call_attach(st, h, id, server_id, device.as_deref())
+                .await
+        })
+    }
+    /// Detaches a volume from a server through Nova.
+    pub fn volume_detach(&mut self, id: &str, server_id: &str) -> Result<()> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_volumes()
+                .call_detach(st, h, id, server_id)
+                .await
+        })
+    }
+    /// Polls a volume until it reaches `status` (`deleted`: until it is gone).
+    pub fn volume_wait_for(&mut self, id: &str, status: &str, timeout_s: u32) -> Result<Option<Volume>> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_volumes()
+                .call_wait_for(st, h, id, status, timeout_s)
+                .await
+        })
+    }
+
+    // Snapshots.
+    /// Lists snapshots.
+    pub fn snapshot_list(&mut self, opts: &ListOptions) -> Result<Vec<Snapshot>> {
+        self.call(async |b, st, h| b.infomaniak_block_storage_snapshots().call_list(st, h, opts).await)
+    }
+    /// Reads one snapshot.
+    pub fn snapshot_get(&mut self, id: &str) -> Result<Snapshot> {
+        self.call(async |b, st, h| b.infomaniak_block_storage_snapshots().call_get(st, h, id).await)
+    }
+    /// Creates a snapshot of a volume.
+    pub fn snapshot_create(&mut self, spec: &SnapshotCreate) -> Result<Snapshot> {
+        self.call(async |b, st, h| b.infomaniak_block_storage_snapshots().call_create(st, h, spec).await)
+    }
+    /// Deletes a snapshot.
+    pub fn snapshot_delete(&mut self, id: &str, force: bool) -> Result<()> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_snapshots()
+                .call_delete(st, h, id, force)
+                .await
+        })
+    }
+    /// Polls a snapshot until it reaches `status`.
+    pub fn snapshot_wait_for(&mut self, id: &str, status: &str, timeout_s: u32) -> Result<Option<Snapshot>> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_snapshots()
+                .call_wait_for(st, h, id, status, timeout_s)
+                .await
+        })
+    }
+
+    // Backups.
+    /// Lists backups.
+    pub fn backup_list(&mut self, opts: &ListOptions) -> Result<Vec<Backup>> {
+        self.call(async |b, st, h| b.infomaniak_block_storage_backups().call_list(st, h, opts).await)
+    }
+    /// Reads one backup.
+    pub fn backup_get(&mut self, id: &str) -> Result<Backup> {
+        self.call(async |b, st, h| b.infomaniak_block_storage_backups().call_get(st, h, id).await)
+    }
+    /// Creates a backup of a volume.
+    pub fn backup_create(&mut self, spec: &BackupCreate) -> Result<Backup> {
+        self.call(async |b, st, h| b.infomaniak_block_storage_backups().call_create(st, h, spec).await)
+    }
+    /// Restores a backup to a new volume (named `name`) or onto `volume_id`.
+    pub fn backup_restore(&mut self, id: &str, volume_id: Option<&str>, name: Option<&str>) -> Result<Restored> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_backups()
+                .call_restore(st, h, id, volume_id, name)
+                .await
+        })
+    }
+    /// Deletes a backup.
+    pub fn backup_delete(&mut self, id: &str, force: bool) -> Result<()> {
+        self.call(async |b, st, h| b.infomaniak_block_storage_backups().call_delete(st, h, id, force).await)
+    }
+    /// Polls a backup until it reaches `status`.
+    pub fn backup_wait_for(&mut self, id: &str, status: &str, timeout_s: u32) -> Result<Option<Backup>> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_backups()
+                .call_wait_for(st, h, id, status, timeout_s)
+                .await
+        })
+    }
+}
+
+impl Session {
+    /// Runs one call with a fresh CPU budget; a typed error carries the call's log lines.
+    fn call<T>(
+        &mut self,
+        call: impl AsyncFnOnce(&BlockStorage, &mut Store<State>, ResourceAny) -> wasmtime::Result<Answer<T>>,
+    ) -> Result<T> {
+        let answer = self.run(call)?;
+        let log = self.new_log();
+        self.check(&log, answer.as_ref().err().map(|e| format!("{e:?}")).as_deref())?;
+        answer.map_err(|error| Error::Component { error, log })
+    }
+
+    /// Runs one call that cannot fail but by a trap (the session's settings).
+    fn info<T: Clone + Into<Option<String>>>(
+        &mut self,
+        call: impl AsyncFnOnce(&BlockStorage, &mut Store<State>, ResourceAny) -> wasmtime::Result<T>,
+    ) -> Result<T> {
+        let value = self.run(call)?;
+        let log = self.new_log();
+        self.check(&log, value.clone().into().as_deref())?;
+        Ok(value)
+    }
+
+    fn run<T>(
+        &mut self,
+        call: impl AsyncFnOnce(&BlockStorage, &mut Store<State>, ResourceAny) -> wasmtime::Result<T>,
+    ) -> Result<T> {
+        self.store.data_mut().call_cpu_start = sandbox::thread_cpu();
+        self.store.set_epoch_deadline(1);
+        let out = self.rt.block_on(call(&self.bindings, &mut self.store, self.handle));
+        if let (Err(trap), Some(s)) = (&out, &self.secrets) {
+            scan(s, "trap", &format!("{trap:?}"))?;
+        }
+        Ok(out?)
+    }
+
+    /// The lines logged since the last call.
+    fn new_log(&mut self) -> String {
+        let all = self.pipe.contents();
+        let new = String::from_utf8_lossy(all.get(self.logged..).unwrap_or_default()).into_owned();
+        self.logged = all.len();
+        new
+    }
+
+    /// With secret checking on: fails if the call's log or `text` (its error or value)
+    /// holds one of the session's secrets.
+    fn check(&self, log: &str, text: Option<&str>) -> Result<()> {
+        if let Some(s) = &self.secrets {
+            scan(s, "stderr", log)?;
+            if let Some(t) = text {
+                scan(s, "output", t)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Fails if `text` (a call's `what`) contains one of `secrets`, naming only the kind.
+pub(crate) fn scan(secrets: &sandbox::Secrets, what: &str, text: &str) -> Result<()> {
+    match secrets.found_in(text) {
+        Some(kind) => Err(Error::Trap(wasmtime::format_err!(
+            "a {kind} leaked into the component's {what}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").finish_non_exhaustive()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // Release the guest's session resource; a trap here has nowhere to go.
+        let _ = self.rt.block_on(self.handle.resource_drop_async(&mut self.store));
+    }
+}
