@@ -14,7 +14,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 EMBED="$ROOT/embed"
 TARGET="${EMBED_TARGET_DIR:-$ROOT/target/embed}"
-WASM="$TARGET/wasm32-wasip2/release/infomaniak_block_storage.wasm"
+WASM="$TARGET/component/infomaniak_block_storage.wasm"  # the published artifact (component-dist)
 MOCK_BIN="$TARGET/release/mock-cloud"
 VENV="$EMBED/python/.venv"
 LOG="$(mktemp -t embed-run.XXXXXX.log)"
@@ -31,13 +31,10 @@ begin() {
 }
 end() { SUMMARY+=("$(printf '%-22s %7s s  %s' "$1" "$(secs "$phase_start")" "$2")"); }
 
-# ---- build: only the component and the mock (never the wasmtime-based host-test crate)
+# ---- build: only the published component and the mock (never the wasmtime-based crates)
 begin "build the component and mock-cloud"
-if ! rustup target list --installed | grep -qx wasm32-wasip2; then
-    rustup target add wasm32-wasip2
-fi
 (cd "$ROOT" &&
-    cargo build --release --target wasm32-wasip2 -p infomaniak-block-storage --target-dir "$TARGET" &&
+    CARGO_TARGET_DIR="$TARGET" cargo run -q -p component-dist &&
     cargo build --release -p mock-cloud --target-dir "$TARGET")
 end "build (cargo)" "$(stat -c %s "$WASM") bytes of component"
 

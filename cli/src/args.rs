@@ -144,17 +144,7 @@ pub enum VolumeCmd {
     /// Create a volume.
     Create(VolumeCreateArgs),
     /// Delete volumes.
-    Delete {
-        /// Use Cinder's (admin-only) force-delete.
-        #[arg(long)]
-        force: bool,
-        /// Wait until the volumes are gone.
-        #[arg(long)]
-        wait: bool,
-        /// Volumes (names or IDs).
-        #[arg(required = true)]
-        volumes: Vec<String>,
-    },
+    Delete(DeleteArgs),
     /// Grow a volume to SIZE GiB.
     Extend {
         /// Volume (name or ID).
@@ -302,17 +292,7 @@ pub enum SnapshotCmd {
         name: String,
     },
     /// Delete snapshots.
-    Delete {
-        /// Use Cinder's (admin-only) force-delete.
-        #[arg(long)]
-        force: bool,
-        /// Wait until the snapshots are gone.
-        #[arg(long)]
-        wait: bool,
-        /// Snapshots (names or IDs).
-        #[arg(required = true)]
-        snapshots: Vec<String>,
-    },
+    Delete(DeleteArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -365,17 +345,21 @@ pub enum BackupCmd {
         volume: Option<String>,
     },
     /// Delete backups.
-    Delete {
-        /// Use Cinder's (admin-only) force-delete.
-        #[arg(long)]
-        force: bool,
-        /// Wait until the backups are gone.
-        #[arg(long)]
-        wait: bool,
-        /// Backups (names or IDs).
-        #[arg(required = true)]
-        backups: Vec<String>,
-    },
+    Delete(DeleteArgs),
+}
+
+/// `… delete`: the same options for every kind of resource.
+#[derive(Args, Debug)]
+pub struct DeleteArgs {
+    /// Use Cinder's (admin-only) force-delete.
+    #[arg(long)]
+    pub force: bool,
+    /// Wait until they are gone.
+    #[arg(long)]
+    pub wait: bool,
+    /// Names or IDs.
+    #[arg(required = true, value_name = "NAME_OR_ID")]
+    pub names: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -13,7 +13,7 @@ use infomaniak_block_storage_host::{
 };
 
 use crate::args::{
-    AttachArgs, BackupCmd, ChildListArgs, DetachArgs, ListArgs, SnapshotCmd, VolumeCmd, VolumeCreateArgs,
+    AttachArgs, BackupCmd, ChildListArgs, DeleteArgs, DetachArgs, ListArgs, SnapshotCmd, VolumeCmd, VolumeCreateArgs,
 };
 use crate::output::{Cell, Output};
 use crate::progress::Progress;
@@ -27,6 +27,7 @@ pub trait Resource: Sized {
     fn list(s: &mut Session, opts: &ListOptions) -> Call<Vec<Self>>;
     fn id(&self) -> &str;
     fn name(&self) -> Option<&str>;
+    fn description(&self) -> Option<&str>;
     fn status(&self) -> &str;
     fn size(&self) -> u32;
 }
@@ -48,6 +49,9 @@ macro_rules! resource {
             }
             fn name(&self) -> Option<&str> {
                 self.name.as_deref()
+            }
+            fn description(&self) -> Option<&str> {
+                self.description.as_deref()
             }
             fn status(&self) -> &str {
                 &self.status
@@ -187,19 +191,18 @@ fn list_options(l: &ListArgs) -> ListOptions {
     }
 }
 
-/// Deletes each of `args` (names or IDs), going on after a failure as openstackclient does;
-/// then, with `wait`, waits for each to be gone.
+/// Deletes each of `d.names` (names or IDs), going on after a failure as openstackclient does;
+/// then, with `--wait`, waits for each to be gone.
 fn delete_all<R: Resource>(
     ctx: &mut Ctx,
-    args: &[String],
-    wait_for: bool,
+    d: &DeleteArgs,
     delete: impl Fn(&mut Session, &str) -> Call<()>,
 ) -> Result<Output, CliError> {
     let timeout = ctx.wait_timeout;
     let s = ctx.session()?;
     let mut failed = 0;
     let mut deleted = Vec::new();
-    for arg in args {
+    for arg in &d.names {
         let outcome = find::<R>(s, arg).and_then(|r| delete(s, r.id()).map(|()| r).map_err(CliError::from));
         match outcome {
             Ok(r) => deleted.push(r),
@@ -210,7 +213,7 @@ fn delete_all<R: Resource>(
             }
         }
     }
-    if wait_for {
+    if d.wait {
         for r in &deleted {
             wait_until::<R>(s, r.id(), &label(r), "deleted", timeout, |_| false)?;
         }
@@ -218,7 +221,7 @@ fn delete_all<R: Resource>(
     if failed > 0 {
         return Err(CliError::new(
             "",
-            format!("{failed} of {} {} failed to delete.", args.len(), R::PLURAL),
+            format!("{failed} of {} {} failed to delete.", d.names.len(), R::PLURAL),
         ));
     }
     Ok(Output::Nothing)
@@ -235,9 +238,7 @@ pub fn volume(ctx: &mut Ctx, cmd: VolumeCmd) -> Result<Output, CliError> {
         }
         VolumeCmd::Show { volume } => Ok(volume_record(&find::<Volume>(ctx.session()?, &volume)?)),
         VolumeCmd::Create(a) => volume_create(ctx, a),
-        VolumeCmd::Delete { force, wait, volumes } => {
-            delete_all::<Volume>(ctx, &volumes, wait, |s, id| s.volume_delete(id, force))
-        }
+        VolumeCmd::Delete(d) => delete_all::<Volume>(ctx, &d, |s, id| s.volume_delete(id, d.force)),
         VolumeCmd::Extend { volume, size, wait } | VolumeCmd::Set { volume, size, wait } => {
             let s = ctx.session()?;
             let v = find::<Volume>(s, &volume)?;
@@ -471,36 +472,14 @@ fn volume_filter(s: &mut Session, l: &ChildListArgs) -> Result<Option<String>, C
 pub fn snapshot(ctx: &mut Ctx, cmd: SnapshotCmd) -> Result<Output, CliError> {
     let timeout = ctx.wait_timeout;
     match cmd {
-        SnapshotCmd::List(l) => {
-            let s = ctx.session()?;
-            let of = volume_filter(s, &l)?;
-            let mut all = s.snapshot_list(&list_options(&l.list))?;
-            all.retain(|x| of.as_ref().is_none_or(|v| &x.volume_id == v));
-            let names = if l.list.long { volume_names(s)? } else { HashMap::new() };
-            let mut columns = vec!["ID", "Name", "Description", "Status", "Size"];
-            if l.list.long {
-                columns.extend(["Created At", "Volume", "Properties"]);
-            }
-            let rows = all
-                .iter()
-                .map(|x| {
-                    let mut row = vec![
-                        Cell::str(&x.id),
-                        Cell::opt(x.name.as_deref()),
-                        Cell::opt(x.description.as_deref()),
-                        Cell::str(&x.status),
-                        Cell::int(x.size),
-                    ];
-                    if l.list.long {
-                        row.push(Cell::str(&x.created_at));
-                        row.push(volume_cell(&names, &x.volume_id));
-                        row.push(Cell::properties(&x.metadata));
-                    }
-                    row
-                })
-                .collect();
-            Ok(Output::List { columns, rows })
-        }
+        SnapshotCmd::List(l) => child_list::<Snapshot>(
+            ctx.session()?,
+            &l,
+            |x| &x.volume_id,
+            (&[], &["Created At", "Volume", "Properties"]),
+            |_| vec![],
+            |x, volume| vec![Cell::str(&x.created_at), volume, Cell::properties(&x.metadata)],
+        ),
         SnapshotCmd::Show { snapshot } => Ok(snapshot_record(&find::<Snapshot>(ctx.session()?, &snapshot)?)),
         SnapshotCmd::Create {
             volume,
@@ -526,9 +505,7 @@ pub fn snapshot(ctx: &mut Ctx, cmd: SnapshotCmd) -> Result<Output, CliError> {
             }
             Ok(snapshot_record(&snap))
         }
-        SnapshotCmd::Delete { force, wait, snapshots } => {
-            delete_all::<Snapshot>(ctx, &snapshots, wait, |s, id| s.snapshot_delete(id, force))
-        }
+        SnapshotCmd::Delete(d) => delete_all::<Snapshot>(ctx, &d, |s, id| s.snapshot_delete(id, d.force)),
     }
 }
 
@@ -551,37 +528,7 @@ fn snapshot_record(x: &Snapshot) -> Output {
 pub fn backup(ctx: &mut Ctx, cmd: BackupCmd) -> Result<Output, CliError> {
     let timeout = ctx.wait_timeout;
     match cmd {
-        BackupCmd::List(l) => {
-            let s = ctx.session()?;
-            let of = volume_filter(s, &l)?;
-            let mut all = s.backup_list(&list_options(&l.list))?;
-            all.retain(|x| of.as_ref().is_none_or(|v| &x.volume_id == v));
-            let names = if l.list.long { volume_names(s)? } else { HashMap::new() };
-            let mut columns = vec!["ID", "Name", "Description", "Status", "Size", "Incremental"];
-            if l.list.long {
-                columns.extend(["Availability Zone", "Volume", "Container"]);
-            }
-            let rows = all
-                .iter()
-                .map(|x| {
-                    let mut row = vec![
-                        Cell::str(&x.id),
-                        Cell::opt(x.name.as_deref()),
-                        Cell::opt(x.description.as_deref()),
-                        Cell::str(&x.status),
-                        Cell::int(x.size),
-                        Cell::bool(x.is_incremental),
-                    ];
-                    if l.list.long {
-                        row.push(Cell::opt(x.availability_zone.as_deref()));
-                        row.push(volume_cell(&names, &x.volume_id));
-                        row.push(Cell::opt(x.container.as_deref()));
-                    }
-                    row
-                })
-                .collect();
-            Ok(Output::List { columns, rows })
-        }
+        BackupCmd::List(l) => backup_list(ctx.session()?, &l),
         BackupCmd::Show { backup } => Ok(backup_record(&find::<Backup>(ctx.session()?, &backup)?)),
         BackupCmd::Create {
             name,
@@ -605,53 +552,137 @@ pub fn backup(ctx: &mut Ctx, cmd: BackupCmd) -> Result<Output, CliError> {
                 snapshot_id,
                 container,
             };
-            let mut b = s.backup_create(&spec)?;
-            if wait {
-                b = wait_status(s, &b, "available", timeout)?;
-            }
-            Ok(backup_record(&b))
+            backup_create(s, &spec, wait, timeout)
         }
         BackupCmd::Restore {
             force,
             wait,
             backup,
             volume,
-        } => {
-            let s = ctx.session()?;
-            let b = find::<Backup>(s, &backup)?;
-            let (onto, new_name) = match volume {
-                None => (None, None),
-                Some(v) => match find::<Volume>(s, &v) {
-                    Ok(existing) if force => (Some(existing.id), None),
-                    Ok(_) => {
-                        return Err(CliError::new(
-                            "invalid-input",
-                            format!(
-                                "Volume '{v}' already exists; if you want to restore the backup to it you \
-                                 need to specify the '--force' option"
-                            ),
-                        ))
-                    }
-                    Err(CliError::Other { kind: "not-found", .. }) => (None, Some(v)),
-                    Err(e) => return Err(e),
-                },
-            };
-            let r = s.backup_restore(&b.id, onto.as_deref(), new_name.as_deref())?;
-            if wait {
-                let vlabel = match &r.volume_name {
-                    Some(n) => format!("volume {n} ({})", r.volume_id),
-                    None => format!("volume {}", r.volume_id),
-                };
-                wait_until::<Volume>(s, &r.volume_id, &vlabel, "available", timeout, |x| {
-                    x.status.eq_ignore_ascii_case("available")
-                })?;
-                wait_status(s, &b, "available", timeout)?;
+        } => backup_restore(ctx, &backup, volume, force, wait),
+        BackupCmd::Delete(d) => delete_all::<Backup>(ctx, &d, |s, id| s.backup_delete(id, d.force)),
+    }
+}
+
+/// `backup list`: `--long` adds the zone, volume and container.
+fn backup_list(s: &mut Session, l: &ChildListArgs) -> Result<Output, CliError> {
+    child_list::<Backup>(
+        s,
+        l,
+        |x| &x.volume_id,
+        (&["Incremental"], &["Availability Zone", "Volume", "Container"]),
+        |x| vec![Cell::bool(x.is_incremental)],
+        |x, volume| {
+            vec![
+                Cell::opt(x.availability_zone.as_deref()),
+                volume,
+                Cell::opt(x.container.as_deref()),
+            ]
+        },
+    )
+}
+
+/// The column names of a list after ID, name, description, status and size: those always
+/// shown, and those `--long` adds.
+type Columns = (&'static [&'static str], &'static [&'static str]);
+
+/// `snapshot list` and `backup list`: optionally only those of `--volume`; each row is ID,
+/// name, description, status, size, then `cells`, and with `--long` also `long_cells`
+/// (given the volume's name cell).
+fn child_list<R: Resource>(
+    s: &mut Session,
+    l: &ChildListArgs,
+    volume_of: fn(&R) -> &str,
+    (columns_extra, long_columns): Columns,
+    cells: impl Fn(&R) -> Vec<Cell>,
+    long_cells: impl Fn(&R, Cell) -> Vec<Cell>,
+) -> Result<Output, CliError> {
+    let of = volume_filter(s, l)?;
+    let mut all = R::list(s, &list_options(&l.list))?;
+    all.retain(|x| of.as_deref().is_none_or(|v| volume_of(x) == v));
+    let names = if l.list.long { volume_names(s)? } else { HashMap::new() };
+    let mut columns = vec!["ID", "Name", "Description", "Status", "Size"];
+    columns.extend(columns_extra);
+    if l.list.long {
+        columns.extend(long_columns);
+    }
+    let rows = all
+        .iter()
+        .map(|x| {
+            let mut row = vec![
+                Cell::str(x.id()),
+                Cell::opt(x.name()),
+                Cell::opt(x.description()),
+                Cell::str(x.status()),
+                Cell::int(x.size()),
+            ];
+            row.extend(cells(x));
+            if l.list.long {
+                row.extend(long_cells(x, volume_cell(&names, volume_of(x))));
             }
-            Ok(restore_record(&r))
-        }
-        BackupCmd::Delete { force, wait, backups } => {
-            delete_all::<Backup>(ctx, &backups, wait, |s, id| s.backup_delete(id, force))
-        }
+            row
+        })
+        .collect();
+    Ok(Output::List { columns, rows })
+}
+
+/// `backup create`: creates the backup and, with `--wait`, waits until it is available.
+fn backup_create(s: &mut Session, spec: &BackupCreate, wait: bool, timeout: u32) -> Result<Output, CliError> {
+    let mut b = s.backup_create(spec)?;
+    if wait {
+        b = wait_status(s, &b, "available", timeout)?;
+    }
+    Ok(backup_record(&b))
+}
+
+/// `backup restore`: into `volume` (a new volume of that name, or an existing one with
+/// `--force`) or a new unnamed one; `--wait` waits for the volume, then the backup.
+fn backup_restore(
+    ctx: &mut Ctx,
+    backup: &str,
+    volume: Option<String>,
+    force: bool,
+    wait: bool,
+) -> Result<Output, CliError> {
+    let timeout = ctx.wait_timeout;
+    let s = ctx.session()?;
+    let b = find::<Backup>(s, backup)?;
+    let (onto, new_name) = restore_target(s, volume, force)?;
+    let r = s.backup_restore(&b.id, onto.as_deref(), new_name.as_deref())?;
+    if wait {
+        let vlabel = match &r.volume_name {
+            Some(n) => format!("volume {n} ({})", r.volume_id),
+            None => format!("volume {}", r.volume_id),
+        };
+        wait_until::<Volume>(s, &r.volume_id, &vlabel, "available", timeout, |x| {
+            x.status.eq_ignore_ascii_case("available")
+        })?;
+        wait_status(s, &b, "available", timeout)?;
+    }
+    Ok(restore_record(&r))
+}
+
+/// Where `backup restore` writes: (the ID of an existing volume to overwrite, which takes
+/// `--force`; or the name of a new volume), neither when no volume is given.
+fn restore_target(
+    s: &mut Session,
+    volume: Option<String>,
+    force: bool,
+) -> Result<(Option<String>, Option<String>), CliError> {
+    let Some(v) = volume else {
+        return Ok((None, None));
+    };
+    match find::<Volume>(s, &v) {
+        Ok(existing) if force => Ok((Some(existing.id), None)),
+        Ok(_) => Err(CliError::new(
+            "invalid-input",
+            format!(
+                "Volume '{v}' already exists; if you want to restore the backup to it you \
+                 need to specify the '--force' option"
+            ),
+        )),
+        Err(CliError::Other { kind: "not-found", .. }) => Ok((None, Some(v))),
+        Err(e) => Err(e),
     }
 }
 

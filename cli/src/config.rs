@@ -118,10 +118,56 @@ pub fn resolve(
 
 /// Turns settings into the component's config.
 pub fn config_from(s: &Settings, cloud: Option<&str>) -> Result<Resolved, String> {
-    let get = |k: &str| s.get(k).filter(|v| !v.is_empty()).cloned();
-    let need = |k: &str, var: &str| {
-        get(k).ok_or_else(|| {
-            let hint = cloud
+    let l = Lookup { settings: s, cloud };
+    let auth_type = auth_type(&l);
+    let is_token = matches!(auth_type.as_str(), "token" | "v3token" | "admin_token");
+    let auth_url = auth_url(&l, is_token)?;
+    let (credentials, secret) = credentials(&l, &auth_type)?;
+    let block_storage_url = l
+        .get("block_storage_endpoint_override")
+        .or_else(|| l.get("volume_endpoint_override"));
+    if is_token && block_storage_url.is_none() {
+        return Err("the token auth type needs the block storage URL: set OS_BLOCK_STORAGE_ENDPOINT_OVERRIDE".into());
+    }
+    let interface = l
+        .get("interface")
+        .map(|i| i.strip_suffix("URL").map(str::to_string).unwrap_or(i));
+    // `3` (or `3.0`) is the API's major version: negotiate the highest microversion.
+    let microversion = l.get("volume_api_version").filter(|v| v != "3" && v != "3.0");
+    let timeout_ms = api_timeout_ms(&l)?;
+    let config = Config {
+        region: l.get("region_name"),
+        endpoint_interface: interface,
+        block_storage_url,
+        compute_url: l.get("compute_endpoint_override"),
+        microversion,
+        timeout_ms,
+        ..spec::config(&auth_url, credentials)
+    };
+    Ok(Resolved {
+        config,
+        cacert: l.get("cacert").map(PathBuf::from),
+        secrets: vec![secret],
+    })
+}
+
+/// The settings `config_from` reads, and the cloud they came from (for error hints).
+struct Lookup<'a> {
+    settings: &'a Settings,
+    cloud: Option<&'a str>,
+}
+
+impl Lookup<'_> {
+    /// A setting, unless unset or empty.
+    fn get(&self, k: &str) -> Option<String> {
+        self.settings.get(k).filter(|v| !v.is_empty()).cloned()
+    }
+
+    /// A setting that must be there; else an error naming the variable `var` (and its flag) to set.
+    fn need(&self, k: &str, var: &str) -> Result<String, String> {
+        self.get(k).ok_or_else(|| {
+            let hint = self
+                .cloud
                 .map(|c| format!(" (or `{k}` in cloud {c} of clouds.yaml)"))
                 .unwrap_or_default();
             format!(
@@ -129,106 +175,108 @@ pub fn config_from(s: &Settings, cloud: Option<&str>) -> Result<Resolved, String
                 var.to_ascii_lowercase().replace('_', "-")
             )
         })
-    };
-    let auth_type = match get("auth_type") {
+    }
+}
+
+/// `auth_type` in openstacksdk's spelling, or else the one the credentials given imply.
+fn auth_type(l: &Lookup) -> String {
+    match l.get("auth_type") {
         Some(t) => t.to_ascii_lowercase().replace('-', "_"),
-        None if get("application_credential_id").is_some() || get("application_credential_secret").is_some() => {
+        None if l.get("application_credential_id").is_some() || l.get("application_credential_secret").is_some() => {
             "v3applicationcredential".into()
         }
-        None if get("token").is_some() && get("username").is_none() => "token".into(),
+        None if l.get("token").is_some() && l.get("username").is_none() => "token".into(),
         None => "password".into(),
-    };
-    let is_token = matches!(auth_type.as_str(), "token" | "v3token" | "admin_token");
-    let auth_url = match get("auth_url") {
-        Some(u) => u,
-        None if is_token => String::new(),
+    }
+}
+
+/// Keystone's URL: required, except with a token (which needs no Keystone).
+fn auth_url(l: &Lookup, is_token: bool) -> Result<String, String> {
+    match l.get("auth_url") {
+        Some(u) => Ok(u),
+        None if is_token => Ok(String::new()),
         None => {
-            let hint = cloud
+            let hint = l
+                .cloud
                 .map(|c| format!(" (cloud {c} of clouds.yaml has no auth_url)"))
                 .unwrap_or_default();
-            return Err(format!(
+            Err(format!(
                 "no auth URL: set OS_AUTH_URL (source your openrc), use --os-cloud NAME, or try --mock{hint}"
-            ));
-        }
-    };
-    let mut secrets = Vec::new();
-    let credentials = match auth_type.as_str() {
-        "v3applicationcredential" | "applicationcredential" | "application_credential" => {
-            if get("application_credential_id").is_none() && get("application_credential_name").is_some() {
-                return Err(
-                    "application credentials are taken by ID, not by name: set OS_APPLICATION_CREDENTIAL_ID".into(),
-                );
-            }
-            let id = need("application_credential_id", "OS_APPLICATION_CREDENTIAL_ID")?;
-            let secret = need("application_credential_secret", "OS_APPLICATION_CREDENTIAL_SECRET")?;
-            secrets.push(secret.clone());
-            Credentials::ApplicationCredential(ApplicationCredential { id, secret })
-        }
-        "password" | "v3password" => {
-            if get("username").is_none() && get("user_id").is_some() {
-                return Err("users are taken by name, not by ID: set OS_USERNAME".into());
-            }
-            let user_name = need("username", "OS_USERNAME")?;
-            let password = need("password", "OS_PASSWORD")?;
-            if get("project_name").is_none() && get("project_id").is_some() {
-                return Err("the project is taken by name, not by ID: set OS_PROJECT_NAME".into());
-            }
-            let project_name = need("project_name", "OS_PROJECT_NAME")?;
-            let user_domain = domain(&get, "user")?;
-            let project_domain = domain(&get, "project")?;
-            secrets.push(password.clone());
-            Credentials::Password(PasswordCredential {
-                user_name,
-                password,
-                user_domain,
-                project_name,
-                project_domain,
-            })
-        }
-        "token" | "v3token" | "admin_token" => {
-            let token = need("token", "OS_TOKEN")?;
-            secrets.push(token.clone());
-            Credentials::Token(token)
-        }
-        other => {
-            return Err(format!(
-                "auth type {other:?} is not supported (v3applicationcredential, password or token)"
             ))
         }
-    };
-    let block_storage_url = get("block_storage_endpoint_override").or_else(|| get("volume_endpoint_override"));
-    if is_token && block_storage_url.is_none() {
-        return Err("the token auth type needs the block storage URL: set OS_BLOCK_STORAGE_ENDPOINT_OVERRIDE".into());
     }
-    let interface = get("interface").map(|i| i.strip_suffix("URL").map(str::to_string).unwrap_or(i));
-    // `3` (or `3.0`) is the API's major version: negotiate the highest microversion.
-    let microversion = get("volume_api_version").filter(|v| v != "3" && v != "3.0");
-    let timeout_ms = match get("api_timeout") {
-        None => None,
-        Some(t) => match t.parse::<f64>() {
-            Ok(secs) if secs > 0.0 && secs * 1000.0 <= f64::from(u32::MAX) => Some((secs * 1000.0) as u32),
-            _ => return Err(format!("api_timeout must be a positive number of seconds, not {t:?}")),
-        },
+}
+
+/// The credentials of `auth_type`, with their secret (for `--debug` to mask).
+fn credentials(l: &Lookup, auth_type: &str) -> Result<(Credentials, String), String> {
+    match auth_type {
+        "v3applicationcredential" | "applicationcredential" | "application_credential" => application_credential(l),
+        "password" | "v3password" => password_credential(l),
+        "token" | "v3token" | "admin_token" => {
+            let token = l.need("token", "OS_TOKEN")?;
+            Ok((Credentials::Token(token.clone()), token))
+        }
+        other => Err(format!(
+            "auth type {other:?} is not supported (v3applicationcredential, password or token)"
+        )),
+    }
+}
+
+/// An application credential (by ID only), with its secret.
+fn application_credential(l: &Lookup) -> Result<(Credentials, String), String> {
+    if l.get("application_credential_id").is_none() && l.get("application_credential_name").is_some() {
+        return Err("application credentials are taken by ID, not by name: set OS_APPLICATION_CREDENTIAL_ID".into());
+    }
+    let id = l.need("application_credential_id", "OS_APPLICATION_CREDENTIAL_ID")?;
+    let secret = l.need("application_credential_secret", "OS_APPLICATION_CREDENTIAL_SECRET")?;
+    Ok((
+        Credentials::ApplicationCredential(ApplicationCredential {
+            id,
+            secret: secret.clone(),
+        }),
+        secret,
+    ))
+}
+
+/// A user's password scoped to a project (user and project by name only), with the password.
+fn password_credential(l: &Lookup) -> Result<(Credentials, String), String> {
+    if l.get("username").is_none() && l.get("user_id").is_some() {
+        return Err("users are taken by name, not by ID: set OS_USERNAME".into());
+    }
+    let user_name = l.need("username", "OS_USERNAME")?;
+    let password = l.need("password", "OS_PASSWORD")?;
+    if l.get("project_name").is_none() && l.get("project_id").is_some() {
+        return Err("the project is taken by name, not by ID: set OS_PROJECT_NAME".into());
+    }
+    let project_name = l.need("project_name", "OS_PROJECT_NAME")?;
+    let user_domain = domain(l, "user")?;
+    let project_domain = domain(l, "project")?;
+    Ok((
+        Credentials::Password(PasswordCredential {
+            user_name,
+            password: password.clone(),
+            user_domain,
+            project_name,
+            project_domain,
+        }),
+        password,
+    ))
+}
+
+/// `api_timeout` (seconds, fractions allowed) in milliseconds, if set.
+fn api_timeout_ms(l: &Lookup) -> Result<Option<u32>, String> {
+    let Some(t) = l.get("api_timeout") else {
+        return Ok(None);
     };
-    let config = Config {
-        region: get("region_name"),
-        endpoint_interface: interface,
-        block_storage_url,
-        compute_url: get("compute_endpoint_override"),
-        microversion,
-        timeout_ms,
-        ..spec::config(&auth_url, credentials)
-    };
-    Ok(Resolved {
-        config,
-        cacert: get("cacert").map(PathBuf::from),
-        secrets,
-    })
+    match t.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs * 1000.0 <= f64::from(u32::MAX) => Ok(Some((secs * 1000.0) as u32)),
+        _ => Err(format!("api_timeout must be a positive number of seconds, not {t:?}")),
+    }
 }
 
 /// The user or project domain's name: by name, or the `default` domain by ID (as in the
 /// openrc files Horizon writes), or the default domain setting.
-fn domain(get: &dyn Fn(&str) -> Option<String>, who: &str) -> Result<String, String> {
+fn domain(l: &Lookup, who: &str) -> Result<String, String> {
     let by_id = |id: String| {
         if id.eq_ignore_ascii_case("default") {
             Ok("Default".to_string())
@@ -239,16 +287,16 @@ fn domain(get: &dyn Fn(&str) -> Option<String>, who: &str) -> Result<String, Str
             ))
         }
     };
-    if let Some(name) = get(&format!("{who}_domain_name")) {
+    if let Some(name) = l.get(&format!("{who}_domain_name")) {
         return Ok(name);
     }
-    if let Some(id) = get(&format!("{who}_domain_id")) {
+    if let Some(id) = l.get(&format!("{who}_domain_id")) {
         return by_id(id);
     }
-    if let Some(name) = get("default_domain_name") {
+    if let Some(name) = l.get("default_domain_name") {
         return Ok(name);
     }
-    if let Some(id) = get("default_domain_id") {
+    if let Some(id) = l.get("default_domain_id") {
         return by_id(id);
     }
     Err(format!(

@@ -88,74 +88,99 @@ fn authenticate(st: &mut State, r: &Req) -> Resp {
             "The request body could not be parsed as JSON. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.",
         );
     };
+    let (identity, methods, scope) = match auth_request(&body) {
+        Ok(parts) => parts,
+        Err(resp) => return resp,
+    };
+    if methods.iter().any(|m| m == "application_credential") {
+        return application_credential_token(st, identity, scope);
+    }
+    if methods.iter().any(|m| m == "password") {
+        return password_token(st, identity, scope);
+    }
+    unauthorized()
+}
+
+/// The `identity`, its `methods` and the `scope` of an `auth` body, or Keystone's 400.
+fn auth_request(body: &Value) -> Result<(&Value, Vec<String>, Option<&Value>), Resp> {
     let Some(auth) = body.get("auth").filter(|a| a.is_object()) else {
-        return bad_request("auth");
+        return Err(bad_request("auth"));
     };
     let Some(identity) = auth.get("identity").filter(|a| a.is_object()) else {
-        return bad_request("identity");
+        return Err(bad_request("identity"));
     };
     let Some(methods) = identity.get("methods").and_then(|m| m.as_array()) else {
-        return bad_request("methods");
+        return Err(bad_request("methods"));
     };
     let methods: Vec<String> = methods
         .iter()
         .filter_map(|m| m.as_str().map(|s| s.to_string()))
         .collect();
     if methods.is_empty() {
-        return bad_request("methods");
+        return Err(bad_request("methods"));
     }
-    let scope = auth.get("scope");
-    if methods.iter().any(|m| m == "application_credential") {
-        let Some(ac) = identity.get("application_credential").filter(|a| a.is_object()) else {
-            return bad_request("application_credential");
-        };
-        let id_ok = ac.get("id").and_then(|v| v.as_str()) == Some(APP_CRED_ID);
-        let secret_ok = ac.get("secret").and_then(|v| v.as_str()) == Some(APP_CRED_SECRET);
-        if !id_ok || !secret_ok || scope.is_some_and(|s| !s.is_null()) {
-            return unauthorized();
-        }
-        let tok = st.issue_token();
-        let body = token_body(st, &["application_credential"], true, Some(APP_CRED_ID));
-        return Resp::json(201, &body).header("X-Subject-Token", tok);
+    Ok((identity, methods, auth.get("scope")))
+}
+
+/// A token for the mock's application credential, which takes no scope of its own.
+fn application_credential_token(st: &mut State, identity: &Value, scope: Option<&Value>) -> Resp {
+    let Some(ac) = identity.get("application_credential").filter(|a| a.is_object()) else {
+        return bad_request("application_credential");
+    };
+    let id_ok = ac.get("id").and_then(|v| v.as_str()) == Some(APP_CRED_ID);
+    let secret_ok = ac.get("secret").and_then(|v| v.as_str()) == Some(APP_CRED_SECRET);
+    if !id_ok || !secret_ok || scope.is_some_and(|s| !s.is_null()) {
+        return unauthorized();
     }
-    if methods.iter().any(|m| m == "password") {
-        let Some(user) = identity
-            .get("password")
-            .and_then(|p| p.get("user"))
-            .filter(|u| u.is_object())
-        else {
-            return bad_request("user");
-        };
-        let name_ok =
-            user.get("name").and_then(|v| v.as_str()) == Some(USER_NAME) && domain_ok(user.get("domain"), USER_DOMAIN);
-        let id_ok = user.get("id").and_then(|v| v.as_str()) == Some(st.user_id.as_str());
-        let pw_ok = user.get("password").and_then(|v| v.as_str()) == Some(PASSWORD);
-        if !(name_ok || id_ok) || !pw_ok {
-            return unauthorized();
-        }
-        let project = scope.and_then(|s| s.get("project"));
-        let scoped = match project {
-            None => false,
-            Some(p) => {
-                let by_id = p.get("id").and_then(|v| v.as_str()) == Some(st.opts.project_id.as_str());
-                let by_name = p.get("name").and_then(|v| v.as_str()) == Some(st.opts.project_name.as_str())
-                    && domain_ok(p.get("domain"), PROJECT_DOMAIN);
-                if !(by_id || by_name) {
-                    return unauthorized();
-                }
-                true
-            }
-        };
-        let tok = if scoped {
-            st.issue_token()
-        } else {
-            // Unscoped: valid at Keystone only; Cinder/Nova refuse it.
-            format!("gAAAAAB{}{}", hex32(), hex32())
-        };
-        let body = token_body(st, &["password"], scoped, None);
-        return Resp::json(201, &body).header("X-Subject-Token", tok);
+    let tok = st.issue_token();
+    let body = token_body(st, &["application_credential"], true, Some(APP_CRED_ID));
+    Resp::json(201, &body).header("X-Subject-Token", tok)
+}
+
+/// A token for the mock's user (by name and domain, or by ID) and password, scoped to the
+/// mock's project if asked.
+fn password_token(st: &mut State, identity: &Value, scope: Option<&Value>) -> Resp {
+    let Some(user) = identity
+        .get("password")
+        .and_then(|p| p.get("user"))
+        .filter(|u| u.is_object())
+    else {
+        return bad_request("user");
+    };
+    let name_ok =
+        user.get("name").and_then(|v| v.as_str()) == Some(USER_NAME) && domain_ok(user.get("domain"), USER_DOMAIN);
+    let id_ok = user.get("id").and_then(|v| v.as_str()) == Some(st.user_id.as_str());
+    let pw_ok = user.get("password").and_then(|v| v.as_str()) == Some(PASSWORD);
+    if !(name_ok || id_ok) || !pw_ok {
+        return unauthorized();
     }
-    unauthorized()
+    let scoped = match project_scoped(st, scope) {
+        Ok(scoped) => scoped,
+        Err(resp) => return resp,
+    };
+    let tok = if scoped {
+        st.issue_token()
+    } else {
+        // Unscoped: valid at Keystone only; Cinder/Nova refuse it.
+        format!("gAAAAAB{}{}", hex32(), hex32())
+    };
+    let body = token_body(st, &["password"], scoped, None);
+    Resp::json(201, &body).header("X-Subject-Token", tok)
+}
+
+/// Whether `scope` asks for a project; a 401 when that is another than the mock's (by ID,
+/// or by name and domain).
+fn project_scoped(st: &State, scope: Option<&Value>) -> Result<bool, Resp> {
+    let Some(p) = scope.and_then(|s| s.get("project")) else {
+        return Ok(false);
+    };
+    let by_id = p.get("id").and_then(|v| v.as_str()) == Some(st.opts.project_id.as_str());
+    let by_name = p.get("name").and_then(|v| v.as_str()) == Some(st.opts.project_name.as_str())
+        && domain_ok(p.get("domain"), PROJECT_DOMAIN);
+    if !(by_id || by_name) {
+        return Err(unauthorized());
+    }
+    Ok(true)
 }
 
 fn domain_ok(d: Option<&Value>, name: &str) -> bool {

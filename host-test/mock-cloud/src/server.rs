@@ -121,6 +121,21 @@ async fn handle(
     role: Role,
     req: hyper::Request<hyper::body::Incoming>,
 ) -> Result<hyper::Response<MockBody>, Dropped> {
+    let r = parse(req).await?;
+    if !role.serves(&r.path) {
+        return to_hyper(plain_not_found());
+    }
+    // Record, then look for a fault.
+    let fault = {
+        let mut st = lock(&sh);
+        let from_nova = record(&mut st, &r);
+        pick_fault(&mut st, &r, from_nova)
+    };
+    to_hyper(respond(&sh, &r, fault).await)
+}
+
+/// Reads the whole request; a body that fails to arrive drops the connection.
+async fn parse(req: hyper::Request<hyper::body::Incoming>) -> Result<Req, Dropped> {
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(|q| q.to_string());
@@ -138,74 +153,76 @@ async fn handle(
         Ok(b) => b.to_bytes().to_vec(),
         Err(_) => return Err(Dropped),
     };
-    let r = Req {
+    Ok(Req {
         method,
         path,
         query,
         headers,
         body,
-    };
+    })
+}
 
-    if !role.serves(&r.path) {
-        return to_hyper(plain_not_found());
+/// Logs the request: Nova's calls to Cinder apart from the client's. Returns whether it is Nova's.
+fn record(st: &mut State, r: &Req) -> bool {
+    let recorded = RecordedRequest {
+        method: r.method.clone(),
+        path: r.path.clone(),
+        query: r.query.clone(),
+        headers: r.headers.clone(),
+        body: r.body.clone(),
+    };
+    let from_nova = crate::cinderclient::from_nova(r);
+    if from_nova {
+        st.nova_requests.push(recorded);
+    } else {
+        st.requests.push(recorded);
     }
+    from_nova
+}
 
-    // Record, then look for a fault.
-    let fault = {
-        let mut st = lock(&sh);
-        let recorded = RecordedRequest {
-            method: r.method.clone(),
-            path: r.path.clone(),
-            query: r.query.clone(),
-            headers: r.headers.clone(),
-            body: r.body.clone(),
-        };
-        let from_nova = crate::cinderclient::from_nova(&r);
-        if from_nova {
-            st.nova_requests.push(recorded);
+/// The first armed fault that matches (using up one of its times), else for the client's
+/// requests (not Nova's) maybe a chaos one.
+fn pick_fault(st: &mut State, r: &Req, from_nova: bool) -> Option<crate::Fault> {
+    let idx = st.faults.iter().position(|f| {
+        f.times > 0
+            && f.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(&r.method))
+            && r.path.contains(&f.path_contains)
+    });
+    match idx {
+        Some(i) => {
+            let f = st.faults[i].clone();
+            st.faults[i].times -= 1;
+            if st.faults[i].times == 0 {
+                st.faults.remove(i);
+            }
+            Some(f)
+        }
+        None if !from_nova => random_fault(st),
+        None => None,
+    }
+}
+
+/// The answer: routed as usual, delayed (before or `after` routing), or the fault's
+/// (with the request still routed first when `after`).
+async fn respond(sh: &Shared, r: &Req, fault: Option<crate::Fault>) -> Resp {
+    let Some(f) = fault else {
+        return route(sh, r).await;
+    };
+    if let FaultKind::Delay(d) = f.kind {
+        if f.after {
+            let resp = route(sh, r).await;
+            tokio::time::sleep(d).await;
+            resp
         } else {
-            st.requests.push(recorded);
+            tokio::time::sleep(d).await;
+            route(sh, r).await
         }
-        let idx = st.faults.iter().position(|f| {
-            f.times > 0
-                && f.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(&r.method))
-                && r.path.contains(&f.path_contains)
-        });
-        match idx {
-            Some(i) => {
-                let f = st.faults[i].clone();
-                st.faults[i].times -= 1;
-                if st.faults[i].times == 0 {
-                    st.faults.remove(i);
-                }
-                Some(f)
-            }
-            None if !from_nova => random_fault(&mut st),
-            None => None,
+    } else {
+        if f.after {
+            let _ = route(sh, r).await;
         }
-    };
-
-    let resp = match fault {
-        None => route(&sh, &r).await,
-        Some(f) => {
-            if let FaultKind::Delay(d) = f.kind {
-                if f.after {
-                    let resp = route(&sh, &r).await;
-                    tokio::time::sleep(d).await;
-                    resp
-                } else {
-                    tokio::time::sleep(d).await;
-                    route(&sh, &r).await
-                }
-            } else {
-                if f.after {
-                    let _ = route(&sh, &r).await;
-                }
-                fault_response(&sh, &f.kind, &r).await
-            }
-        }
-    };
-    to_hyper(resp)
+        fault_response(sh, &f.kind, r).await
+    }
 }
 
 /// A fault drawn by the chaos setting, if this request is unlucky.
@@ -300,6 +317,7 @@ fn default_explanation(status: u16) -> (&'static str, &'static str) {
     }
 }
 
+/// What a fault answers in place of the service, with request IDs (but for a dropped connection).
 async fn fault_response(sh: &Shared, kind: &FaultKind, r: &Req) -> Resp {
     let rid = crate::util::req_id();
     let with_ids = |resp: Resp| {
@@ -311,36 +329,12 @@ async fn fault_response(sh: &Shared, kind: &FaultKind, r: &Req) -> Resp {
             status,
             body,
             retry_after,
-        } => {
-            let status = if (100..=999).contains(status) { *status } else { 500 };
-            let mut resp = match body {
-                Some(b) => Resp {
-                    status,
-                    headers: vec![("Content-Type".into(), "application/json".into())],
-                    body: RespBody::Bytes(b.clone().into_bytes()),
-                },
-                None => {
-                    let (name, msg) = default_explanation(status);
-                    let mut inner = json!({"code": status, "message": msg});
-                    if let Some(ra) = retry_after {
-                        if status == 413 || status == 429 {
-                            inner["retryAfter"] = json!(ra.to_string());
-                        }
-                    }
-                    Resp::json(status, &json!({ name: inner }))
-                }
-            };
-            if let Some(ra) = retry_after {
-                resp = resp.header("Retry-After", ra.to_string());
-            }
-            with_ids(resp)
-        }
+        } => with_ids(status_fault(*status, body.as_deref(), *retry_after)),
         FaultKind::Delay(_) => route(sh, r).await,
-        FaultKind::MalformedJson => with_ids(Resp {
-            status: 200,
-            headers: vec![("Content-Type".into(), "application/json".into())],
-            body: RespBody::Bytes(b"{\"volume\": {\"id\": \"abc\", <html>not json".to_vec()),
-        }),
+        FaultKind::MalformedJson => with_ids(raw_json(
+            200,
+            RespBody::Bytes(b"{\"volume\": {\"id\": \"abc\", <html>not json".to_vec()),
+        )),
         FaultKind::WrongShape => with_ids(Resp::json(200, &json!({"unexpected": []}))),
         FaultKind::EmptyBody => with_ids(Resp::empty(200, "application/json")),
         FaultKind::Truncated => {
@@ -348,22 +342,14 @@ async fn fault_response(sh: &Shared, kind: &FaultKind, r: &Req) -> Resp {
                 &json!({"volumes": [{"id": crate::util::uuid4(), "name": "truncated", "links": []}]}),
             )
             .unwrap_or_default();
-            with_ids(Resp {
-                status: 200,
-                headers: vec![("Content-Type".into(), "application/json".into())],
-                body: RespBody::Truncated(full),
-            })
+            with_ids(raw_json(200, RespBody::Truncated(full)))
         }
         FaultKind::DropConnection => Resp {
             status: 200,
             headers: Vec::new(),
             body: RespBody::Drop,
         },
-        FaultKind::Enormous(n) => with_ids(Resp {
-            status: 200,
-            headers: vec![("Content-Type".into(), "application/json".into())],
-            body: RespBody::Enormous(*n),
-        }),
+        FaultKind::Enormous(n) => with_ids(raw_json(200, RespBody::Enormous(*n))),
         FaultKind::Unauthorized => {
             let st = lock(sh);
             with_ids(keystonemiddleware_401(&st))
@@ -372,6 +358,38 @@ async fn fault_response(sh: &Shared, kind: &FaultKind, r: &Req) -> Resp {
             Resp::json(*status, &json!({"message": "moved", "location": location}))
                 .header("Location", location.clone()),
         ),
+    }
+}
+
+/// An error status (out of range: 500) with the given body, or else Cinder's body for it;
+/// `retry_after` goes in a `Retry-After` header (and, for 413 and 429, the body).
+fn status_fault(status: u16, body: Option<&str>, retry_after: Option<u32>) -> Resp {
+    let status = if (100..=999).contains(&status) { status } else { 500 };
+    let resp = match body {
+        Some(b) => raw_json(status, RespBody::Bytes(b.as_bytes().to_vec())),
+        None => {
+            let (name, msg) = default_explanation(status);
+            let mut inner = json!({"code": status, "message": msg});
+            if let Some(ra) = retry_after {
+                if status == 413 || status == 429 {
+                    inner["retryAfter"] = json!(ra.to_string());
+                }
+            }
+            Resp::json(status, &json!({ name: inner }))
+        }
+    };
+    match retry_after {
+        Some(ra) => resp.header("Retry-After", ra.to_string()),
+        None => resp,
+    }
+}
+
+/// A response of type JSON with `body` as is (for faults: not always JSON, or whole).
+fn raw_json(status: u16, body: RespBody) -> Resp {
+    Resp {
+        status,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body,
     }
 }
 
