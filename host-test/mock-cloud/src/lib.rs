@@ -2,7 +2,11 @@
 //! served over HTTP/1.1 on 127.0.0.1 from its own thread and tokio runtime.
 //!
 //! Responses (shapes, status codes, messages) follow a real Cinder 29.0.0; see
-//! `host-test/fixtures/real-cinder-transcript.txt`.
+//! `host-test/fixtures/real-cinder-transcript.txt` and, for volume types, zones,
+//! limits, user messages, updates, metadata and list queries,
+//! `host-test/fixtures/real-cinder-transcript-extras.txt`. A volume larger than
+//! [`MockOptions::backend_max_volume_gb`] and a backup in an unknown zone fail
+//! with the user messages the real one records.
 //!
 //! Nova talks to Cinder the way a real Nova does, over HTTP through Cinder's
 //! attachments API (3.44): attach reserves an attachment (volume `reserved`), puts
@@ -68,6 +72,51 @@ pub struct MockOptions {
     /// each answers only its own service's paths, and the catalog's `{base}` is the
     /// service's own listener. false: all three on one port.
     pub service_ports: bool,
+    /// Volume types besides Cinder's own `__DEFAULT__` (e.g. performance tiers).
+    pub volume_types: Vec<MockVolumeType>,
+    /// The largest volume (GiB) the backend can create. A bigger one is accepted
+    /// (202), then fails as on the real test Cinder, whose sparse-file backend cannot
+    /// make a file of 16 TiB: `error`, with three driver messages and a scheduler one.
+    pub backend_max_volume_gb: i64,
+}
+
+/// A volume type of the mock's Cinder ([`MockOptions::volume_types`]). Private types
+/// are shared with the mock's project: it lists and uses them like public ones.
+#[derive(Clone, Debug, Default)]
+pub struct MockVolumeType {
+    /// None: a random UUID (see [`MockCloud::volume_type_id`]).
+    pub id: Option<String>,
+    pub name: String,
+    pub description: Option<String>,
+    pub is_public: bool,
+    /// Only `RESKEY:availability_zones`, `multiattach` and `replication_enabled` are
+    /// shown to non-admins (as in Cinder's default policy).
+    pub extra_specs: Vec<(String, String)>,
+    /// Shown to admins only.
+    pub qos_specs_id: Option<String>,
+}
+
+impl MockVolumeType {
+    /// A public type without extra specs.
+    pub fn new(name: &str) -> MockVolumeType {
+        MockVolumeType {
+            name: name.to_string(),
+            is_public: true,
+            ..Default::default()
+        }
+    }
+    pub fn description(mut self, d: &str) -> Self {
+        self.description = Some(d.to_string());
+        self
+    }
+    pub fn extra_spec(mut self, k: &str, v: &str) -> Self {
+        self.extra_specs.push((k.to_string(), v.to_string()));
+        self
+    }
+    pub fn private(mut self) -> Self {
+        self.is_public = false;
+        self
+    }
 }
 
 /// One endpoint of the Keystone catalog. `url` may contain `{base}` (the listener of
@@ -110,6 +159,8 @@ impl Default for MockOptions {
             max_page: 1000,
             cinder_url: None,
             service_ports: false,
+            volume_types: Vec::new(),
+            backend_max_volume_gb: 16383,
         }
     }
 }
@@ -264,6 +315,11 @@ impl MockCloud {
     /// "volumes", "snapshots", "backups", "gigabytes", "backup_gigabytes"; -1 = unlimited.
     pub fn set_quota(&self, resource: &str, limit: i64) {
         self.st().quotas.insert(resource.to_string(), limit);
+    }
+    /// The id of the volume type `name` (`__DEFAULT__` included).
+    pub fn volume_type_id(&self, name: &str) -> Option<String> {
+        let st = self.st();
+        st.volume_types.iter().find(|t| t.name == name).map(|t| t.id.clone())
     }
     /// Force a status ("volume" | "snapshot" | "backup"); cancels pending transitions.
     pub fn set_status(&self, kind: &str, id: &str, status: &str) {

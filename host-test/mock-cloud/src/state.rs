@@ -59,13 +59,17 @@ pub struct Volume {
     pub created_at: i64,
     pub updated_at: Option<i64>,
     pub availability_zone: String,
+    /// The type's name (`volume_type`) and id (`volume_type_id`, 3.63+).
     pub volume_type: String,
+    pub volume_type_id: String,
     pub snapshot_id: Option<String>,
     pub source_volid: Option<String>,
     pub metadata: Map<String, Value>,
     pub multiattach: bool,
     /// Status to return to after a transient one (backing-up, extending...).
     pub previous_status: Option<String>,
+    /// The backend pool; None when no backend could take the volume.
+    pub host: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -97,6 +101,37 @@ pub struct Backup {
     pub data_timestamp: i64,
     pub parent_id: Option<String>,
     pub metadata: Map<String, Value>,
+    /// The zone asked for (3.51+), else the backup service's once it is available.
+    pub availability_zone: Option<String>,
+    pub fail_reason: Option<String>,
+}
+
+/// A volume type (`GET /types`).
+#[derive(Clone, Debug)]
+pub struct VolumeType {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub is_public: bool,
+    pub extra_specs: Map<String, Value>,
+    pub qos_specs_id: Option<String>,
+    pub created_at: i64,
+}
+
+/// A user message (`GET /messages`, 3.3+): why an asynchronous operation failed.
+#[derive(Clone, Debug)]
+pub struct Message {
+    pub id: String,
+    pub event_id: &'static str,
+    pub user_message: &'static str,
+    /// `VOLUME` or `VOLUME_BACKUP`.
+    pub resource_type: &'static str,
+    pub resource_uuid: String,
+    /// The request that started the operation.
+    pub request_id: String,
+    pub created_at: i64,
+    /// `guaranteed_until`: 30 days after creation.
+    pub expires_at: i64,
 }
 
 /// A Cinder volume attachment (the attachments API, 3.27+).
@@ -117,74 +152,50 @@ pub struct Attachment {
     pub created_at: i64,
 }
 
-/// What volumes, snapshots, backups and attachments have in common: listing,
-/// lookup by id and status changes work the same way for all of them.
+/// What the resources have in common: lookup by id, status changes and
+/// listing (see `cinder::paging`) work the same way for all of them.
 pub trait Resource {
     /// The name Cinder uses in messages ("Volume {id} could not be found.").
     const WHAT: &'static str;
     /// The collection in URLs and list bodies ("volumes").
     const COLL: &'static str;
     fn key(&self) -> Key<'_>;
-    fn set_status(&mut self, status: &str, now: i64);
+    /// Changes its status (a resource without one ignores it).
+    fn set_status(&mut self, _status: &str, _now: i64) {}
     /// Cinder's message for an unknown id.
     fn missing(id: &str) -> String {
         format!("{} {id} could not be found.", Self::WHAT)
     }
 }
 
-/// The fields lists filter and sort on.
+/// What every view shows of a resource: its id and name (if it has one).
 pub struct Key<'a> {
     pub id: &'a str,
     pub name: Option<&'a str>,
-    pub status: &'a str,
-    pub size: i64,
-    pub created_at: i64,
 }
 
-impl<'a> Key<'a> {
-    fn new(id: &'a str, name: &'a Option<String>, status: &'a str, size: i64, created_at: i64) -> Key<'a> {
-        Key {
-            id,
-            name: name.as_deref(),
-            status,
-            size,
-            created_at,
+/// Volumes, snapshots and backups: named, with a status and the time it changed.
+macro_rules! named_resource {
+    ($t:ty, $what:literal, $coll:literal) => {
+        impl Resource for $t {
+            const WHAT: &'static str = $what;
+            const COLL: &'static str = $coll;
+            fn key(&self) -> Key<'_> {
+                Key {
+                    id: &self.id,
+                    name: self.name.as_deref(),
+                }
+            }
+            fn set_status(&mut self, status: &str, now: i64) {
+                (self.status, self.updated_at) = (status.to_string(), Some(now));
+            }
         }
-    }
+    };
 }
 
-impl Resource for Volume {
-    const WHAT: &'static str = "Volume";
-    const COLL: &'static str = "volumes";
-    fn key(&self) -> Key<'_> {
-        Key::new(&self.id, &self.name, &self.status, self.size, self.created_at)
-    }
-    fn set_status(&mut self, status: &str, now: i64) {
-        (self.status, self.updated_at) = (status.to_string(), Some(now));
-    }
-}
-
-impl Resource for Snapshot {
-    const WHAT: &'static str = "Snapshot";
-    const COLL: &'static str = "snapshots";
-    fn key(&self) -> Key<'_> {
-        Key::new(&self.id, &self.name, &self.status, self.size, self.created_at)
-    }
-    fn set_status(&mut self, status: &str, now: i64) {
-        (self.status, self.updated_at) = (status.to_string(), Some(now));
-    }
-}
-
-impl Resource for Backup {
-    const WHAT: &'static str = "Backup";
-    const COLL: &'static str = "backups";
-    fn key(&self) -> Key<'_> {
-        Key::new(&self.id, &self.name, &self.status, self.size, self.created_at)
-    }
-    fn set_status(&mut self, status: &str, now: i64) {
-        (self.status, self.updated_at) = (status.to_string(), Some(now));
-    }
-}
+named_resource!(Volume, "Volume", "volumes");
+named_resource!(Snapshot, "Snapshot", "snapshots");
+named_resource!(Backup, "Backup", "backups");
 
 impl Resource for Attachment {
     const WHAT: &'static str = "Volume attachment";
@@ -193,9 +204,6 @@ impl Resource for Attachment {
         Key {
             id: &self.id,
             name: None,
-            status: &self.status,
-            size: 0,
-            created_at: self.created_at,
         }
     }
     fn set_status(&mut self, status: &str, _now: i64) {
@@ -203,6 +211,28 @@ impl Resource for Attachment {
     }
     fn missing(id: &str) -> String {
         format!("Volume attachment could not be found with filter: attachment_id = {id}.")
+    }
+}
+
+impl Resource for VolumeType {
+    const WHAT: &'static str = "Volume type";
+    const COLL: &'static str = "types";
+    fn key(&self) -> Key<'_> {
+        Key {
+            id: &self.id,
+            name: Some(&self.name),
+        }
+    }
+}
+
+impl Resource for Message {
+    const WHAT: &'static str = "Message";
+    const COLL: &'static str = "messages";
+    fn key(&self) -> Key<'_> {
+        Key {
+            id: &self.id,
+            name: None,
+        }
     }
 }
 
@@ -242,6 +272,10 @@ pub enum Op {
     SnapRemove(String),
     BackupStatus(String, String),
     BackupRemove(String),
+    /// A backup fails (status `error`) for the reason given.
+    BackupFail(String, &'static str),
+    /// A user message appears (about the resource it names).
+    Message(Box<Message>),
 }
 
 impl Op {
@@ -261,7 +295,9 @@ impl Op {
             | Op::SnapStatus(id, _)
             | Op::SnapRemove(id)
             | Op::BackupStatus(id, _)
-            | Op::BackupRemove(id) => id,
+            | Op::BackupRemove(id)
+            | Op::BackupFail(id, _) => id,
+            Op::Message(m) => &m.resource_uuid,
         }
     }
 }
@@ -311,6 +347,9 @@ pub struct State {
     pub snapshots: Vec<Snapshot>,
     pub backups: Vec<Backup>,
     pub attachments: Vec<Attachment>,
+    /// `__DEFAULT__` first, then [`MockOptions::volume_types`].
+    pub volume_types: Vec<VolumeType>,
+    pub messages: Vec<Message>,
     pub servers: Vec<Server>,
     pub quotas: HashMap<String, i64>,
     pub faults: Vec<Fault>,
@@ -324,6 +363,39 @@ pub struct State {
     pub nova_requests: Vec<RecordedRequest>,
     pub pending: Vec<(Instant, Op)>,
     last_ts: i64,
+}
+
+/// How long Cinder keeps a user message (`message_ttl`, 30 days), in µs.
+const MESSAGE_TTL_US: i64 = 30 * 86_400 * 1_000_000;
+
+/// The id of Cinder's own volume type, `__DEFAULT__`.
+pub const DEFAULT_TYPE_ID: &str = "d5c9726b-d278-417a-87cc-1174e3dc7f6b";
+
+/// `__DEFAULT__` and the types of `opts`, oldest first.
+fn volume_types(opts: &MockOptions) -> Vec<VolumeType> {
+    let default = VolumeType {
+        id: DEFAULT_TYPE_ID.into(),
+        name: "__DEFAULT__".into(),
+        description: Some("Default Volume Type".into()),
+        is_public: true,
+        extra_specs: Map::new(),
+        qos_specs_id: None,
+        created_at: now_us() - 1000,
+    };
+    let others = opts.volume_types.iter().enumerate().map(|(i, t)| VolumeType {
+        id: t.id.clone().unwrap_or_else(uuid4),
+        name: t.name.clone(),
+        description: t.description.clone(),
+        is_public: t.is_public,
+        extra_specs: t
+            .extra_specs
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
+            .collect(),
+        qos_specs_id: t.qos_specs_id.clone(),
+        created_at: now_us() - 999 + i as i64,
+    });
+    std::iter::once(default).chain(others).collect()
 }
 
 impl State {
@@ -340,7 +412,10 @@ impl State {
         ] {
             quotas.insert(k.to_string(), v);
         }
+        let volume_types = volume_types(&opts);
         State {
+            volume_types,
+            messages: Vec::new(),
             opts,
             base: bases.identity.clone(),
             bases,
@@ -461,15 +536,25 @@ impl State {
                 if let Some(b) = self.backups.iter_mut().find(|b| b.id == id) {
                     if b.status == "creating" && st == "available" {
                         b.object_count = b.size.max(1) * 2;
-                        if b.container.is_none() {
-                            b.container = Some("volumebackups".into());
-                        }
+                        b.container.get_or_insert_with(|| "volumebackups".into());
+                        b.availability_zone.get_or_insert_with(|| "nova".into());
                     }
                     b.status = st;
                     b.updated_at = Some(now);
                 }
             }
             Op::BackupRemove(id) => self.backups.retain(|b| b.id != id),
+            Op::BackupFail(id, reason) => {
+                set_status_in(&mut self.backups, &id, "error", now);
+                if let Some(b) = self.backups.iter_mut().find(|b| b.id == id) {
+                    b.fail_reason = Some(reason.to_string());
+                }
+            }
+            Op::Message(m) => self.messages.push(Message {
+                created_at: now,
+                expires_at: now + MESSAGE_TTL_US,
+                ..*m
+            }),
         }
     }
 

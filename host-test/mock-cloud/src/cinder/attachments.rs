@@ -3,7 +3,7 @@
 
 use super::actions::action_name;
 use super::faults::{bad, conflict, no_such_action, not_found, server_error};
-use super::paging::{page, param};
+use super::paging::{page, Col, ListRules, Listed};
 use super::resource::find;
 use super::schema::{additional_properties, invalid_field, missing_property, parse_body, required_object, uuid_value};
 use super::Ctx;
@@ -23,40 +23,42 @@ pub(super) fn attachment_json(a: &Attachment, detail: bool) -> Value {
     o
 }
 
-const ATTACHMENT_PARAMS: &[&str] = &[
-    "volume_id",
-    "instance_id",
-    "attach_status",
-    "status",
-    "limit",
-    "marker",
-    "offset",
-    "sort",
-    "sort_key",
-    "sort_dir",
-    "all_tenants",
-];
+impl Listed for Attachment {
+    const RULES: ListRules = ListRules::new(
+        &["volume_id", "status", "instance_id", "attach_status"],
+        &[
+            "id",
+            "volume_id",
+            "instance_uuid",
+            "attached_host",
+            "mountpoint",
+            "attach_time",
+            "detach_time",
+            "attach_mode",
+            "attach_status",
+            "created_at",
+            "updated_at",
+        ],
+    );
+    fn col(&self, name: &str) -> Option<Col<'_>> {
+        Some(match name {
+            "volume_id" => Col::text(&self.volume_id),
+            "instance_id" | "instance_uuid" => Col::opt(&self.instance),
+            "attach_status" => Col::text(&self.status),
+            // A filter, but no column: it matches nothing.
+            "status" => return None,
+            "attach_mode" => Col::text(&self.attach_mode),
+            "attached_host" => Col::opt(&self.host),
+            "mountpoint" => Col::opt(&self.mountpoint),
+            "created_at" => Col::Int(self.created_at),
+            _ => return None,
+        })
+    }
+}
 
 /// Attachment lists are never given next links.
 pub(super) fn attachment_list(st: &State, c: &Ctx, q: &[(String, String)], detail: bool) -> Result<Resp, Resp> {
-    let get = |k: &str| param(q, k);
-    // `status` is an allowed filter but no column of attachments: it matches
-    // nothing; so does any other filter an admin may give (others' are dropped).
-    let unknown = c.admin && q.iter().any(|(k, _)| !ATTACHMENT_PARAMS.contains(&k.as_str()));
-    let matching: Vec<Attachment> = if get("status").is_some() || unknown {
-        Vec::new()
-    } else {
-        st.attachments
-            .iter()
-            .filter(|a| {
-                get("volume_id").is_none_or(|v| a.volume_id == v)
-                    && get("instance_id").is_none_or(|i| a.instance.as_deref() == Some(i))
-                    && get("attach_status").is_none_or(|s| a.status == s)
-            })
-            .cloned()
-            .collect()
-    };
-    let rows = page(st, q, &matching)?.rows;
+    let rows = page(st, c, q, &st.attachments)?.rows;
     let list: Vec<Value> = rows.into_iter().map(|a| attachment_json(a, detail)).collect();
     Ok(Resp::json(200, &json!({ "attachments": list })))
 }

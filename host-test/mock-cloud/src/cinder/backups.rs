@@ -1,10 +1,16 @@
-//! Backups (full and incremental): their view, create, delete and restore.
+//! Backups (full and incremental): their view, list columns, create (and its
+//! failure in an unknown zone), update, delete and restore.
 
-use super::faults::bad;
-use super::paging::summary;
+use super::faults::{bad, not_found};
+use super::limits::ZONE;
+use super::messages::{schedule_message, NO_BACKUP_SERVICE};
+use super::paging::{named, summary, Col, ListRules, Listed, Named};
 use super::quotas::{check_backup_gigabytes, check_count, check_gigabytes, check_volume_count};
 use super::resource::{cancel_then_schedule, find, find_mut};
-use super::schema::{bool_field, metadata, opt_str, parse_body, required_object, volume_id_field};
+use super::schema::{
+    additional_properties, bool_field, metadata, missing_property, opt_short_str, opt_str, parse_body, required_object,
+    uuid_value, UpdateSchema,
+};
 use super::volumes::{new_volume, start_transient};
 use super::Ctx;
 use crate::server::Req;
@@ -13,46 +19,137 @@ use crate::util::{ts, uuid4};
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 
+impl Listed for Backup {
+    const RULES: ListRules = ListRules::new(
+        &["name", "status", "volume_id"],
+        &[
+            "size",
+            "availability_zone",
+            "volume_id",
+            "snapshot_id",
+            "container",
+            "data_timestamp",
+            "parent_id",
+            "object_count",
+            "fail_reason",
+            "host",
+            "service",
+        ],
+    )
+    .named((3, 37));
+    fn col(&self, name: &str) -> Option<Col<'_>> {
+        Some(match name {
+            "size" => Col::Int(self.size),
+            "availability_zone" => Col::opt(&self.availability_zone),
+            "volume_id" => Col::text(&self.volume_id),
+            "snapshot_id" => Col::opt(&self.snapshot_id),
+            "container" => Col::opt(&self.container),
+            "data_timestamp" => Col::Int(self.data_timestamp),
+            _ => return None,
+        })
+    }
+    fn named(&self) -> Option<Named<'_>> {
+        Some(named!(self))
+    }
+}
+
+/// Why a backup in a zone without a backup service fails.
+const NO_SERVICE: &str = "Service not found for creating backup.";
+
 pub(super) fn backup_json(st: &State, b: &Backup, c: &Ctx) -> Value {
     let mut o = json!({"id": b.id, "status": b.status, "size": b.size, "object_count": b.object_count,
-        "availability_zone": if b.status == "creating" { Value::Null } else { json!("nova") }, "container": b.container, "created_at": ts(b.created_at),
+        "availability_zone": b.availability_zone, "container": b.container, "created_at": ts(b.created_at),
         "updated_at": b.updated_at.map(ts), "name": b.name, "description": b.description,
-        "fail_reason": null, "volume_id": b.volume_id, "links": c.links("backups", &b.id),
+        "fail_reason": b.fail_reason, "volume_id": b.volume_id, "links": c.links("backups", &b.id),
         "is_incremental": b.parent_id.is_some(), "has_dependent_backups": st.has_dependent_backups(&b.id),
         "snapshot_id": b.snapshot_id, "data_timestamp": ts(b.data_timestamp)});
-    if c.at_least("3.43") {
-        o["metadata"] = json!(b.metadata);
-    }
+    c.add_since(&mut o, [("3.43", "metadata", json!(b.metadata))]);
     if c.admin {
-        if c.at_least("3.18") {
-            o["os-backup-project-attr:project_id"] = json!(c.project);
-        }
-        if c.at_least("3.56") {
-            o["user_id"] = json!(c.user_id);
-        }
+        let project = ("3.18", "os-backup-project-attr:project_id", json!(c.project));
+        c.add_since(&mut o, [project, ("3.56", "user_id", json!(c.user_id))]);
     }
     o
 }
 
+/// What a backup create may hold at the microversion of `c`: `metadata` from
+/// 3.43, `availability_zone` from 3.51.
+fn create_keys(c: &Ctx) -> Vec<&'static str> {
+    let mut keys = vec![
+        "volume_id",
+        "container",
+        "description",
+        "incremental",
+        "force",
+        "name",
+        "snapshot_id",
+    ];
+    if c.at_least("3.43") {
+        keys.push("metadata");
+    }
+    if c.at_least("3.51") {
+        keys.push("availability_zone");
+    }
+    keys
+}
+
+/// A backup create's own fields, checked.
+struct BackupRequest {
+    volume_id: String,
+    force: bool,
+    incremental: bool,
+    name: Option<String>,
+    description: Option<String>,
+    container: Option<String>,
+    snapshot_id: Option<String>,
+    metadata: Map<String, Value>,
+    zone: Option<String>,
+}
+
+/// The fields of a backup create, checked in its schema's order (Cinder
+/// reports the first error): each field, the required `volume_id`, others.
+fn backup_request(c: &Ctx, body: &Value) -> Result<BackupRequest, Resp> {
+    let obj = required_object(body, "backup", false)?;
+    let keys = create_keys(c);
+    let volume_id = obj.get("volume_id").map(|v| uuid_value("volume_id", v)).transpose()?;
+    let mut req = BackupRequest {
+        volume_id: String::new(),
+        container: opt_short_str(obj, "container")?,
+        description: opt_short_str(obj, "description")?,
+        incremental: bool_field(obj, "incremental")?.unwrap_or(false),
+        force: bool_field(obj, "force")?.unwrap_or(false),
+        name: opt_short_str(obj, "name")?,
+        snapshot_id: obj
+            .get("snapshot_id")
+            .filter(|v| !v.is_null())
+            .map(|v| uuid_value("snapshot_id", v))
+            .transpose()?,
+        metadata: if keys.contains(&"metadata") {
+            metadata(obj)?
+        } else {
+            Map::new()
+        },
+        zone: if keys.contains(&"availability_zone") {
+            opt_short_str(obj, "availability_zone")?
+        } else {
+            None
+        },
+    };
+    req.volume_id = volume_id.ok_or_else(|| missing_property("backup", obj, "volume_id"))?;
+    additional_properties(Some("backup"), obj, &keys)?;
+    Ok(req)
+}
+
 pub(super) fn create_backup(st: &mut State, c: &Ctx, r: &Req) -> Result<Resp, Resp> {
-    let body = parse_body(r)?;
-    let obj = required_object(&body, "backup", false)?;
-    let vid = volume_id_field(obj, "backup", false)?;
-    let force = bool_field(obj, "force")?.unwrap_or(false);
-    let incremental = bool_field(obj, "incremental")?.unwrap_or(false);
-    let name = opt_str(obj, "name")?;
-    let description = opt_str(obj, "description")?;
-    let container = opt_str(obj, "container")?;
-    let snapshot_id = opt_str(obj, "snapshot_id")?;
-    let meta = metadata(obj)?;
+    let req = backup_request(c, &parse_body(r)?)?;
+    let vid = req.volume_id.clone();
     let v = find(&st.volumes, &vid)?;
     let (vsize, vstatus) = (v.size, v.status.clone());
-    let data_ts = check_source(st, snapshot_id.as_deref(), &vstatus, force)?;
+    let data_ts = check_source(st, req.snapshot_id.as_deref(), &vstatus, req.force)?;
     check_backup_gigabytes(st, vsize)?;
     check_count(st, "backups", st.backups.len(), |qb| {
         format!("BackupLimitExceeded: Maximum number of backups allowed ({qb}) exceeded")
     })?;
-    let parent_id = if incremental {
+    let parent_id = if req.incremental {
         Some(incremental_parent(st, &vid)?)
     } else {
         None
@@ -60,27 +157,68 @@ pub(super) fn create_backup(st: &mut State, c: &Ctx, r: &Req) -> Result<Resp, Re
     let now = st.now();
     let b = Backup {
         id: uuid4(),
-        name,
-        description,
+        name: req.name,
+        description: req.description,
         volume_id: vid.clone(),
-        snapshot_id: snapshot_id.clone(),
+        snapshot_id: req.snapshot_id.clone(),
         status: "creating".into(),
         size: vsize,
         object_count: 0,
-        container,
+        container: req.container,
         created_at: now,
         updated_at: Some(now),
         data_timestamp: data_ts.unwrap_or(now),
         parent_id,
-        metadata: meta,
+        metadata: req.metadata,
+        availability_zone: req.zone,
+        fail_reason: None,
     };
     let out = json!({"backup": summary(&b, c)});
-    st.schedule(Op::BackupStatus(b.id.clone(), "available".into()));
-    if snapshot_id.is_none() {
+    schedule_backup(st, c, &b);
+    if req.snapshot_id.is_none() {
         start_transient(st, &vid, "backing-up", now, Op::vol_status(&vid, &vstatus))?;
     }
     st.backups.push(b);
     Ok(Resp::json(202, &out))
+}
+
+/// A new backup becomes `available`; in a zone other than the backup service's
+/// it fails (`error`, with its reason and a user message).
+fn schedule_backup(st: &mut State, c: &Ctx, b: &Backup) {
+    if b.availability_zone.as_deref().is_none_or(|z| z == ZONE) {
+        st.schedule(Op::BackupStatus(b.id.clone(), "available".into()));
+        return;
+    }
+    st.schedule(Op::BackupFail(b.id.clone(), NO_SERVICE));
+    schedule_message(st, c, &NO_BACKUP_SERVICE, &b.id);
+}
+
+/// `PUT /backups/{id}` (3.9+): name, description and (3.43+) metadata, which
+/// replaces the backup's. Answers the summary view.
+pub(super) fn update_backup(st: &mut State, c: &Ctx, r: &Req, id: &str) -> Result<Resp, Resp> {
+    if c.mv < (3, 9) {
+        return Err(not_found("The resource could not be found."));
+    }
+    let body = parse_body(r)?;
+    let keys: &[&str] = if c.at_least("3.43") {
+        &["name", "description", "metadata"]
+    } else {
+        &["name", "description"]
+    };
+    let schema = UpdateSchema {
+        what: "backup",
+        keys,
+        stripped_limit: false,
+        at_least_one: false,
+        nullable: true,
+    };
+    let (texts, meta) = schema.check(&body)?;
+    let b = find_mut(&mut st.backups, id)?;
+    texts.apply(&mut b.name, &mut b.description);
+    if let Some(m) = meta {
+        b.metadata = m;
+    }
+    Ok(Resp::json(200, &json!({"backup": summary(b, c)})))
 }
 
 /// A backup's source must be ready: the snapshot `snapshot_id` available (its

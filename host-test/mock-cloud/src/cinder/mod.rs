@@ -1,6 +1,7 @@
 //! Cinder v3 under `/volume`, organized as Cinder's API is: one module per
-//! resource (volumes, their actions, attachments, snapshots, backups, quotas),
-//! with the schema checks, faults, lists and microversions they share.
+//! resource (volumes, their actions, attachments, snapshots, backups, their
+//! metadata, volume types, user messages, quotas, limits and zones), with the
+//! schema checks, faults, lists and microversions they share.
 //!
 //! A request goes through [`handle`]: the body as Cinder's server reads it,
 //! keystonemiddleware's token check, the microversion, the project in the URL,
@@ -10,31 +11,39 @@ mod actions;
 mod attachments;
 mod backups;
 mod faults;
+mod limits;
+mod messages;
+mod metadata;
 mod microversion;
 mod paging;
 mod quotas;
 mod resource;
 mod schema;
 mod snapshots;
+mod types;
 mod volumes;
 
 pub use faults::{bad, fault, not_found};
 pub use volumes::seed_volumes;
 
 use crate::server::{keystonemiddleware_401, plain_not_found, Req};
-use crate::state::{Resp, State};
+use crate::state::{Resp, Snapshot, State, Volume};
 use crate::util::{is_uuid_like, parse_query, parse_version, req_id};
 use actions::{admin_action, volume_action};
 use attachments::{
     attachment_action, attachment_json, attachment_list, create_attachment, delete_attachment, update_attachment,
 };
-use backups::{backup_json, create_backup, delete_backup, restore_backup};
+use backups::{backup_json, create_backup, delete_backup, restore_backup, update_backup};
+use limits::{availability_zones, limits};
+use messages::{delete_message, list_messages, show_message};
+use metadata::{metadata_route, Items};
 use microversion::{versions_body, V};
 use paging::{list, summary};
 use quotas::{quota_get, quota_put};
 use resource::find;
 use serde_json::{json, Value};
-use snapshots::{create_snapshot, delete_snapshot, snap_json};
+use snapshots::{create_snapshot, delete_snapshot, snap_json, update_snapshot};
+use types::{list_types, show_type};
 use volumes::{create_volume, delete_volume, update_volume, vol_json};
 
 /// What handlers need to know of the request: its microversion, where it was
@@ -48,11 +57,14 @@ pub struct Ctx {
     admin: bool,
     project: String,
     user_id: String,
+    /// This request's id (user messages name the request that failed).
+    request_id: String,
 }
 
 impl Ctx {
-    fn new(st: &State, mv: V, url_project: &str) -> Ctx {
+    fn new(st: &State, mv: V, url_project: &str, request_id: &str) -> Ctx {
         Ctx {
+            request_id: request_id.to_string(),
             mv,
             app_url: format!("{}/volume/v3", st.bases.volume),
             url_project: url_project.to_string(),
@@ -63,6 +75,15 @@ impl Ctx {
     }
     fn at_least(&self, v: &str) -> bool {
         parse_version(v).is_some_and(|v| self.mv >= v)
+    }
+    /// Sets the fields of a view that microversions add: each `(since, key,
+    /// value)` from its microversion on.
+    fn add_since<'a>(&self, o: &mut Value, fields: impl IntoIterator<Item = (&'a str, &'a str, Value)>) {
+        for (since, key, value) in fields {
+            if self.at_least(since) {
+                o[key] = value;
+            }
+        }
     }
     fn join(&self, rest: &str) -> String {
         if self.url_project.is_empty() {
@@ -85,7 +106,7 @@ impl Ctx {
 
 pub fn handle(st: &mut State, r: &Req) -> Resp {
     let rid = req_id();
-    let (resp, ver) = route(st, r);
+    let (resp, ver) = route(st, r, &rid);
     let mut resp = resp
         .header("x-compute-request-id", rid.clone())
         .header("x-openstack-request-id", rid);
@@ -98,7 +119,7 @@ pub fn handle(st: &mut State, r: &Req) -> Resp {
 }
 
 /// Returns the response and the version to echo (None: no version headers).
-fn route(st: &mut State, r: &Req) -> (Resp, Option<String>) {
+fn route(st: &mut State, r: &Req, rid: &str) -> (Resp, Option<String>) {
     let unread = without_chunked_body(r);
     let r = unread.as_ref().unwrap_or(r);
     let path = r.path.strip_prefix("/volume").unwrap_or("");
@@ -128,7 +149,7 @@ fn route(st: &mut State, r: &Req) -> (Resp, Option<String>) {
     if !url_project.is_empty() && url_project != st.opts.project_id {
         return (bad("Malformed request url"), ver);
     }
-    let ctx = Ctx::new(st, mv, url_project);
+    let ctx = Ctx::new(st, mv, url_project, rid);
     match dispatch(st, &ctx, r, segs) {
         // Handlers return their error responses as Err, to use `?`.
         Some(resp) => (resp.unwrap_or_else(|e| e), ver),
@@ -160,7 +181,7 @@ fn authenticate(st: &State, r: &Req) -> Result<(), Resp> {
 }
 
 /// The collections a URL without a project starts with.
-const COLLECTIONS: [&str; 7] = [
+const COLLECTIONS: [&str; 9] = [
     "volumes",
     "snapshots",
     "backups",
@@ -168,6 +189,8 @@ const COLLECTIONS: [&str; 7] = [
     "attachments",
     "types",
     "limits",
+    "messages",
+    "os-availability-zone",
 ];
 
 /// The project in the URL ("" when absent: any microversion, though documented as
@@ -182,57 +205,103 @@ fn split_project<'a, 'b>(segs: &'b [&'a str]) -> Option<(&'a str, &'b [&'a str])
     }
 }
 
-/// The routes: the handler's answer (Err: its error response); None: no such
-/// route (`types` and `limits` have none).
-fn dispatch(st: &mut State, c: &Ctx, r: &Req, segs: &[&str]) -> Option<Result<Resp, Resp>> {
-    // The attachments API is 3.27+ (os-complete, 3.44+, checks its own).
+/// A handler's answer (Err: its error response); None: no such route.
+type Routed = Option<Result<Resp, Resp>>;
+
+/// The routes: each collection's (the attachments API is 3.27+; os-complete,
+/// 3.44+, checks its own).
+fn dispatch(st: &mut State, c: &Ctx, r: &Req, segs: &[&str]) -> Routed {
     if segs.first() == Some(&"attachments") && segs.len() < 3 && c.mv < (3, 27) {
         return Some(Err(not_found("The resource could not be found.")));
     }
     let q = parse_query(r.query.as_deref());
     let q = q.as_slice();
+    match segs.first().copied() {
+        Some("volumes") => volume_routes(st, c, r, q, &segs[1..]),
+        Some("snapshots") => snapshot_routes(st, c, r, q, &segs[1..]),
+        Some("backups") => backup_routes(st, c, r, q, &segs[1..]),
+        Some("attachments") => attachment_routes(st, c, r, q, &segs[1..]),
+        _ => project_routes(st, c, r, q, segs),
+    }
+}
+
+fn volume_routes(st: &mut State, c: &Ctx, r: &Req, q: &[(String, String)], segs: &[&str]) -> Routed {
+    let items: Items<Volume> = |st| &mut st.volumes;
     Some(match (r.method.as_str(), segs) {
-        ("GET", ["volumes"]) => list(st, c, q, &st.volumes, false, |v| summary(v, c)),
-        ("GET", ["volumes", "detail"]) => list(st, c, q, &st.volumes, true, |v| vol_json(st, v, c, true)),
-        ("POST", ["volumes"]) => create_volume(st, c, r),
-        ("GET", ["volumes", id]) => {
-            find(&st.volumes, id).map(|v| Resp::json(200, &json!({"volume": vol_json(st, v, c, true)})))
-        }
-        ("PUT", ["volumes", id]) => update_volume(st, c, r, id),
-        ("DELETE", ["volumes", id]) => delete_volume(st, id, false),
-        ("POST", ["volumes", id, "action"]) => volume_action(st, c, r, id),
-        ("GET", ["snapshots"]) => list(st, c, q, &st.snapshots, false, |s| snap_json(s, c, false, false)),
-        ("GET", ["snapshots", "detail"]) => list(st, c, q, &st.snapshots, true, |s| snap_json(s, c, true, true)),
-        ("POST", ["snapshots"]) => create_snapshot(st, c, r),
-        ("GET", ["snapshots", id]) => {
+        ("GET", []) => list(st, c, q, &st.volumes, false, |v| summary(v, c)),
+        ("GET", ["detail"]) => list(st, c, q, &st.volumes, true, |v| vol_json(st, v, c, true)),
+        ("POST", []) => create_volume(st, c, r),
+        ("GET", [id]) => find(&st.volumes, id).map(|v| Resp::json(200, &json!({"volume": vol_json(st, v, c, true)}))),
+        ("PUT", [id]) => update_volume(st, c, r, id),
+        ("DELETE", [id]) => delete_volume(st, id, false),
+        ("POST", [id, "action"]) => volume_action(st, c, r, id),
+        ("GET" | "POST" | "PUT", [id, "metadata"]) => metadata_route(st, r, items, id, None),
+        ("GET" | "PUT" | "DELETE", [id, "metadata", key]) => metadata_route(st, r, items, id, Some(key)),
+        _ => return None,
+    })
+}
+
+fn snapshot_routes(st: &mut State, c: &Ctx, r: &Req, q: &[(String, String)], segs: &[&str]) -> Routed {
+    let items: Items<Snapshot> = |st| &mut st.snapshots;
+    Some(match (r.method.as_str(), segs) {
+        ("GET", []) => list(st, c, q, &st.snapshots, false, |s| snap_json(s, c, false, false)),
+        ("GET", ["detail"]) => list(st, c, q, &st.snapshots, true, |s| snap_json(s, c, true, true)),
+        ("POST", []) => create_snapshot(st, c, r),
+        ("GET", [id]) => {
             find(&st.snapshots, id).map(|s| Resp::json(200, &json!({"snapshot": snap_json(s, c, true, true)})))
         }
-        ("DELETE", ["snapshots", id]) => delete_snapshot(st, id, false),
-        ("POST", ["snapshots", id, "action"]) => {
+        ("PUT", [id]) => update_snapshot(st, c, r, id),
+        ("DELETE", [id]) => delete_snapshot(st, id, false),
+        ("POST", [id, "action"]) => {
             admin_action(st, r, id, |st| &st.snapshots, "snapshot_admin_actions", delete_snapshot)
         }
-        ("GET", ["backups"]) => list(st, c, q, &st.backups, false, |b| summary(b, c)),
-        ("GET", ["backups", "detail"]) => list(st, c, q, &st.backups, true, |b| backup_json(st, b, c)),
-        ("POST", ["backups"]) => create_backup(st, c, r),
-        ("GET", ["backups", id]) => {
-            find(&st.backups, id).map(|b| Resp::json(200, &json!({"backup": backup_json(st, b, c)})))
-        }
-        ("DELETE", ["backups", id]) => delete_backup(st, id, false),
-        ("POST", ["backups", id, "action"]) => {
-            admin_action(st, r, id, |st| &st.backups, "backup_admin_actions", delete_backup)
-        }
-        ("POST", ["backups", id, "restore"]) => restore_backup(st, r, id),
-        ("GET", ["attachments"]) => attachment_list(st, c, q, false),
-        ("GET", ["attachments", "detail"]) => attachment_list(st, c, q, true),
-        ("POST", ["attachments"]) => create_attachment(st, c, r),
-        ("GET", ["attachments", id]) => {
+        ("GET" | "POST" | "PUT", [id, "metadata"]) => metadata_route(st, r, items, id, None),
+        ("GET" | "PUT" | "DELETE", [id, "metadata", key]) => metadata_route(st, r, items, id, Some(key)),
+        _ => return None,
+    })
+}
+
+fn backup_routes(st: &mut State, c: &Ctx, r: &Req, q: &[(String, String)], segs: &[&str]) -> Routed {
+    Some(match (r.method.as_str(), segs) {
+        ("GET", []) => list(st, c, q, &st.backups, false, |b| summary(b, c)),
+        ("GET", ["detail"]) => list(st, c, q, &st.backups, true, |b| backup_json(st, b, c)),
+        ("POST", []) => create_backup(st, c, r),
+        ("GET", [id]) => find(&st.backups, id).map(|b| Resp::json(200, &json!({"backup": backup_json(st, b, c)}))),
+        ("PUT", [id]) => update_backup(st, c, r, id),
+        ("DELETE", [id]) => delete_backup(st, id, false),
+        ("POST", [id, "action"]) => admin_action(st, r, id, |st| &st.backups, "backup_admin_actions", delete_backup),
+        ("POST", [id, "restore"]) => restore_backup(st, r, id),
+        _ => return None,
+    })
+}
+
+fn attachment_routes(st: &mut State, c: &Ctx, r: &Req, q: &[(String, String)], segs: &[&str]) -> Routed {
+    Some(match (r.method.as_str(), segs) {
+        ("GET", []) => attachment_list(st, c, q, false),
+        ("GET", ["detail"]) => attachment_list(st, c, q, true),
+        ("POST", []) => create_attachment(st, c, r),
+        ("GET", [id]) => {
             find(&st.attachments, id).map(|a| Resp::json(200, &json!({"attachment": attachment_json(a, true)})))
         }
-        ("PUT", ["attachments", id]) => update_attachment(st, r, id),
-        ("DELETE", ["attachments", id]) => delete_attachment(st, r, id),
-        ("POST", ["attachments", id, "action"]) => attachment_action(st, c, r, id),
+        ("PUT", [id]) => update_attachment(st, r, id),
+        ("DELETE", [id]) => delete_attachment(st, r, id),
+        ("POST", [id, "action"]) => attachment_action(st, c, r, id),
+        _ => return None,
+    })
+}
+
+/// The project-wide routes: quotas, limits, zones, volume types, user messages.
+fn project_routes(st: &mut State, c: &Ctx, r: &Req, q: &[(String, String)], segs: &[&str]) -> Routed {
+    Some(match (r.method.as_str(), segs) {
         ("GET", ["os-quota-sets", p]) => quota_get(st, p, q),
         ("PUT", ["os-quota-sets", p]) => quota_put(st, r, p),
+        ("GET", ["limits"]) => limits(st),
+        ("GET", ["os-availability-zone"]) => availability_zones(),
+        ("GET", ["types"]) => list_types(st, c, q),
+        ("GET", ["types", id]) => show_type(st, c, id),
+        ("GET", ["messages"]) => list_messages(st, c, q),
+        ("GET", ["messages", id]) => show_message(st, c, id),
+        ("DELETE", ["messages", id]) => delete_message(st, c, id),
         _ => return None,
     })
 }

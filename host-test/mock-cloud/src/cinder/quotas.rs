@@ -6,8 +6,14 @@ use crate::server::Req;
 use crate::state::{Resp, State};
 use serde_json::{json, Value};
 
-fn gigabytes_used(st: &State) -> i64 {
+/// The `gigabytes` in use: volumes' and snapshots' (in any status).
+pub(super) fn gigabytes_used(st: &State) -> i64 {
     st.volumes.iter().map(|v| v.size).sum::<i64>() + st.snapshots.iter().map(|s| s.size).sum::<i64>()
+}
+
+/// The `backup_gigabytes` in use.
+pub(super) fn backup_gigabytes_used(st: &State) -> i64 {
+    st.backups.iter().map(|b| b.size).sum()
 }
 
 pub(super) fn check_gigabytes(st: &State, requested: i64) -> Result<(), Resp> {
@@ -24,7 +30,7 @@ pub(super) fn check_gigabytes(st: &State, requested: i64) -> Result<(), Resp> {
 /// 413 when a backup of `size` GiB would exceed `backup_gigabytes`.
 pub(super) fn check_backup_gigabytes(st: &State, size: i64) -> Result<(), Resp> {
     let qbg = st.quota("backup_gigabytes");
-    let used: i64 = st.backups.iter().map(|b| b.size).sum();
+    let used = backup_gigabytes_used(st);
     if qbg >= 0 && used + size > qbg {
         return Err(over_limit(&format!("VolumeBackupSizeExceedsAvailableQuota: Requested backup exceeds allowed Backup gigabytes quota. Requested {size}G, quota is {qbg}G and {used}G has been consumed.")));
     }
@@ -70,7 +76,7 @@ pub(super) fn quota_get(st: &State, p: &str, q: &[(String, String)]) -> Result<R
         return Ok(Resp::json(200, &json!({"quota_set": quota_set(st, true)})));
     }
     let gb = gigabytes_used(st);
-    let bgb: i64 = st.backups.iter().map(|b| b.size).sum();
+    let bgb = backup_gigabytes_used(st);
     let u = |k: &str, used: i64| json!({"limit": st.quota(k), "in_use": used, "reserved": 0});
     let d = |used: i64| json!({"limit": -1, "in_use": used, "reserved": 0});
     Ok(Resp::json(

@@ -64,23 +64,91 @@ pub(super) fn opt_str(obj: &Map<String, Value>, k: &str) -> Result<Option<String
     }
 }
 
+/// A string (or null) of at most 255 characters (`nullable_string` and kin).
+pub(super) fn opt_short_str(obj: &Map<String, Value>, k: &str) -> Result<Option<String>, Resp> {
+    let s = opt_str(obj, k)?;
+    match s.as_deref() {
+        Some(long) if long.chars().count() > 255 => Err(too_long(k, &Value::from(long))),
+        _ => Ok(s),
+    }
+}
+
+/// The `metadata` of a create body: absent or null is none (`metadata_allows_null`).
 pub(super) fn metadata(obj: &Map<String, Value>) -> Result<Map<String, Value>, Resp> {
     match obj.get("metadata") {
         None | Some(Value::Null) => Ok(Map::new()),
-        Some(Value::Object(m)) => {
-            for (k, v) in m {
-                if !v.is_string() {
-                    return Err(invalid_field(k, v, &format!("{} is not of type 'string'", pyrepr(v))));
-                }
-            }
-            Ok(m.clone())
-        }
+        Some(v @ Value::Object(_)) => metadata_value("metadata", v, true),
         Some(other) => Err(invalid_field(
             "metadata",
             other,
-            &format!("{} is not of type 'object'", pyrepr(other)),
+            &format!("{} is not of type 'object', 'null'", pyrepr(other)),
         )),
     }
+}
+
+/// Key/value pairs as Cinder's `extra_specs` schema checks them (the field
+/// `field`): keys of 1 to 255 of `[a-zA-Z0-9-_:. /]` (no `/` in snapshot
+/// metadata: `slash` false), string values of at most 255 characters.
+pub(super) fn metadata_value(field: &str, v: &Value, slash: bool) -> Result<Map<String, Value>, Resp> {
+    metadata_with(field, v, slash, |_| Ok(()))
+}
+
+/// [`metadata_value`] with the object's own checks (`count`: its number of
+/// properties). Cinder reports the first error its schema meets: the values of
+/// good keys, then bad keys, then the count.
+pub(super) fn metadata_with(
+    field: &str,
+    v: &Value,
+    slash: bool,
+    count: impl Fn(&Map<String, Value>) -> Result<(), Resp>,
+) -> Result<Map<String, Value>, Resp> {
+    let Value::Object(m) = v else {
+        return Err(invalid_field(
+            field,
+            v,
+            &format!("{} is not of type 'object'", pyrepr(v)),
+        ));
+    };
+    let key_ok = |k: &str| {
+        (1..=255).contains(&k.chars().count())
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_:. ".contains(c) || (slash && c == '/'))
+    };
+    for (k, val) in m.iter().filter(|(k, _)| key_ok(k)) {
+        match val.as_str() {
+            None => {
+                return Err(invalid_field(
+                    k,
+                    val,
+                    &format!("{} is not of type 'string'", pyrepr(val)),
+                ))
+            }
+            Some(s) if s.chars().count() > 255 => return Err(too_long(k, val)),
+            Some(_) => {}
+        }
+    }
+    let bad: Vec<String> = m.keys().filter(|k| !key_ok(k)).map(|k| format!("'{k}'")).collect();
+    if !bad.is_empty() {
+        let pattern = if slash {
+            "^[a-zA-Z0-9-_:. /]{1,255}$"
+        } else {
+            "^[a-zA-Z0-9-_:. ]{1,255}$"
+        };
+        let verb = if bad.len() == 1 {
+            "does not match"
+        } else {
+            "do not match"
+        };
+        let why = format!("{} {verb} any of the regexes: '{pattern}'", bad.join(", "));
+        return Err(invalid_field(field, v, &why));
+    }
+    count(m)?;
+    Ok(m.clone())
+}
+
+/// jsonschema's `maxLength` failing for the string `v` of field `k`.
+pub(super) fn too_long(k: &str, v: &Value) -> Resp {
+    invalid_field(k, v, &format!("{} is too long", pyrepr(v)))
 }
 
 const BOOL_VALUES: &str = "[True, 'True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes', 'y', 't', False, 'False', 'FALSE', 'false', '0', 'OFF', 'Off', 'off', 'NO', 'No', 'no', 'n', 'f']";
@@ -199,4 +267,110 @@ pub(super) fn volume_id_field(obj: &Map<String, Value>, what: &str, any_of: bool
         )),
         None => uuid_value("volume_id", vid_v),
     }
+}
+
+/// An update schema's `anyOf` of `required` keys: the object has one of `keys`.
+fn any_of(what: &str, obj: &Map<String, Value>, keys: &[&str]) -> Result<(), Resp> {
+    if keys.iter().any(|k| obj.contains_key(*k)) {
+        return Ok(());
+    }
+    let v = Value::Object(obj.clone());
+    Err(invalid_field(
+        what,
+        &v,
+        &format!("{} is not valid under any of the given schemas", pyrepr(&v)),
+    ))
+}
+
+/// New names and descriptions from an update body (`Some(None)` clears one).
+#[derive(Default)]
+pub(super) struct Texts {
+    pub(super) name: Option<Option<String>>,
+    pub(super) description: Option<Option<String>>,
+}
+
+impl Texts {
+    /// Sets what was given.
+    pub(super) fn apply(self, name: &mut Option<String>, description: &mut Option<String>) {
+        if let Some(n) = self.name {
+            *name = n;
+        }
+        if let Some(d) = self.description {
+            *description = d;
+        }
+    }
+}
+
+/// How an update body (`{what: {...}}`) is checked: the properties it may have
+/// (its texts read by [`update_texts`], `metadata` last), whether it needs one
+/// of them (`anyOf`), whether `what` may be null (the handler then fails: a 500).
+pub(super) struct UpdateSchema<'a> {
+    pub(super) what: &'a str,
+    pub(super) keys: &'a [&'a str],
+    pub(super) stripped_limit: bool,
+    pub(super) at_least_one: bool,
+    pub(super) nullable: bool,
+}
+
+impl UpdateSchema<'_> {
+    /// The texts and metadata of `body`. Cinder reports the first error its
+    /// schema meets: the object's properties in order, its own, then the body's.
+    pub(super) fn check(&self, body: &Value) -> Result<(Texts, Option<Map<String, Value>>), Resp> {
+        let obj = required_object(body, self.what, self.nullable)?;
+        let texts = update_texts(obj, self.keys, self.stripped_limit)?;
+        let meta = match obj.get("metadata").filter(|_| self.keys.contains(&"metadata")) {
+            Some(m) => Some(metadata_value("metadata", m, true)?),
+            None => None,
+        };
+        additional_properties(Some(self.what), obj, self.keys)?;
+        if self.at_least_one {
+            any_of(self.what, obj, self.keys)?;
+        }
+        additional_properties(None, body.as_object().unwrap_or(obj), &[self.what])?;
+        Ok((texts, meta))
+    }
+}
+
+/// The `name` and `description` (and such of `display_name`, `display_description`
+/// as are in `keys`) of an update body, stripped of surrounding whitespace;
+/// `name` wins over `display_name`. `stripped_limit`: the volume schema's format
+/// check (255 after stripping); else jsonschema's `maxLength`.
+fn update_texts(obj: &Map<String, Value>, keys: &[&str], stripped_limit: bool) -> Result<Texts, Resp> {
+    let mut given: Vec<(&str, Option<String>)> = Vec::new();
+    for k in keys
+        .iter()
+        .filter(|k| k.ends_with("name") || k.ends_with("description"))
+    {
+        let s = match obj.get(*k) {
+            None => continue,
+            Some(Value::String(s)) => s,
+            Some(Value::Null) => {
+                given.push((k, None));
+                continue;
+            }
+            Some(v) => {
+                let why = format!("{} is not of type 'string', 'null'", pyrepr(v));
+                return Err(invalid_field(k, v, &why));
+            }
+        };
+        let entity = if k.ends_with("name") { "name" } else { "description" };
+        let n = s.trim().chars().count();
+        if stripped_limit && n > 255 {
+            return Err(bad(&format!(
+                "Invalid input received: {entity} has {n} characters, more than 255."
+            )));
+        }
+        if !stripped_limit && s.chars().count() > 255 {
+            return Err(too_long(k, &Value::from(s.as_str())));
+        }
+        given.push((k, Some(s.trim().to_string())));
+    }
+    let pick = |a: &str, b: &str| {
+        let get = |k: &str| given.iter().find(|(g, _)| *g == k).map(|(_, v)| v.clone());
+        get(a).or_else(|| get(b))
+    };
+    Ok(Texts {
+        name: pick("name", "display_name"),
+        description: pick("description", "display_description"),
+    })
 }

@@ -1,29 +1,68 @@
-//! Snapshots: their view, create and delete.
+//! Snapshots: their view, list columns, create, update and delete.
 
 use super::faults::bad;
+use super::paging::{named, Col, ListRules, Listed, Named};
 use super::quotas::{check_count, check_gigabytes};
 use super::resource::{cancel_then_schedule, find, find_mut};
-use super::schema::{bool_field, metadata, parse_body, required_object, str_or_alias, volume_id_field};
+use super::schema::{bool_field, metadata, parse_body, required_object, str_or_alias, volume_id_field, UpdateSchema};
 use super::Ctx;
 use crate::server::Req;
 use crate::state::{Op, Resp, Snapshot, State};
 use crate::util::{ts, uuid4};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
+
+impl Listed for Snapshot {
+    const RULES: ListRules = ListRules::new(
+        &[
+            "name",
+            "status",
+            "volume_id",
+            "metadata",
+            "availability_zone",
+            "consumes_quota",
+        ],
+        &[
+            "volume_size",
+            "volume_id",
+            "volume_type_id",
+            "progress",
+            "group_snapshot_id",
+            "cgsnapshot_id",
+            "provider_id",
+            "use_quota",
+        ],
+    )
+    .legacy(&["status", "volume_id", "name", "metadata"], (3, 31))
+    .added(&[("metadata", (3, 22))])
+    .named((3, 30));
+    fn meta(&self) -> Option<&Map<String, Value>> {
+        Some(&self.metadata)
+    }
+    fn col(&self, name: &str) -> Option<Col<'_>> {
+        Some(match name {
+            "volume_size" => Col::Int(self.size),
+            "volume_id" => Col::text(&self.volume_id),
+            _ => return None,
+        })
+    }
+    fn named(&self) -> Option<Named<'_>> {
+        Some(named!(self))
+    }
+}
 
 pub(super) fn snap_json(s: &Snapshot, c: &Ctx, detail: bool, show: bool) -> Value {
     let mut o = json!({"id": s.id, "created_at": ts(s.created_at), "updated_at": s.updated_at.map(ts),
         "name": s.name, "description": s.description, "volume_id": s.volume_id, "status": s.status,
         "size": s.size, "metadata": s.metadata});
     if detail {
-        if c.at_least("3.14") {
-            o["group_snapshot_id"] = Value::Null;
-        }
-        if c.at_least("3.41") {
-            o["user_id"] = json!(c.user_id);
-        }
-        if c.at_least("3.65") {
-            o["consumes_quota"] = json!(true);
-        }
+        c.add_since(
+            &mut o,
+            [
+                ("3.14", "group_snapshot_id", Value::Null),
+                ("3.41", "user_id", json!(c.user_id)),
+                ("3.65", "consumes_quota", json!(true)),
+            ],
+        );
     }
     if show {
         o["os-extended-snapshot-attributes:project_id"] = json!(c.project);
@@ -86,6 +125,25 @@ pub(super) fn create_snapshot(st: &mut State, c: &Ctx, r: &Req) -> Result<Resp, 
     st.schedule(Op::SnapStatus(s.id.clone(), "available".into()));
     st.snapshots.push(s);
     Ok(Resp::json(202, &out))
+}
+
+/// `PUT /snapshots/{id}`: names and descriptions (one at least; stripped, at
+/// most 255 characters). Answers the detail view.
+pub(super) fn update_snapshot(st: &mut State, c: &Ctx, r: &Req, id: &str) -> Result<Resp, Resp> {
+    let body = parse_body(r)?;
+    let schema = UpdateSchema {
+        what: "snapshot",
+        keys: &["name", "description", "display_name", "display_description"],
+        stripped_limit: false,
+        at_least_one: true,
+        nullable: false,
+    };
+    let (texts, _) = schema.check(&body)?;
+    let now = st.now();
+    let s = find_mut(&mut st.snapshots, id)?;
+    texts.apply(&mut s.name, &mut s.description);
+    s.updated_at = Some(now);
+    Ok(Resp::json(200, &json!({"snapshot": snap_json(s, c, true, false)})))
 }
 
 pub(super) fn delete_snapshot(st: &mut State, id: &str, force: bool) -> Result<Resp, Resp> {

@@ -1,20 +1,92 @@
-//! Volumes: their view, create, update, delete, and the seeding of many at once.
+//! Volumes: their view, list columns, create (and its failure on the
+//! backend), update, delete, and the seeding of many at once.
 
 use super::faults::{bad, generic_bad};
+use super::limits::ZONE;
+use super::messages::{schedule_message, DRIVER_FAILED, NO_VALID_BACKEND};
+use super::paging::{named, Col, ListRules, Listed, Named};
 use super::quotas::{check_gigabytes, check_volume_count};
 use super::resource::{cancel_then_schedule, find, find_mut};
 use super::schema::{
-    additional_properties, bool_field, int_field, invalid_field, metadata, opt_str, parse_body, required_object,
-    str_or_alias,
+    additional_properties, bool_field, int_field, metadata, opt_str, parse_body, required_object, str_or_alias,
+    UpdateSchema,
 };
+use super::types::requested_type;
 use super::Ctx;
 use crate::server::Req;
-use crate::state::{Op, Resource, Resp, State, Volume};
-use crate::util::{pyrepr, ts, uuid4};
+use crate::state::{Op, Resource, Resp, State, Volume, DEFAULT_TYPE_ID};
+use crate::util::{ts, uuid4};
 use serde_json::{json, Map, Value};
 
+/// The backend pool volumes are on, and its volume service.
+const HOST: &str = "mock-cinder@ceph#ceph";
+const SERVICE_UUID: &str = "6f3e1a52-2b7c-4a0e-9d55-1c2b3a4d5e6f";
+
+/// The columns volumes sort on (besides those all named resources do).
+const VOLUME_SORTS: &[&str] = &[
+    "size",
+    "availability_zone",
+    "bootable",
+    "multiattach",
+    "volume_type_id",
+    "snapshot_id",
+    "source_volid",
+    "host",
+    "migration_status",
+    "attach_status",
+    "group_id",
+    "consistencygroup_id",
+    "replication_status",
+    "previous_status",
+    "provider_id",
+    "service_uuid",
+    "shared_targets",
+    "cluster_name",
+    "use_quota",
+];
+
+/// A volume's filters (`resource_filters.json`).
+const VOLUME_FILTERS: &[&str] = &[
+    "name",
+    "status",
+    "metadata",
+    "bootable",
+    "migration_status",
+    "availability_zone",
+    "group_id",
+    "size",
+    "created_at",
+    "updated_at",
+    "consumes_quota",
+];
+
+impl Listed for Volume {
+    const RULES: ListRules = ListRules::new(VOLUME_FILTERS, VOLUME_SORTS)
+        .added(&[("glance_metadata", (3, 4)), ("group_id", (3, 10))])
+        .named((3, 0));
+    fn col(&self, name: &str) -> Option<Col<'_>> {
+        Some(match name {
+            "size" => Col::Int(self.size),
+            "availability_zone" => Col::text(&self.availability_zone),
+            "bootable" => Col::text("false"),
+            "volume_type_id" => Col::text(&self.volume_type_id),
+            "snapshot_id" => Col::opt(&self.snapshot_id),
+            "source_volid" => Col::opt(&self.source_volid),
+            "host" => Col::opt(&self.host),
+            _ => return None,
+        })
+    }
+    fn named(&self) -> Option<Named<'_>> {
+        Some(named!(self))
+    }
+    fn meta(&self) -> Option<&Map<String, Value>> {
+        Some(&self.metadata)
+    }
+}
+
 pub(super) fn vol_json(st: &State, v: &Volume, c: &Ctx, show: bool) -> Value {
-    let creating = v.status == "creating";
+    // Not (yet) on a backend.
+    let creating = v.status == "creating" || v.host.is_none();
     // Only completed attachments; the host only for admins (and services).
     let atts: Vec<Value> = st
         .attachments_of(&v.id)
@@ -35,35 +107,32 @@ pub(super) fn vol_json(st: &State, v: &Volume, c: &Ctx, show: bool) -> Value {
         "consistencygroup_id": null, "multiattach": v.multiattach, "attachments": atts,
         "migration_status": null,
     });
-    if c.at_least("3.13") {
-        o["group_id"] = Value::Null;
-    }
-    if c.admin && c.at_least("3.21") {
-        o["provider_id"] = Value::Null;
-    }
-    if c.at_least("3.48") {
-        o["shared_targets"] = json!(creating);
-        o["service_uuid"] = if creating {
-            Value::Null
-        } else {
-            json!("6f3e1a52-2b7c-4a0e-9d55-1c2b3a4d5e6f")
-        };
-    }
-    if c.admin && c.at_least("3.61") {
-        o["cluster_name"] = Value::Null;
-    }
-    if c.at_least("3.63") {
-        o["volume_type_id"] = json!("d5c9726b-d278-417a-87cc-1174e3dc7f6b");
-    }
-    if c.at_least("3.65") {
-        o["consumes_quota"] = json!(true);
+    let service = if creating { Value::Null } else { json!(SERVICE_UUID) };
+    c.add_since(
+        &mut o,
+        [
+            ("3.13", "group_id", Value::Null),
+            ("3.48", "shared_targets", json!(creating)),
+            ("3.48", "service_uuid", service),
+            ("3.63", "volume_type_id", json!(v.volume_type_id)),
+            ("3.65", "consumes_quota", json!(true)),
+        ],
+    );
+    if c.admin {
+        c.add_since(
+            &mut o,
+            [
+                ("3.21", "provider_id", Value::Null),
+                ("3.61", "cluster_name", Value::Null),
+            ],
+        );
     }
     if show {
         o["os-vol-tenant-attr:tenant_id"] = json!(c.project);
         if c.admin {
             o["os-vol-mig-status-attr:migstat"] = Value::Null;
             o["os-vol-mig-status-attr:name_id"] = Value::Null;
-            o["os-vol-host-attr:host"] = json!("mock-cinder@ceph#ceph");
+            o["os-vol-host-attr:host"] = json!(v.host);
         }
     }
     o
@@ -115,13 +184,15 @@ pub(super) fn new_volume(size: i64, status: &str, now: i64) -> Volume {
         status: status.into(),
         created_at: now,
         updated_at: None,
-        availability_zone: "nova".into(),
+        availability_zone: ZONE.into(),
         volume_type: "__DEFAULT__".into(),
+        volume_type_id: DEFAULT_TYPE_ID.into(),
         snapshot_id: None,
         source_volid: None,
         metadata: Map::new(),
         multiattach: false,
         previous_status: None,
+        host: Some(HOST.into()),
     }
 }
 
@@ -138,16 +209,54 @@ pub(super) fn start_transient(st: &mut State, id: &str, transient: &str, now: i6
 pub(super) fn create_volume(st: &mut State, c: &Ctx, r: &Req) -> Result<Resp, Resp> {
     let body = parse_body(r)?;
     let obj = required_object(&body, "volume", false)?;
-    additional_properties(Some("volume"), obj, VOLUME_KEYS)?;
     let name = str_or_alias(obj, "name", "display_name")?;
     let description = str_or_alias(obj, "description", "display_description")?;
+    let asked_type = opt_str(obj, "volume_type")?;
     let meta = metadata(obj)?;
     let size = match obj.get("size") {
         None | Some(Value::Null) => None,
         Some(v) => Some(int_field("size", v, 1)?),
     };
-    let az = opt_str(obj, "availability_zone")?.unwrap_or_else(|| "nova".into());
-    let vtype = opt_str(obj, "volume_type")?.unwrap_or_else(|| "__DEFAULT__".into());
+    let az = opt_str(obj, "availability_zone")?.unwrap_or_else(|| ZONE.into());
+    // Other properties are ignored before 3.53.
+    if c.at_least("3.53") {
+        additional_properties(Some("volume"), obj, VOLUME_KEYS)?;
+    }
+    let vtype = requested_type(st, asked_type.as_deref())?;
+    let (type_name, type_id) = (vtype.name.clone(), vtype.id.clone());
+    let (size, snapshot_id, source_volid) = size_and_sources(st, obj, size)?;
+    if az != ZONE {
+        return Err(bad(&format!("Availability zone '{az}' is invalid.")));
+    }
+    check_gigabytes(st, size)?;
+    check_volume_count(st)?;
+    let now = st.now();
+    let fits = size <= st.opts.backend_max_volume_gb;
+    let v = Volume {
+        name,
+        description,
+        host: fits.then(|| HOST.to_string()),
+        volume_type: type_name,
+        volume_type_id: type_id,
+        snapshot_id,
+        source_volid,
+        metadata: meta,
+        multiattach: bool_field(obj, "multiattach").ok().flatten().unwrap_or(false),
+        ..new_volume(size, "creating", now)
+    };
+    let out = json!({"volume": vol_json(st, &v, c, false)});
+    schedule_creation(st, c, &v.id, fits);
+    st.volumes.push(v);
+    Ok(Resp::json(202, &out))
+}
+
+/// The size of a new volume (`size`, or its source's) and the snapshot and
+/// volume it is made from (not from an image: there is no Glance).
+fn size_and_sources(
+    st: &State,
+    obj: &Map<String, Value>,
+    size: Option<i64>,
+) -> Result<(i64, Option<String>, Option<String>), Resp> {
     let snapshot_id = opt_str(obj, "snapshot_id")?;
     let source_volid = opt_str(obj, "source_volid")?;
     let backup_id = opt_str(obj, "backup_id")?;
@@ -165,24 +274,22 @@ pub(super) fn create_volume(st: &mut State, c: &Ctx, r: &Req) -> Result<Resp, Re
         source_volid.as_deref(),
         backup_id.as_deref(),
     )?;
-    check_gigabytes(st, size)?;
-    check_volume_count(st)?;
-    let now = st.now();
-    let v = Volume {
-        name,
-        description,
-        availability_zone: az,
-        volume_type: vtype,
-        snapshot_id,
-        source_volid,
-        metadata: meta,
-        multiattach: bool_field(obj, "multiattach").ok().flatten().unwrap_or(false),
-        ..new_volume(size, "creating", now)
-    };
-    let out = json!({"volume": vol_json(st, &v, c, false)});
-    st.schedule(Op::vol_status(&v.id, "available"));
-    st.volumes.push(v);
-    Ok(Resp::json(202, &out))
+    Ok((size, snapshot_id, source_volid))
+}
+
+/// A new volume becomes `available`; one larger than the backend can make (not
+/// `fits`) fails as on the real test Cinder: the driver fails at each of the
+/// scheduler's three attempts, then no backend is left (`error`, on no host).
+fn schedule_creation(st: &mut State, c: &Ctx, id: &str, fits: bool) {
+    if fits {
+        st.schedule(Op::vol_status(id, "available"));
+        return;
+    }
+    for _ in 0..3 {
+        schedule_message(st, c, &DRIVER_FAILED, id);
+    }
+    schedule_message(st, c, &NO_VALID_BACKEND, id);
+    st.schedule(Op::vol_status(id, "error"));
 }
 
 /// The size of a new volume: the one asked for, or its source's (a snapshot, a
@@ -240,39 +347,26 @@ fn size_from_sources(
     Ok(size)
 }
 
+/// What an update may change, in the schema's order.
+const UPDATE_KEYS: [&str; 5] = ["name", "description", "display_name", "display_description", "metadata"];
+
+/// `PUT /volumes/{id}`: names and descriptions (stripped; `""` is kept, null
+/// clears), metadata (replaced). From 3.53 the body names one of them at least.
 pub(super) fn update_volume(st: &mut State, c: &Ctx, r: &Req, id: &str) -> Result<Resp, Resp> {
     let body = parse_body(r)?;
-    let Some(obj) = body.get("volume").and_then(|v| v.as_object()).cloned() else {
-        return Err(generic_bad());
+    let schema = UpdateSchema {
+        what: "volume",
+        keys: &UPDATE_KEYS,
+        stripped_limit: true,
+        at_least_one: c.mv >= (3, 53),
+        nullable: false,
     };
+    let (texts, meta) = schema.check(&body)?;
     let now = st.now();
     let v = find_mut(&mut st.volumes, id)?;
-    for (k, field) in [
-        ("name", 0),
-        ("display_name", 0),
-        ("description", 1),
-        ("display_description", 1),
-    ] {
-        let value = match obj.get(k) {
-            None => continue,
-            Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(other) => {
-                return Err(invalid_field(
-                    k,
-                    other,
-                    &format!("{} is not of type 'string', 'null'", pyrepr(other)),
-                ))
-            }
-        };
-        if field == 0 {
-            v.name = value
-        } else {
-            v.description = value
-        }
-    }
-    if let Some(Value::Object(m)) = obj.get("metadata") {
-        v.metadata = m.clone();
+    texts.apply(&mut v.name, &mut v.description);
+    if let Some(m) = meta {
+        v.metadata = m;
     }
     v.updated_at = Some(now);
     let v = find(&st.volumes, id)?;

@@ -144,6 +144,9 @@ impl Client {
     pub fn post_json(&self, url: &str, body: &serde_json::Value) -> Response {
         self.post(url, &body.to_string())
     }
+    pub fn put_json(&self, url: &str, body: &serde_json::Value) -> Response {
+        self.call("PUT", url, Some(&body.to_string()))
+    }
 }
 
 /// POST a JSON body without a token (Keystone).

@@ -151,11 +151,18 @@ fn cinder_attachments_reserve_connect_complete_delete() {
         (format!("instance_id={SERVER_UUID}"), 1),
         ("attach_status=attached".to_string(), 1),
         ("status=attached".to_string(), 0),
-        ("bogus=1".to_string(), 1), // a member's unknown filters are dropped
     ] {
         let l = c.get(&format!("{atts}?{q}")).json();
         assert_eq!(l["attachments"].as_array().unwrap().len(), n, "{q}");
     }
+    // A member's unknown filters: dropped below 3.31, refused from.
+    let l = client(&m, "3.30").get(&format!("{atts}?bogus=1")).json();
+    assert_eq!(l["attachments"].as_array().unwrap().len(), 1);
+    let r = c.get(&format!("{atts}?bogus=1&status=x"));
+    assert_eq!(
+        message(&r, "badRequest"),
+        "Invalid filters bogus are found in query options."
+    );
 
     // Nova's detach steps: os-begin_detaching (`detaching`), os-roll_detaching.
     let vol_action = format!("{vol_url}/action");

@@ -7,8 +7,14 @@ mod common;
 mod cinder_api;
 mod cinder_attachments;
 mod cinder_backups;
+mod cinder_limits;
+mod cinder_lists;
+mod cinder_messages;
+mod cinder_metadata;
 mod cinder_quotas;
 mod cinder_snapshots;
+mod cinder_types;
+mod cinder_updates;
 mod cinder_volumes;
 mod harness;
 mod keystone;
@@ -46,6 +52,27 @@ fn create_volume(m: &MockCloud, c: &Client, body: Value) -> String {
     let r = c.post(&format!("{}/volumes", m.block_storage_url()), &body.to_string());
     assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
     r.json()["volume"]["id"].as_str().unwrap().to_string()
+}
+
+/// The `name`s of the items of a list body, in order.
+fn names(j: &Value) -> Vec<String> {
+    let list = j
+        .as_object()
+        .and_then(|o| o.iter().find(|(k, _)| !k.ends_with("links") && *k != "count"));
+    let items = list.and_then(|(_, v)| v.as_array()).cloned().unwrap_or_default();
+    items
+        .iter()
+        .map(|x| x["name"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// A mock whose transitions complete at once, with an admin's token.
+fn instant_admin() -> MockCloud {
+    MockCloud::start_with(MockOptions {
+        transition: Duration::ZERO,
+        admin: true,
+        ..Default::default()
+    })
 }
 
 fn status_of(m: &MockCloud, c: &Client, coll: &str, id: &str) -> Option<String> {
