@@ -4,10 +4,12 @@ use crate::client::{decode, Client, Service};
 use crate::error::{self, invalid};
 use crate::http::{Io, Method};
 use crate::json::{Decode, Failed, Reader, Writer};
+use crate::pagination::Listing;
 use crate::prelude::*;
 use crate::resource::{self, Resource};
+use crate::version::{self, Microversion};
 use crate::wire::{self, flex_bool, null_default, record, set, Enveloped};
-use crate::{validate, Backup, BackupCreate, Error, Restored};
+use crate::{validate, Backup, BackupCreate, Error, ResourceUpdate, Restored};
 
 record! {
     impl Decode for Backup, required ["id", "status", "volume_id"] {
@@ -57,6 +59,27 @@ impl Enveloped for Backup {
 impl Resource for Backup {
     const COLLECTION: &'static str = "/backups";
     const NAME: &'static str = "backup";
+    const LISTING: Listing = Listing {
+        sort_keys: &[
+            "id",
+            "name",
+            "display_name",
+            "display_description",
+            "status",
+            "size",
+            "availability_zone",
+            "volume_id",
+            "snapshot_id",
+            "container",
+            "data_timestamp",
+            "created_at",
+            "updated_at",
+            "user_id",
+            "project_id",
+        ],
+        sort_name: version::BACKUP_SORT_NAME,
+        by_volume: true,
+    };
     fn status(&self) -> &str {
         &self.status
     }
@@ -80,12 +103,20 @@ record! {
 }
 
 /// Checks a create request and builds its body.
-pub fn create_body(spec: &BackupCreate) -> Result<Vec<u8>, Error> {
+pub fn create_body(spec: &BackupCreate, mv: Microversion) -> Result<Vec<u8>, Error> {
     validate::id("volume-id", &spec.volume_id)?;
     validate::name("name", &spec.name)?;
     validate::text("description", &spec.description)?;
     validate::opt_id("snapshot-id", &spec.snapshot_id)?;
     validate::name("container", &spec.container)?;
+    validate::metadata("metadata", &spec.metadata)?;
+    validate::name("availability-zone", &spec.availability_zone)?;
+    if !spec.metadata.is_empty() {
+        version::require("metadata", version::BACKUP_METADATA, mv)?;
+    }
+    if spec.availability_zone.is_some() {
+        version::require("availability-zone", version::BACKUP_ZONE, mv)?;
+    }
     let mut w = Writer::object();
     w.obj("backup")
         .str("volume_id", &spec.volume_id)
@@ -94,7 +125,9 @@ pub fn create_body(spec: &BackupCreate) -> Result<Vec<u8>, Error> {
         .bool("incremental", spec.incremental)
         .bool("force", spec.force)
         .opt_str("snapshot_id", spec.snapshot_id.as_deref())
-        .opt_str("container", spec.container.as_deref());
+        .opt_str("container", spec.container.as_deref())
+        .opt_str("availability_zone", spec.availability_zone.as_deref());
+    wire::write_metadata(&mut w, &spec.metadata);
     Ok(w.finish())
 }
 
@@ -119,7 +152,7 @@ pub fn restore_body(volume_id: &Option<String>, name: &Option<String>) -> Result
 /// Cinder answers a backup POST with only id/name/links; the backup is read back so the
 /// caller gets the full record.
 pub fn create<I: Io>(c: &Client<I>, spec: &BackupCreate) -> Result<Backup, Error> {
-    let body = create_body(spec)?;
+    let body = create_body(spec, c.microversion())?;
     let resp = c.request(Service::BlockStorage, Method::Post, "/backups", Some(body))?;
     let created = decode::<Created>(&resp, "created backup")?.backup;
     validate::id("created backup id", &created.id)
@@ -140,7 +173,7 @@ pub fn create<I: Io>(c: &Client<I>, spec: &BackupCreate) -> Result<Backup, Error
             is_incremental: spec.incremental,
             has_dependent_backups: false,
             container: spec.container.clone(),
-            availability_zone: None,
+            availability_zone: spec.availability_zone.clone(),
             fail_reason: None,
             created_at: String::new(),
             updated_at: None,
@@ -163,6 +196,49 @@ pub fn restore<I: Io>(
         Some(body),
     )?;
     Ok(decode::<RestoreAnswer>(&resp, "restore")?.0)
+}
+
+/// `PUT /backups/{id}` (3.9+). Cinder answers only id, name and links, so the backup is
+/// read back.
+pub fn update<I: Io>(c: &Client<I>, id: &str, changes: &ResourceUpdate) -> Result<Backup, Error> {
+    version::require("changes", version::BACKUP_UPDATE, c.microversion())?;
+    resource::update_in(c, Backup::COLLECTION, Backup::ONE, id, changes)?;
+    resource::get(c, id)
+}
+
+/// Merges `items` into a backup's metadata (3.43+): read, merge, write back whole, as
+/// Cinder's `PUT /backups/{id}` replaces it (2 requests).
+pub fn set_metadata<I: Io>(
+    c: &Client<I>,
+    id: &str,
+    items: &[(String, String)],
+) -> Result<Vec<(String, String)>, Error> {
+    validate::metadata("items", items)?;
+    let path = metadata_path(c, id, "items")?;
+    resource::edit_metadata(c, &path, Some(Backup::ONE), &mut |m| {
+        m.extend_from_slice(items);
+        *m = wire::sorted(core::mem::take(m));
+        true
+    })
+}
+
+/// Removes `keys` from a backup's metadata (3.43+): read, and write back only if one was
+/// there.
+pub fn unset_metadata<I: Io>(c: &Client<I>, id: &str, keys: &[String]) -> Result<(), Error> {
+    for k in keys {
+        validate::key("keys", k)?;
+    }
+    let path = metadata_path(c, id, "keys")?;
+    resource::edit_metadata(c, &path, Some(Backup::ONE), &mut |m| resource::remove_keys(m, keys))?;
+    Ok(())
+}
+
+/// `/backups/{id}`, where a backup's metadata is read and written, once the session's
+/// microversion has backup metadata (`field` names the input in the error).
+fn metadata_path<I: Io>(c: &Client<I>, id: &str, field: &str) -> Result<String, Error> {
+    let path = resource::path::<Backup>(id)?;
+    version::require(field, version::BACKUP_METADATA, c.microversion())?;
+    Ok(path)
 }
 
 #[cfg(test)]

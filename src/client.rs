@@ -425,6 +425,7 @@ pub fn decode<T: Decode>(resp: &Response, what: &str) -> Result<T, Error> {
 }
 
 /// `invalid-response` for a body that does not decode.
+#[inline(never)]
 fn invalid_response(what: &str, e: JsonError) -> Error {
     Error::InvalidResponse(format!("{what}: {e}"))
 }

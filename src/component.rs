@@ -1,15 +1,18 @@
 //! The WIT exports: each function delegates to the client logic and logs its failure in
 //! one line on stderr.
 
-use crate::bindings::exports::infomaniak::block_storage::{backups, session, snapshots, volumes};
+use crate::bindings::exports::infomaniak::block_storage::{backups, project, session, snapshots, volumes};
 use crate::client::Client;
 use crate::http::Io;
 use crate::prelude::*;
 use crate::wasi_io::WasiIo;
 use crate::{
-    attachments, error, resource, Attachment, Backup, BackupCreate, Config, Error, ListOptions, Restored, Snapshot,
-    SnapshotCreate, Volume, VolumeCreate,
+    attachments, error, resource, Attachment, AvailabilityZone, Backup, BackupCreate, Config, Error, Limits,
+    ListOptions, Message, ResourceUpdate, Restored, Snapshot, SnapshotCreate, Volume, VolumeCreate, VolumeType,
 };
+
+/// Metadata as the contract passes it.
+type Pairs = Vec<(String, String)>;
 
 struct Component;
 
@@ -96,6 +99,27 @@ impl volumes::Guest for Component {
             resource::wait_for::<Volume, _>(client(&s), &id, &status, timeout_s),
         )
     }
+    fn update(s: session::SessionBorrow<'_>, id: String, changes: ResourceUpdate) -> Result<Volume, Error> {
+        logged(
+            "volumes.update",
+            &id,
+            resource::update::<Volume, _>(client(&s), &id, &changes),
+        )
+    }
+    fn set_metadata(s: session::SessionBorrow<'_>, id: String, items: Pairs) -> Result<Pairs, Error> {
+        logged(
+            "volumes.set-metadata",
+            &id,
+            resource::set_metadata::<Volume, _>(client(&s), &id, &items),
+        )
+    }
+    fn unset_metadata(s: session::SessionBorrow<'_>, id: String, keys: Vec<String>) -> Result<(), Error> {
+        logged(
+            "volumes.unset-metadata",
+            &id,
+            resource::unset_metadata::<Volume, _>(client(&s), &id, &keys),
+        )
+    }
 }
 
 impl snapshots::Guest for Component {
@@ -125,6 +149,27 @@ impl snapshots::Guest for Component {
             "snapshots.wait-for",
             &id,
             resource::wait_for::<Snapshot, _>(client(&s), &id, &status, timeout_s),
+        )
+    }
+    fn update(s: session::SessionBorrow<'_>, id: String, changes: ResourceUpdate) -> Result<Snapshot, Error> {
+        logged(
+            "snapshots.update",
+            &id,
+            resource::update::<Snapshot, _>(client(&s), &id, &changes),
+        )
+    }
+    fn set_metadata(s: session::SessionBorrow<'_>, id: String, items: Pairs) -> Result<Pairs, Error> {
+        logged(
+            "snapshots.set-metadata",
+            &id,
+            resource::set_metadata::<Snapshot, _>(client(&s), &id, &items),
+        )
+    }
+    fn unset_metadata(s: session::SessionBorrow<'_>, id: String, keys: Vec<String>) -> Result<(), Error> {
+        logged(
+            "snapshots.unset-metadata",
+            &id,
+            resource::unset_metadata::<Snapshot, _>(client(&s), &id, &keys),
         )
     }
 }
@@ -168,6 +213,54 @@ impl backups::Guest for Component {
             "backups.wait-for",
             &id,
             resource::wait_for::<Backup, _>(client(&s), &id, &status, timeout_s),
+        )
+    }
+    fn update(s: session::SessionBorrow<'_>, id: String, changes: ResourceUpdate) -> Result<Backup, Error> {
+        logged("backups.update", &id, crate::backups::update(client(&s), &id, &changes))
+    }
+    fn set_metadata(s: session::SessionBorrow<'_>, id: String, items: Pairs) -> Result<Pairs, Error> {
+        logged(
+            "backups.set-metadata",
+            &id,
+            crate::backups::set_metadata(client(&s), &id, &items),
+        )
+    }
+    fn unset_metadata(s: session::SessionBorrow<'_>, id: String, keys: Vec<String>) -> Result<(), Error> {
+        logged(
+            "backups.unset-metadata",
+            &id,
+            crate::backups::unset_metadata(client(&s), &id, &keys),
+        )
+    }
+}
+
+impl project::Guest for Component {
+    fn volume_types(s: session::SessionBorrow<'_>) -> Result<Vec<VolumeType>, Error> {
+        logged("project.volume-types", "", crate::project::volume_types(client(&s)))
+    }
+    fn default_volume_type(s: session::SessionBorrow<'_>) -> Result<VolumeType, Error> {
+        logged(
+            "project.default-volume-type",
+            "",
+            crate::project::default_volume_type(client(&s)),
+        )
+    }
+    fn availability_zones(s: session::SessionBorrow<'_>) -> Result<Vec<AvailabilityZone>, Error> {
+        logged(
+            "project.availability-zones",
+            "",
+            crate::project::availability_zones(client(&s)),
+        )
+    }
+    fn limits(s: session::SessionBorrow<'_>) -> Result<Limits, Error> {
+        logged("project.limits", "", crate::project::limits(client(&s)))
+    }
+    fn messages(s: session::SessionBorrow<'_>, resource_id: Option<String>) -> Result<Vec<Message>, Error> {
+        let id = resource_id.clone().unwrap_or_default();
+        logged(
+            "project.messages",
+            &id,
+            crate::project::messages(client(&s), &resource_id),
         )
     }
 }

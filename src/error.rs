@@ -5,7 +5,7 @@ use crate::http::Response;
 use crate::json::{self, Reader};
 use crate::prelude::*;
 use crate::wire::{key_order, record, set};
-use crate::{ApiError, Error};
+use crate::{ApiError, Error, Failure};
 
 /// Longest server message kept in an error (the rest is cut, marked with `…`).
 const MAX_MESSAGE: usize = 1024;
@@ -149,6 +149,12 @@ pub fn log_line(op: &str, id: &str, err: &Error) -> String {
             line.push_str(&format!(": {}", api.message));
         }
         Detail::Text(t) => line.push_str(&format!(": {t}")),
+        Detail::Failure(f) => {
+            line.push_str(&format!(": status {}", f.status));
+            if let Some(r) = &f.reason {
+                line.push_str(&format!(": {r}"));
+            }
+        }
     }
     line
 }
@@ -156,6 +162,7 @@ pub fn log_line(op: &str, id: &str, err: &Error) -> String {
 enum Detail<'a> {
     Api(&'a ApiError),
     Text(&'a str),
+    Failure(&'a Failure),
 }
 
 fn kind_and_detail(err: &Error) -> (&'static str, Detail<'_>) {
@@ -172,7 +179,7 @@ fn kind_and_detail(err: &Error) -> (&'static str, Detail<'_>) {
         Error::InvalidResponse(t) => ("invalid-response", Detail::Text(t)),
         Error::NoEndpoint(t) => ("no-endpoint", Detail::Text(t)),
         Error::WaitTimeout(t) => ("wait-timeout", Detail::Text(t)),
-        Error::ResourceFailed(t) => ("resource-failed", Detail::Text(t)),
+        Error::ResourceFailed(f) => ("resource-failed", Detail::Failure(f)),
     }
 }
 
@@ -278,6 +285,24 @@ mod tests {
         assert_eq!(
             log_line("volumes.get", "v", &e),
             "infomaniak-block-storage: volumes.get v failed: not-found status=404 request-id=req-9: Volume v could not be found."
+        );
+    }
+
+    #[test]
+    fn log_line_of_a_failure_has_status_and_reason() {
+        let mut f = Failure {
+            resource_id: "v".into(),
+            status: "error".into(),
+            reason: Some("schedule allocate volume:Could not find any available weighted backend.".into()),
+        };
+        assert_eq!(
+            log_line("volumes.wait-for", "v", &Error::ResourceFailed(f.clone())),
+            "infomaniak-block-storage: volumes.wait-for v failed: resource-failed: status error: schedule allocate volume:Could not find any available weighted backend."
+        );
+        f.reason = None;
+        assert_eq!(
+            log_line("volumes.wait-for", "v", &Error::ResourceFailed(f)),
+            "infomaniak-block-storage: volumes.wait-for v failed: resource-failed: status error"
         );
     }
 

@@ -4,7 +4,7 @@
 //!
 //! The reader never panics and never recurses without bound: objects and arrays nest at
 //! most [`MAX_DEPTH`] levels (skipped values included). Numbers are only ever read as
-//! integers (`u32`); other numbers are validated and skipped, never converted to floats.
+//! integers (`u32`, `u64`); other numbers are validated and skipped, never converted to floats.
 //! Unknown fields are skipped (their syntax checked), a field given twice keeps its last
 //! value, and a `\u` escape of half a surrogate pair becomes U+FFFD. Errors say what was
 //! expected and at which byte offset.
@@ -63,10 +63,9 @@ pub fn from_slice<T: Decode>(input: &[u8]) -> Result<T, JsonError> {
 /// Reads a whole document with `read`, then checks that only whitespace follows.
 pub fn parse<'a, T>(input: &'a [u8], read: impl FnOnce(&mut Reader<'a>) -> Result<T, Failed>) -> Result<T, JsonError> {
     let mut r = Reader::new(input);
-    match read(&mut r) {
-        Ok(v) if r.end().is_ok() => Ok(v),
-        _ => Err(r.error()),
-    }
+    let v = read(&mut r);
+    r.done(v.is_ok())?;
+    v.map_err(|_| r.error())
 }
 
 /// A pull reader over one JSON document.
@@ -153,6 +152,17 @@ impl<'a> Reader<'a> {
     /// Consumes a `null` if one comes next.
     pub fn null(&mut self) -> bool {
         self.eat_word(b"null")
+    }
+
+    /// The end of [`parse`], the same for every type: the error, unless the document was
+    /// read (`read`) and only whitespace follows.
+    #[inline(never)]
+    fn done(&mut self, read: bool) -> Result<(), JsonError> {
+        if read && self.end().is_ok() {
+            Ok(())
+        } else {
+            Err(self.error())
+        }
     }
 
     /// Only whitespace is left.
@@ -434,6 +444,21 @@ impl Decode for u32 {
         match r.number()?.and_then(|v| u32::try_from(v).ok()) {
             Some(v) => Ok(v),
             None => Err(r.fail_at(start, INTEGER, None)),
+        }
+    }
+}
+
+impl Decode for u64 {
+    /// An integer; a fraction, exponent, sign or value above `u64::MAX` is refused.
+    fn decode(r: &mut Reader<'_>) -> Result<u64, Failed> {
+        const U64: &str = "an integer from 0 to 18446744073709551615";
+        if !matches!(r.peek(), Some(b'-' | b'0'..=b'9')) {
+            return Err(r.fail(U64));
+        }
+        let start = r.pos;
+        match r.number()? {
+            Some(v) => Ok(v),
+            None => Err(r.fail_at(start, U64, None)),
         }
     }
 }

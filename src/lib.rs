@@ -62,8 +62,9 @@ mod bindings {
 }
 
 pub use bindings::exports::infomaniak::block_storage::types::{
-    ApiError, ApplicationCredential, Attachment, Backup, BackupCreate, Config, Credentials, Error, ListOptions,
-    PasswordCredential, Restored, Snapshot, SnapshotCreate, Volume, VolumeCreate,
+    ApiError, ApplicationCredential, Attachment, AvailabilityZone, Backup, BackupCreate, Config, Credentials, Error,
+    Failure, Limits, ListOptions, Message, PasswordCredential, ResourceUpdate, Restored, Snapshot, SnapshotCreate,
+    Volume, VolumeCreate, VolumeType,
 };
 
 pub mod attachments;
@@ -74,6 +75,7 @@ pub mod error;
 pub mod http;
 pub mod json;
 pub mod pagination;
+pub mod project;
 pub mod resource;
 pub mod retry;
 pub mod snapshots;

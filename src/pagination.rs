@@ -3,28 +3,40 @@
 use crate::client::{decode, Client, Service};
 use crate::error::invalid;
 use crate::http::{query_string, Io, Method, Response, Url};
+use crate::json::Writer;
 use crate::prelude::*;
+use crate::version::{self, Microversion};
 use crate::wire::{Enveloped, Link, Many};
 use crate::{validate, Error, ListOptions};
 
 /// Upper bound on pages followed, against a server that links pages in a circle.
 const MAX_PAGES: usize = 100_000;
 
-/// GETs `path` + `query` and every next page. The next link's query is applied to our own
+/// GETs `path` + `query` and every next page, or only as many pages as hold `limit` items
+/// (the rest of the last one is dropped). The next link's query is applied to our own
 /// endpoint, so a link naming another host (a misconfigured proxy) never receives the token.
-pub fn list_all<I: Io, T: Enveloped>(c: &Client<I>, path: &str, query: String, what: &str) -> Result<Vec<T>, Error> {
+pub fn list_all<I: Io, T: Enveloped>(
+    c: &Client<I>,
+    path: &str,
+    query: String,
+    what: &str,
+    limit: Option<u32>,
+) -> Result<Vec<T>, Error> {
     let mut items = Vec::new();
+    let max = limit.map_or(usize::MAX, |n| n as usize);
     follow(c, path, query, what, &mut |resp| {
         let page = decode::<Many<T>>(resp, what)?;
         let fetched = page.items.len();
         items.extend(page.items);
-        Ok((fetched, page.links))
+        items.truncate(max);
+        Ok((fetched, page.links, items.len() >= max))
     })?;
     Ok(items)
 }
 
-/// Decodes one page and keeps its items: how many it had, and the page's links.
-type PageReader<'f> = dyn FnMut(&Response) -> Result<(usize, Vec<Link>), Error> + 'f;
+/// Decodes one page and keeps its items: how many it had, the page's links, and whether
+/// enough items are kept (then no next page is fetched).
+type PageReader<'f> = dyn FnMut(&Response) -> Result<(usize, Vec<Link>, bool), Error> + 'f;
 
 /// The loop of [`list_all`], the same for every resource.
 fn follow<I: Io>(
@@ -37,7 +49,10 @@ fn follow<I: Io>(
     let mut seen: Vec<String> = Vec::new();
     for _ in 0..MAX_PAGES {
         let resp = c.request(Service::BlockStorage, Method::Get, &format!("{path}{query}"), None)?;
-        let (fetched, links) = page(&resp)?;
+        let (fetched, links, enough) = page(&resp)?;
+        if enough {
+            return Ok(());
+        }
         let next = links
             .iter()
             .find(|l| l.rel == "next")
@@ -75,8 +90,20 @@ fn next_query(href: &str) -> Result<String, Error> {
     Ok(out)
 }
 
-/// `?limit&status&name` for the detail listings of every resource.
-pub fn list_query(opts: &ListOptions) -> Result<String, Error> {
+/// What a resource's listing accepts beyond the common filters.
+pub struct Listing {
+    /// The sort keys Cinder accepts for the resource (its model's columns, `name` mapped
+    /// to `display_name`), the ones a user may want.
+    pub sort_keys: &'static [&'static str],
+    /// The microversion from which `name` is a sort key.
+    pub sort_name: Microversion,
+    /// Whether the listing filters by `volume_id`.
+    pub by_volume: bool,
+}
+
+/// The query of the detail listings of every resource (`?limit&marker&sort&status&name
+/// &volume_id&metadata`), after checking the options: each failure names its field.
+pub fn list_query(opts: &ListOptions, listing: &Listing, mv: Microversion) -> Result<String, Error> {
     if let Some(s) = &opts.status {
         validate::status("status", s)?;
     }
@@ -84,16 +111,74 @@ pub fn list_query(opts: &ListOptions) -> Result<String, Error> {
     if opts.page_size == Some(0) {
         return Err(invalid("page-size", "must be positive"));
     }
+    if opts.limit == Some(0) {
+        return Err(invalid("limit", "must be at least 1"));
+    }
+    validate::opt_id("marker", &opts.marker)?;
+    if let Some(sort) = &opts.sort {
+        validate::sort("sort", sort, listing.sort_keys)?;
+        if sort.split(',').any(|p| p.split(':').next() == Some("name")) {
+            version::require("sort", listing.sort_name, mv)?;
+        }
+    }
+    validate::opt_id("volume-id", &opts.volume_id)?;
+    if opts.volume_id.is_some() && !listing.by_volume {
+        return Err(invalid(
+            "volume-id",
+            "only snapshots and backups can be listed by volume",
+        ));
+    }
+    validate::metadata("metadata", &opts.metadata)?;
+    // Cinder's `limit` is the page size: ask for no more than are wanted.
+    let per_page = match (opts.page_size, opts.limit) {
+        (Some(p), Some(l)) => Some(p.min(l)),
+        (p, l) => p.or(l),
+    };
+    let metadata = (!opts.metadata.is_empty()).then(|| {
+        let mut w = Writer::object();
+        for (k, v) in &opts.metadata {
+            w.str(k, v);
+        }
+        String::from_utf8(w.finish()).unwrap_or_default()
+    });
     Ok(query_string(&[
-        ("limit", opts.page_size.map(|n| n.to_string())),
+        ("limit", per_page.map(|n| n.to_string())),
+        ("marker", opts.marker.clone()),
+        ("sort", opts.sort.clone()),
         ("status", opts.status.clone()),
         ("name", opts.name.clone()),
+        ("volume_id", opts.volume_id.clone()),
+        ("metadata", metadata),
     ]))
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// No filter, no order, every page.
+    pub(crate) fn all() -> ListOptions {
+        ListOptions {
+            status: None,
+            name: None,
+            page_size: None,
+            limit: None,
+            marker: None,
+            sort: None,
+            volume_id: None,
+            metadata: vec![],
+        }
+    }
+
+    const SNAPSHOTS: Listing = Listing {
+        sort_keys: &["id", "name", "created_at"],
+        sort_name: version::SNAPSHOT_SORT_NAME,
+        by_volume: true,
+    };
+
+    fn query(o: &ListOptions) -> Result<String, Error> {
+        list_query(o, &SNAPSHOTS, version::CINDER_MAX)
+    }
 
     #[test]
     fn list_queries() {
@@ -101,13 +186,154 @@ mod tests {
             status: Some("available".into()),
             name: Some("a b".into()),
             page_size: Some(2),
+            ..all()
         };
-        assert_eq!(list_query(&o).unwrap(), "?limit=2&status=available&name=a%20b");
+        assert_eq!(query(&o).unwrap(), "?limit=2&status=available&name=a%20b");
         let o = ListOptions {
-            status: None,
-            name: None,
             page_size: Some(0),
+            ..all()
         };
-        assert!(list_query(&o).is_err());
+        assert!(query(&o).is_err());
+        assert_eq!(query(&all()).unwrap(), "");
+    }
+
+    #[test]
+    fn limit_marker_sort_volume_and_metadata() {
+        let o = ListOptions {
+            limit: Some(10),
+            marker: Some("m1".into()),
+            sort: Some("created_at:desc,id".into()),
+            volume_id: Some("v1".into()),
+            metadata: vec![("k".into(), "v w".into()), ("a".into(), "\"".into())],
+            ..all()
+        };
+        assert_eq!(
+            query(&o).unwrap(),
+            "?limit=10&marker=m1&sort=created_at%3Adesc%2Cid&volume_id=v1&metadata=%7B%22k%22%3A%22v%20w%22%2C%22a%22%3A%22%5C%22%22%7D"
+        );
+        // The page size never asks for more than the limit.
+        let paged = |page_size, limit| {
+            query(&ListOptions {
+                page_size,
+                limit,
+                ..all()
+            })
+            .unwrap()
+        };
+        assert_eq!(paged(Some(50), Some(2)), "?limit=2");
+        assert_eq!(paged(Some(2), Some(50)), "?limit=2");
+        assert_eq!(paged(None, Some(7)), "?limit=7");
+    }
+
+    #[test]
+    fn bad_options_name_their_field() {
+        let cases: Vec<(ListOptions, &str)> = vec![
+            (
+                ListOptions {
+                    limit: Some(0),
+                    ..all()
+                },
+                "limit",
+            ),
+            (
+                ListOptions {
+                    marker: Some("../x".into()),
+                    ..all()
+                },
+                "marker",
+            ),
+            (
+                ListOptions {
+                    marker: Some(String::new()),
+                    ..all()
+                },
+                "marker",
+            ),
+            (
+                ListOptions {
+                    sort: Some("bogus".into()),
+                    ..all()
+                },
+                "sort",
+            ),
+            (
+                ListOptions {
+                    sort: Some("id:up".into()),
+                    ..all()
+                },
+                "sort",
+            ),
+            (
+                ListOptions {
+                    sort: Some(String::new()),
+                    ..all()
+                },
+                "sort",
+            ),
+            (
+                ListOptions {
+                    volume_id: Some("a b".into()),
+                    ..all()
+                },
+                "volume-id",
+            ),
+            (
+                ListOptions {
+                    metadata: vec![(String::new(), "v".into())],
+                    ..all()
+                },
+                "metadata",
+            ),
+            (
+                ListOptions {
+                    metadata: vec![("k".repeat(256), "v".into())],
+                    ..all()
+                },
+                "metadata",
+            ),
+            (
+                ListOptions {
+                    metadata: vec![("k".into(), "v".repeat(256))],
+                    ..all()
+                },
+                "metadata",
+            ),
+            (
+                ListOptions {
+                    status: Some("Bad".into()),
+                    ..all()
+                },
+                "status",
+            ),
+        ];
+        for (o, field) in cases {
+            let e = query(&o).unwrap_err();
+            assert!(
+                matches!(&e, Error::InvalidInput(m) if m.starts_with(&format!("{field}: "))),
+                "{field}: {e:?}"
+            );
+        }
+        // Volumes are not listed by volume; `name` as a sort key needs its microversion.
+        let volumes = Listing {
+            by_volume: false,
+            ..SNAPSHOTS
+        };
+        let by_volume = ListOptions {
+            volume_id: Some("v1".into()),
+            ..all()
+        };
+        assert!(
+            matches!(list_query(&by_volume, &volumes, version::CINDER_MAX), Err(Error::InvalidInput(m)) if m.starts_with("volume-id: "))
+        );
+        let by_name = ListOptions {
+            sort: Some("id,name:desc".into()),
+            ..all()
+        };
+        let e = list_query(&by_name, &SNAPSHOTS, Microversion::new(3, 29)).unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidInput(m) if m == "sort: needs microversion 3.30 (the session uses 3.29)"),
+            "{e:?}"
+        );
+        list_query(&by_name, &SNAPSHOTS, Microversion::new(3, 30)).unwrap();
     }
 }

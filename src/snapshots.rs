@@ -3,6 +3,7 @@
 use crate::client::{decode, Client, Service};
 use crate::http::{Io, Method};
 use crate::json::Writer;
+use crate::pagination::Listing;
 use crate::prelude::*;
 use crate::resource::Resource;
 use crate::version::{self, Microversion};
@@ -32,6 +33,25 @@ impl Enveloped for Snapshot {
 impl Resource for Snapshot {
     const COLLECTION: &'static str = "/snapshots";
     const NAME: &'static str = "snapshot";
+    const LISTING: Listing = Listing {
+        sort_keys: &[
+            "id",
+            "name",
+            "display_name",
+            "display_description",
+            "status",
+            "volume_size",
+            "volume_id",
+            "volume_type_id",
+            "progress",
+            "created_at",
+            "updated_at",
+            "user_id",
+            "project_id",
+        ],
+        sort_name: version::SNAPSHOT_SORT_NAME,
+        by_volume: true,
+    };
     fn status(&self) -> &str {
         &self.status
     }

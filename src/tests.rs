@@ -144,6 +144,8 @@ fn backup_spec(incremental: bool) -> crate::BackupCreate {
         force: false,
         snapshot_id: None,
         container: None,
+        metadata: vec![],
+        availability_zone: None,
     }
 }
 
@@ -309,8 +311,8 @@ fn list_follows_next_links_on_our_own_endpoint() {
     let c = Client::connect(&fake, cfg()).unwrap();
     let opts = ListOptions {
         status: Some("available".into()),
-        name: None,
         page_size: Some(2),
+        ..crate::pagination::tests::all()
     };
     let all = resource::list::<Volume, _>(&c, &opts).unwrap();
     assert_eq!(
@@ -359,6 +361,13 @@ fn wait_polls_with_growing_interval_and_fails_fast() {
         .expect(Method::Get, "/volumes/v1", 200, &[], one("error_extending"))
         .expect(
             Method::Get,
+            "/messages?resource_uuid=v1",
+            200,
+            &[],
+            r#"{"messages": []}"#,
+        )
+        .expect(
+            Method::Get,
             "/volumes/v1",
             404,
             &[],
@@ -374,7 +383,7 @@ fn wait_polls_with_growing_interval_and_fails_fast() {
     assert_eq!(fake.clock_ms.get(), 1000 + 2000 + 4000);
     let e = resource::wait_for::<Volume, _>(&c, "v1", "available", 60).unwrap_err();
     assert!(
-        matches!(&e, Error::ResourceFailed(m) if m.contains("error_extending")),
+        matches!(&e, Error::ResourceFailed(f) if f.status == "error_extending" && f.resource_id == "v1" && f.reason.is_none()),
         "{e:?}"
     );
     assert!(resource::wait_for::<Volume, _>(&c, "v1", "deleted", 60)
@@ -595,4 +604,661 @@ fn a_failed_backup_read_back_still_returns_the_new_id() {
         .borrow()
         .iter()
         .any(|l| l.contains("read-back") && l.contains("boom")));
+}
+
+/// A page of volumes `ids`, with a next link when given.
+fn volume_page(ids: &[&str], next: Option<&str>) -> &'static str {
+    let vols: Vec<String> = ids.iter().map(|i| volume(i, "available")).collect();
+    let links = next
+        .map(|n| format!(r#", "volumes_links": [{{"href": "{n}", "rel": "next"}}]"#))
+        .unwrap_or_default();
+    Box::leak(format!(r#"{{"volumes": [{}]{links}}}"#, vols.join(",")).into_boxed_str())
+}
+
+/// Connected at microversion `mv` (the server offers 3.0 to 3.71).
+fn connected_at(fake: Fake, mv: &str) -> (Fake, Config) {
+    let mut c = cfg();
+    c.microversion = Some(mv.into());
+    (connected(fake), c)
+}
+
+fn ids(all: &[Volume]) -> Vec<&str> {
+    all.iter().map(|v| v.id.as_str()).collect()
+}
+
+#[test]
+fn a_limit_stops_at_the_page_that_holds_it() {
+    // `limit` alone: Cinder is asked for that many, and a next link is not followed.
+    let fake = connected(Fake::default()).expect(
+        Method::Get,
+        "/volumes/detail?limit=2&sort=created_at%3Adesc",
+        200,
+        &[],
+        volume_page(
+            &["a", "b"],
+            Some("https://bs.example/volume/v3/p1/volumes/detail?limit=2&marker=b"),
+        ),
+    );
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let opts = ListOptions {
+        limit: Some(2),
+        sort: Some("created_at:desc".into()),
+        ..crate::pagination::tests::all()
+    };
+    assert_eq!(ids(&resource::list::<Volume, _>(&c, &opts).unwrap()), ["a", "b"]);
+    assert_eq!(fake.sent.borrow().len(), 3, "connect (2) + one page");
+
+    // With smaller pages: only the pages needed, the rest of the last one dropped.
+    let fake = connected(Fake::default())
+        .expect(
+            Method::Get,
+            "/volumes/detail?limit=2&marker=m0",
+            200,
+            &[],
+            volume_page(
+                &["a", "b"],
+                Some("https://bs.example/volume/v3/p1/volumes/detail?limit=2&marker=b"),
+            ),
+        )
+        .expect(
+            Method::Get,
+            "/volumes/detail?limit=2&marker=b",
+            200,
+            &[],
+            volume_page(
+                &["c", "d"],
+                Some("https://bs.example/volume/v3/p1/volumes/detail?limit=2&marker=d"),
+            ),
+        );
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let opts = ListOptions {
+        limit: Some(3),
+        page_size: Some(2),
+        marker: Some("m0".into()),
+        ..crate::pagination::tests::all()
+    };
+    assert_eq!(ids(&resource::list::<Volume, _>(&c, &opts).unwrap()), ["a", "b", "c"]);
+    assert!(fake.script.borrow().is_empty());
+
+    // A server that answers more than asked is cut to the limit; fewer ends the list.
+    let fake = connected(Fake::default())
+        .expect(Method::Get, "limit=1", 200, &[], volume_page(&["a", "b"], None))
+        .expect(Method::Get, "limit=5", 200, &[], volume_page(&["a"], None));
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let one = ListOptions {
+        limit: Some(1),
+        ..crate::pagination::tests::all()
+    };
+    assert_eq!(ids(&resource::list::<Volume, _>(&c, &one).unwrap()), ["a"]);
+    let five = ListOptions {
+        limit: Some(5),
+        ..crate::pagination::tests::all()
+    };
+    assert_eq!(ids(&resource::list::<Volume, _>(&c, &five).unwrap()), ["a"]);
+}
+
+#[test]
+fn filters_go_to_the_server() {
+    let fake = connected(Fake::default())
+        .expect(
+            Method::Get,
+            "/snapshots/detail?volume_id=v1&metadata=%7B%22k%22%3A%22v%22%7D",
+            200,
+            &[],
+            r#"{"snapshots": []}"#,
+        )
+        .expect(
+            Method::Get,
+            "/backups/detail?sort=name%3Aasc&volume_id=v1",
+            200,
+            &[],
+            r#"{"backups": []}"#,
+        );
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let opts = ListOptions {
+        volume_id: Some("v1".into()),
+        metadata: vec![("k".into(), "v".into())],
+        ..crate::pagination::tests::all()
+    };
+    assert!(resource::list::<Snapshot, _>(&c, &opts).unwrap().is_empty());
+    let opts = ListOptions {
+        volume_id: Some("v1".into()),
+        sort: Some("name:asc".into()),
+        ..crate::pagination::tests::all()
+    };
+    assert!(resource::list::<crate::Backup, _>(&c, &opts).unwrap().is_empty());
+}
+
+#[test]
+fn bad_new_inputs_send_nothing() {
+    let fake = connected(Fake::default());
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let all = crate::pagination::tests::all;
+    let lists: Vec<(ListOptions, &str)> = vec![
+        (
+            ListOptions {
+                limit: Some(0),
+                ..all()
+            },
+            "limit",
+        ),
+        (
+            ListOptions {
+                marker: Some("a/b".into()),
+                ..all()
+            },
+            "marker",
+        ),
+        (
+            ListOptions {
+                sort: Some("bogus:asc".into()),
+                ..all()
+            },
+            "sort",
+        ),
+        (
+            ListOptions {
+                sort: Some("created_at:newest".into()),
+                ..all()
+            },
+            "sort",
+        ),
+        (
+            ListOptions {
+                sort: Some("volume_size".into()),
+                ..all()
+            },
+            "sort",
+        ),
+        (
+            ListOptions {
+                volume_id: Some("v1".into()),
+                ..all()
+            },
+            "volume-id",
+        ),
+        (
+            ListOptions {
+                metadata: vec![(String::new(), "v".into())],
+                ..all()
+            },
+            "metadata",
+        ),
+        (
+            ListOptions {
+                metadata: vec![("k".repeat(256), "v".into())],
+                ..all()
+            },
+            "metadata",
+        ),
+        (
+            ListOptions {
+                metadata: vec![("k".into(), "v".repeat(256))],
+                ..all()
+            },
+            "metadata",
+        ),
+    ];
+    let starts = |r: Result<(), Error>, field: &str| {
+        assert!(
+            matches!(&r, Err(Error::InvalidInput(m)) if m.starts_with(&format!("{field}: "))),
+            "{field}: {r:?}"
+        );
+    };
+    for (opts, field) in lists {
+        starts(resource::list::<Volume, _>(&c, &opts).map(drop), field);
+    }
+    // Snapshots and backups have their own sort keys.
+    let size = ListOptions {
+        sort: Some("size".into()),
+        ..all()
+    };
+    starts(resource::list::<Snapshot, _>(&c, &size).map(drop), "sort");
+    let update = |name: Option<&str>, description: Option<&str>| crate::ResourceUpdate {
+        name: name.map(Into::into),
+        description: description.map(Into::into),
+    };
+    let long = "x".repeat(256);
+    starts(
+        resource::update::<Volume, _>(&c, "v1", &update(None, None)).map(drop),
+        "changes",
+    );
+    starts(
+        resource::update::<Volume, _>(&c, "v1", &update(Some(&long), None)).map(drop),
+        "name",
+    );
+    starts(
+        resource::update::<Snapshot, _>(&c, "s1", &update(None, Some(&long))).map(drop),
+        "description",
+    );
+    starts(
+        resource::update::<Volume, _>(&c, "a/b", &update(Some("n"), None)).map(drop),
+        "id",
+    );
+    starts(
+        crate::backups::update(&c, "b1", &update(Some("a\u{7}"), None)).map(drop),
+        "name",
+    );
+    let items = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+    starts(
+        resource::set_metadata::<Volume, _>(&c, "v1", &items("", "v")).map(drop),
+        "items",
+    );
+    starts(
+        resource::set_metadata::<Snapshot, _>(&c, "s1", &items(&long, "v")).map(drop),
+        "items",
+    );
+    starts(
+        crate::backups::set_metadata(&c, "b1", &items("k", &long)).map(drop),
+        "items",
+    );
+    starts(
+        resource::unset_metadata::<Volume, _>(&c, "v1", &[String::new()]),
+        "keys",
+    );
+    starts(
+        crate::backups::unset_metadata(&c, "b1", std::slice::from_ref(&long)),
+        "keys",
+    );
+    starts(resource::unset_metadata::<Volume, _>(&c, "..", &["k".into()]), "id");
+    starts(
+        crate::project::messages(&c, &Some("a b".into())).map(drop),
+        "resource-id",
+    );
+    let spec = crate::BackupCreate {
+        metadata: items("", "v"),
+        ..backup_spec(false)
+    };
+    starts(crate::backups::create(&c, &spec).map(drop), "metadata");
+    assert_eq!(fake.sent.borrow().len(), 2, "connect only");
+}
+
+#[test]
+fn features_of_later_microversions_are_refused_before_sending() {
+    let (fake, cfg) = connected_at(Fake::default(), "3.2");
+    let c = Client::connect(&fake, cfg).unwrap();
+    let needs = |r: Result<(), Error>, field: &str, mv: &str| {
+        let want = format!("{field}: needs microversion {mv} (the session uses 3.2)");
+        assert!(matches!(&r, Err(Error::InvalidInput(m)) if *m == want), "{want}: {r:?}");
+    };
+    needs(crate::project::messages(&c, &None).map(drop), "messages", "3.3");
+    needs(
+        crate::project::default_volume_type(&c).map(drop),
+        "default-volume-type",
+        "3.62",
+    );
+    let rename = crate::ResourceUpdate {
+        name: Some("n".into()),
+        description: None,
+    };
+    needs(crate::backups::update(&c, "b1", &rename).map(drop), "changes", "3.9");
+    needs(
+        crate::backups::set_metadata(&c, "b1", &[("k".into(), "v".into())]).map(drop),
+        "items",
+        "3.43",
+    );
+    needs(crate::backups::unset_metadata(&c, "b1", &["k".into()]), "keys", "3.43");
+    let tagged = crate::BackupCreate {
+        metadata: vec![("k".into(), "v".into())],
+        ..backup_spec(false)
+    };
+    needs(crate::backups::create(&c, &tagged).map(drop), "metadata", "3.43");
+    let zoned = crate::BackupCreate {
+        availability_zone: Some("nova".into()),
+        ..backup_spec(false)
+    };
+    needs(
+        crate::backups::create(&c, &zoned).map(drop),
+        "availability-zone",
+        "3.51",
+    );
+    let by_name = ListOptions {
+        sort: Some("name".into()),
+        ..crate::pagination::tests::all()
+    };
+    needs(resource::list::<Snapshot, _>(&c, &by_name).map(drop), "sort", "3.30");
+    needs(
+        resource::list::<crate::Backup, _>(&c, &by_name).map(drop),
+        "sort",
+        "3.37",
+    );
+    assert_eq!(fake.sent.borrow().len(), 2, "connect only");
+}
+
+/// `{"volume": …}` of `v1` in `status`.
+fn one_volume(status: &str) -> &'static str {
+    Box::leak(format!(r#"{{"volume": {}}}"#, volume("v1", status)).into_boxed_str())
+}
+
+#[test]
+fn a_failed_wait_says_why_in_one_more_request() {
+    let reason = "schedule allocate volume:Could not find any available weighted backend.";
+    let messages = format!(
+        r#"{{"messages": [{{"id": "m2", "event_id": "VOLUME_VOLUME_001_003", "user_message": "{reason}", "message_level": "ERROR", "resource_type": "VOLUME", "resource_uuid": "v1", "request_id": "req-1", "created_at": "2026-11-26T08:00:01.000000", "guaranteed_until": "2026-12-26T08:00:01.000000", "links": []}}], "messages_links": [{{"rel": "next", "href": "https://bs.example/volume/v3/p1/messages?marker=m2"}}]}}"#
+    );
+    let messages: &'static str = Box::leak(messages.into_boxed_str());
+    let fake = connected(Fake::default())
+        .expect(Method::Get, "/volumes/v1", 200, &[], one_volume("creating"))
+        .expect(Method::Get, "/volumes/v1", 200, &[], one_volume("error"))
+        .expect(
+            Method::Get,
+            "https://bs.example/volume/v3/p1/messages?resource_uuid=v1&sort=created_at%3Adesc&limit=1",
+            200,
+            &[],
+            messages,
+        )
+        // The messages request fails: still the failure, without a reason.
+        .expect(Method::Get, "/volumes/v1", 200, &[], one_volume("error"))
+        .expect(Method::Get, "/messages?resource_uuid=v1", 500, &[], "");
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let e = resource::wait_for::<Volume, _>(&c, "v1", "available", 60).unwrap_err();
+    let Error::ResourceFailed(f) = &e else {
+        panic!("{e:?}");
+    };
+    assert_eq!(
+        (f.resource_id.as_str(), f.status.as_str(), f.reason.as_deref()),
+        ("v1", "error", Some(reason))
+    );
+    assert_eq!(fake.sent.borrow().len(), 2 + 3, "two polls and one messages request");
+    let e = resource::wait_for::<Volume, _>(&c, "v1", "available", 60).unwrap_err();
+    assert!(
+        matches!(&e, Error::ResourceFailed(f) if f.reason.is_none() && f.status == "error"),
+        "{e:?}"
+    );
+    assert!(fake.script.borrow().is_empty());
+    assert!(fake
+        .logs
+        .borrow()
+        .iter()
+        .any(|l| l.contains("messages v1 failed: api status=500")));
+
+    // Below 3.3 there are no messages: no request.
+    let (fake, cfg) = connected_at(Fake::default(), "3.2");
+    let fake = fake.expect(Method::Get, "/volumes/v1", 200, &[], one_volume("error_deleting"));
+    let c = Client::connect(&fake, cfg).unwrap();
+    let e = resource::wait_for::<Volume, _>(&c, "v1", "deleted", 60).unwrap_err();
+    assert!(
+        matches!(&e, Error::ResourceFailed(f) if f.reason.is_none() && f.status == "error_deleting"),
+        "{e:?}"
+    );
+    assert!(fake.script.borrow().is_empty());
+}
+
+fn body(r: &Request) -> &str {
+    std::str::from_utf8(r.body.as_deref().unwrap_or_default()).unwrap()
+}
+
+#[test]
+fn update_renames_in_one_request_and_backups_read_back() {
+    let renamed = r#"{"volume": {"id": "v1", "status": "available", "size": 1, "name": "new", "description": ""}}"#;
+    let backup = r#"{"backup": {"id": "b1", "status": "available", "volume_id": "v1", "name": "new"}}"#;
+    let fake = connected(Fake::default())
+        .expect(Method::Put, "/volumes/v1", 200, &[], renamed)
+        .expect(
+            Method::Put,
+            "/backups/b1",
+            200,
+            &[],
+            r#"{"backup": {"id": "b1", "name": "new", "links": []}}"#,
+        )
+        .expect(Method::Get, "/backups/b1", 200, &[], backup);
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let changes = crate::ResourceUpdate {
+        name: Some("new".into()),
+        description: Some(String::new()),
+    };
+    let v = resource::update::<Volume, _>(&c, "v1", &changes).unwrap();
+    assert_eq!((v.name.as_deref(), v.description.as_deref()), (Some("new"), Some("")));
+    let b = crate::backups::update(&c, "b1", &changes).unwrap();
+    assert_eq!(b.name.as_deref(), Some("new"));
+    let sent = fake.sent.borrow();
+    assert_eq!(body(&sent[2]), r#"{"volume":{"name":"new","description":""}}"#);
+    assert_eq!(body(&sent[3]), r#"{"backup":{"name":"new","description":""}}"#);
+    assert_eq!(sent.len(), 5);
+}
+
+#[test]
+fn volume_metadata_is_merged_and_removed_key_by_key() {
+    let not_found = |m: &str| -> &'static str {
+        Box::leak(format!(r#"{{"itemNotFound": {{"code": 404, "message": "{m}"}}}}"#).into_boxed_str())
+    };
+    let fake = connected(Fake::default())
+        .expect(
+            Method::Post,
+            "/volumes/v1/metadata",
+            200,
+            &[],
+            r#"{"metadata": {"z": "1", "a": "2", "k": "v"}}"#,
+        )
+        // Present, absent (then the volume is read once), absent, with a dot and a space.
+        .expect(Method::Delete, "/volumes/v1/metadata/a", 200, &[], "")
+        .expect(
+            Method::Delete,
+            "/volumes/v1/metadata/gone",
+            404,
+            &[],
+            not_found("Volume v1 has no metadata with key gone."),
+        )
+        .expect(Method::Get, "/volumes/v1", 200, &[], one_volume("available"))
+        .expect(
+            Method::Delete,
+            "/volumes/v1/metadata/gone2",
+            404,
+            &[],
+            not_found("no key"),
+        )
+        .expect(Method::Delete, "/volumes/v1/metadata/%2E%2E%20x", 200, &[], "")
+        // A key with a slash: read, write back without it.
+        .expect(
+            Method::Get,
+            "/volumes/v1/metadata",
+            200,
+            &[],
+            r#"{"metadata": {"a/b": "1", "k": "v"}}"#,
+        )
+        .expect(
+            Method::Put,
+            "/volumes/v1/metadata",
+            200,
+            &[],
+            r#"{"metadata": {"k": "v"}}"#,
+        )
+        // A volume that does not exist.
+        .expect(
+            Method::Delete,
+            "/snapshots/s9/metadata/k",
+            404,
+            &[],
+            not_found("Snapshot s9 could not be found."),
+        )
+        .expect(
+            Method::Get,
+            "/snapshots/s9",
+            404,
+            &[],
+            not_found("Snapshot s9 could not be found."),
+        );
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let all = resource::set_metadata::<Volume, _>(&c, "v1", &[("k".into(), "v".into())]).unwrap();
+    assert_eq!(
+        all,
+        [("a", "2"), ("k", "v"), ("z", "1")].map(|(k, v)| (k.to_string(), v.to_string()))
+    );
+    let keys: Vec<String> = ["a", "gone", "gone2", ".. x"].map(Into::into).into();
+    resource::unset_metadata::<Volume, _>(&c, "v1", &keys).unwrap();
+    resource::unset_metadata::<Volume, _>(&c, "v1", &["a/b".into()]).unwrap();
+    let e = resource::unset_metadata::<Snapshot, _>(&c, "s9", &["k".into()]).unwrap_err();
+    assert!(
+        matches!(&e, Error::NotFound(a) if a.message.contains("could not be found")),
+        "{e:?}"
+    );
+    assert!(fake.script.borrow().is_empty());
+    let sent = fake.sent.borrow();
+    assert_eq!(body(&sent[2]), r#"{"metadata":{"k":"v"}}"#);
+    assert_eq!(body(&sent[9]), r#"{"metadata":{"k":"v"}}"#);
+}
+
+#[test]
+fn backup_metadata_is_read_merged_and_written_back_whole() {
+    let with = |m: &str| -> &'static str {
+        Box::leak(
+            format!(r#"{{"backup": {{"id": "b1", "status": "available", "volume_id": "v1", "metadata": {m}}}}}"#)
+                .into_boxed_str(),
+        )
+    };
+    let summary = r#"{"backup": {"id": "b1", "name": null, "links": []}}"#;
+    let fake = connected(Fake::default())
+        .expect(Method::Get, "/backups/b1", 200, &[], with(r#"{"b": "1", "k": "old"}"#))
+        .expect(Method::Put, "/backups/b1", 200, &[], summary)
+        .expect(
+            Method::Get,
+            "/backups/b1",
+            200,
+            &[],
+            with(r#"{"a": "0", "b": "1", "k": "v"}"#),
+        )
+        .expect(Method::Put, "/backups/b1", 200, &[], summary)
+        // Nothing to remove: no write.
+        .expect(Method::Get, "/backups/b1", 200, &[], with(r#"{"b": "1"}"#));
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let all = crate::backups::set_metadata(&c, "b1", &[("k".into(), "v".into()), ("a".into(), "0".into())]).unwrap();
+    assert_eq!(
+        all,
+        [("a", "0"), ("b", "1"), ("k", "v")].map(|(k, v)| (k.to_string(), v.to_string()))
+    );
+    crate::backups::unset_metadata(&c, "b1", &["k".into(), "absent".into()]).unwrap();
+    crate::backups::unset_metadata(&c, "b1", &["absent".into()]).unwrap();
+    assert!(fake.script.borrow().is_empty());
+    let sent = fake.sent.borrow();
+    assert_eq!(body(&sent[3]), r#"{"backup":{"metadata":{"a":"0","b":"1","k":"v"}}}"#);
+    assert_eq!(body(&sent[5]), r#"{"backup":{"metadata":{"a":"0","b":"1"}}}"#);
+}
+
+#[test]
+fn backup_create_sends_metadata_and_zone() {
+    let fake = connected(Fake::default()).create_backup("b1").expect(
+        Method::Get,
+        "/backups/b1",
+        200,
+        &[],
+        r#"{"backup": {"id": "b1", "status": "creating", "volume_id": "v1", "availability_zone": "az2"}}"#,
+    );
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let spec = crate::BackupCreate {
+        metadata: vec![("k".into(), "v".into())],
+        availability_zone: Some("az2".into()),
+        ..backup_spec(false)
+    };
+    assert_eq!(
+        crate::backups::create(&c, &spec).unwrap().availability_zone.as_deref(),
+        Some("az2")
+    );
+    assert_eq!(
+        body(&fake.sent.borrow()[2]),
+        r#"{"backup":{"volume_id":"v1","name":"x","incremental":false,"force":false,"availability_zone":"az2","metadata":{"k":"v"}}}"#
+    );
+}
+
+#[test]
+fn project_calls() {
+    let fake = connected(Fake::default())
+        .expect(
+            Method::Get,
+            "https://bs.example/volume/v3/p1/types",
+            200,
+            &[],
+            r#"{"volume_types": [{"id": "t1", "name": "__DEFAULT__", "is_public": true, "description": null, "extra_specs": {}}], "volume_type_links": [{"rel": "next", "href": "https://bs.example/volume/v3/p1/types?marker=t1"}]}"#,
+        )
+        .expect(
+            Method::Get,
+            "/types?marker=t1",
+            200,
+            &[],
+            r#"{"volume_types": [{"id": "t2", "name": "ssd", "is_public": false, "extra_specs": {"volume_backend_name": "ceph"}}]}"#,
+        )
+        .expect(
+            Method::Get,
+            "/types/default",
+            200,
+            &[],
+            r#"{"volume_type": {"id": "t1", "name": "__DEFAULT__", "is_public": true}}"#,
+        )
+        .expect(
+            Method::Get,
+            "/os-availability-zone",
+            200,
+            &[],
+            r#"{"availabilityZoneInfo": [{"zoneName": "nova", "zoneState": {"available": true}}]}"#,
+        )
+        .expect(
+            Method::Get,
+            "/limits",
+            200,
+            &[],
+            r#"{"limits": {"rate": [], "absolute": {"maxTotalVolumes": -1, "totalVolumesUsed": 3}}}"#,
+        )
+        .expect(
+            Method::Get,
+            "https://bs.example/volume/v3/p1/messages?sort=created_at%3Adesc",
+            200,
+            &[],
+            r#"{"messages": [{"id": "m1", "event_id": "e", "user_message": "u", "message_level": "ERROR", "resource_type": "VOLUME", "created_at": "c"}]}"#,
+        )
+        .expect(
+            Method::Get,
+            "/messages?resource_uuid=v1&sort=created_at%3Adesc",
+            200,
+            &[],
+            r#"{"messages": []}"#,
+        );
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let types = crate::project::volume_types(&c).unwrap();
+    assert_eq!(
+        types.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        ["__DEFAULT__", "ssd"]
+    );
+    assert_eq!(
+        types[1].extra_specs,
+        [("volume_backend_name".to_string(), "ceph".to_string())]
+    );
+    assert_eq!(crate::project::default_volume_type(&c).unwrap().id, "t1");
+    let zones = crate::project::availability_zones(&c).unwrap();
+    assert_eq!((zones[0].name.as_str(), zones[0].available), ("nova", true));
+    let l = crate::project::limits(&c).unwrap();
+    assert_eq!(
+        (l.max_volumes, l.volumes_used, l.max_snapshots, l.backups_used),
+        (None, 3, None, 0)
+    );
+    let m = crate::project::messages(&c, &None).unwrap();
+    assert_eq!((m[0].id.as_str(), m[0].resource_id.as_deref()), ("m1", None));
+    assert!(crate::project::messages(&c, &Some("v1".into())).unwrap().is_empty());
+    assert!(fake.script.borrow().is_empty());
+}
+
+#[test]
+fn a_failure_reason_is_cleaned_like_every_server_text() {
+    let fake = connected(Fake::default())
+        .expect(Method::Get, "/volumes/v1", 200, &[], one_volume("error"))
+        .expect(
+            Method::Get,
+            "/messages?resource_uuid=v1",
+            200,
+            &[],
+            r#"{"messages": [{"id": "m1", "user_message": "line\nbreak \u001b[31m"}]}"#,
+        )
+        .expect(Method::Get, "/volumes/v1", 200, &[], one_volume("error"))
+        .expect(
+            Method::Get,
+            "/messages?resource_uuid=v1",
+            200,
+            &[],
+            r#"{"messages": [{"id": "m1", "user_message": " "}]}"#,
+        );
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let reason = || match resource::wait_for::<Volume, _>(&c, "v1", "available", 5) {
+        Err(Error::ResourceFailed(f)) => f.reason,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(reason().as_deref(), Some("line break  [31m"));
+    assert_eq!(reason(), None, "an empty message is no reason");
 }

@@ -79,15 +79,21 @@ pub fn size(field: &str, v: u32) -> Result<(), Error> {
     Ok(())
 }
 
+/// A metadata key: 1-255 characters, no control characters.
+pub fn key(field: &str, k: &str) -> Result<(), Error> {
+    if k.is_empty() || char_count(k) > MAX_NAME {
+        return Err(invalid(field, "keys must be 1 to 255 characters"));
+    }
+    if k.chars().any(char::is_control) {
+        return Err(invalid(field, "keys must not contain control characters"));
+    }
+    Ok(())
+}
+
 /// Metadata: keys 1-255 characters, values up to 255, no control characters in keys.
 pub fn metadata(field: &str, m: &[(String, String)]) -> Result<(), Error> {
     for (k, v) in m {
-        if k.is_empty() || char_count(k) > MAX_NAME {
-            return Err(invalid(field, "keys must be 1 to 255 characters"));
-        }
-        if k.chars().any(char::is_control) {
-            return Err(invalid(field, "keys must not contain control characters"));
-        }
+        key(field, k)?;
         if char_count(v) > MAX_NAME {
             return Err(invalid(
                 field,
@@ -101,6 +107,27 @@ pub fn metadata(field: &str, m: &[(String, String)]) -> Result<(), Error> {
         .find(|(i, (k, _))| m[..*i].iter().any(|(k2, _)| k2 == k))
     {
         return Err(invalid(field, format!("key \"{}\" is given twice", dup.1 .0)));
+    }
+    Ok(())
+}
+
+/// A list order, `key[:asc|desc]` separated by commas, each key one of `keys`.
+pub fn sort(field: &str, v: &str, keys: &[&str]) -> Result<(), Error> {
+    for part in v.split(',') {
+        let (k, dir) = part.split_once(':').unwrap_or((part, "asc"));
+        if !keys.contains(&k) {
+            return Err(invalid(
+                field,
+                format!(
+                    "unknown key \"{}\"; the keys are {}",
+                    crate::error::clean(k),
+                    join(keys, ", ")
+                ),
+            ));
+        }
+        if dir != "asc" && dir != "desc" {
+            return Err(invalid(field, format!("the direction of \"{k}\" must be asc or desc")));
+        }
     }
     Ok(())
 }
@@ -163,8 +190,39 @@ mod tests {
         metadata("metadata", &[("k".into(), "v".into())]).unwrap();
         assert!(metadata("metadata", &[("".into(), "v".into())]).is_err());
         assert!(metadata("metadata", &[("k".into(), "v".into()), ("k".into(), "w".into())]).is_err());
+        key("keys", "a:b c/d").unwrap();
+        assert!(matches!(key("keys", ""), Err(Error::InvalidInput(m)) if m.starts_with("keys: ")));
+        assert!(key("keys", &"k".repeat(256)).is_err());
+        assert!(key("keys", "a\tb").is_err());
         status("status", "error_deleting").unwrap();
         assert!(status("status", "Available").is_err());
         assert!(status("status", "").is_err());
+    }
+
+    #[test]
+    fn sort_orders() {
+        let keys = ["id", "name", "created_at"];
+        for ok in ["id", "name:asc", "created_at:desc,id", "id:desc,name:asc,created_at"] {
+            sort("sort", ok, &keys).unwrap();
+        }
+        for bad in [
+            "",
+            "bogus",
+            "id:up",
+            "id:",
+            ":asc",
+            "id,",
+            "id desc",
+            "ID",
+            "name:DESC",
+            "id::asc",
+            "id:asc:desc",
+        ] {
+            let e = sort("sort", bad, &keys).unwrap_err();
+            assert!(
+                matches!(&e, Error::InvalidInput(m) if m.starts_with("sort: ")),
+                "{bad:?}: {e:?}"
+            );
+        }
     }
 }

@@ -45,6 +45,31 @@ pub const CINDER_MAX: Microversion = Microversion::new(3, 71);
 pub const SNAPSHOT_IN_USE: Microversion = Microversion::new(3, 66);
 /// From here volumes can be created from a backup.
 pub const VOLUME_FROM_BACKUP: Microversion = Microversion::new(3, 47);
+/// From here Cinder keeps user messages (`/messages`).
+pub const MESSAGES: Microversion = Microversion::new(3, 3);
+/// From here a backup's name and description can be changed.
+pub const BACKUP_UPDATE: Microversion = Microversion::new(3, 9);
+/// From here snapshots can be sorted by `name`.
+pub const SNAPSHOT_SORT_NAME: Microversion = Microversion::new(3, 30);
+/// From here backups can be sorted by `name`.
+pub const BACKUP_SORT_NAME: Microversion = Microversion::new(3, 37);
+/// From here backups carry metadata.
+pub const BACKUP_METADATA: Microversion = Microversion::new(3, 43);
+/// From here a backup can be created in a given availability zone.
+pub const BACKUP_ZONE: Microversion = Microversion::new(3, 51);
+/// From here the default volume type can be read (`/types/default`).
+pub const DEFAULT_TYPE: Microversion = Microversion::new(3, 62);
+
+/// `invalid-input` for `field` unless the session's microversion `mv` is at least `needed`.
+pub fn require(field: &str, needed: Microversion, mv: Microversion) -> Result<(), Error> {
+    if mv < needed {
+        return Err(crate::error::invalid(
+            field,
+            format!("needs microversion {needed} (the session uses {mv})"),
+        ));
+    }
+    Ok(())
+}
 /// The Nova microversion whose volume attachment answers carry Cinder's attachment id.
 pub const NOVA: &str = "2.89";
 

@@ -4,6 +4,7 @@ use crate::client::{decode, Client, Service};
 use crate::error::invalid;
 use crate::http::{Io, Method};
 use crate::json::Writer;
+use crate::pagination::Listing;
 use crate::prelude::*;
 use crate::resource::{self, Resource};
 use crate::wire::{self, flex_bool, metadata, null_default, record, set, Enveloped, One};
@@ -49,6 +50,28 @@ impl Enveloped for Volume {
 impl Resource for Volume {
     const COLLECTION: &'static str = "/volumes";
     const NAME: &'static str = "volume";
+    const LISTING: Listing = Listing {
+        sort_keys: &[
+            "id",
+            "name",
+            "display_name",
+            "display_description",
+            "status",
+            "size",
+            "availability_zone",
+            "bootable",
+            "multiattach",
+            "volume_type_id",
+            "snapshot_id",
+            "source_volid",
+            "created_at",
+            "updated_at",
+            "user_id",
+            "project_id",
+        ],
+        sort_name: version::CINDER_MIN,
+        by_volume: false,
+    };
     fn status(&self) -> &str {
         &self.status
     }
@@ -78,14 +101,8 @@ pub fn create_body(spec: &VolumeCreate, mv: version::Microversion) -> Result<Vec
             "give at most one of snapshot-id, source-volume-id, image-id, backup-id",
         ));
     }
-    if spec.backup_id.is_some() && mv < version::VOLUME_FROM_BACKUP {
-        return Err(invalid(
-            "backup-id",
-            format!(
-                "needs microversion {} (the session uses {mv})",
-                version::VOLUME_FROM_BACKUP
-            ),
-        ));
+    if spec.backup_id.is_some() {
+        version::require("backup-id", version::VOLUME_FROM_BACKUP, mv)?;
     }
     let mut w = Writer::object();
     w.obj("volume")

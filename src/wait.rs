@@ -1,11 +1,11 @@
-//! The one waiter: polls a resource until it reaches a status, fails fast on `error*`,
-//! and treats `deleted` as "until 404".
+//! The one waiter: polls a resource until it reaches a status, fails fast on `error*`
+//! (with Cinder's newest user message about it as the reason), and treats `deleted` as
+//! "until 404".
 
 use crate::client::Client;
 use crate::http::Io;
 use crate::prelude::*;
-use crate::validate;
-use crate::Error;
+use crate::{project, validate, Error, Failure};
 
 /// First polling interval; doubled after each poll up to [`MAX_INTERVAL_MS`].
 pub const FIRST_INTERVAL_MS: u64 = 1_000;
@@ -66,9 +66,12 @@ fn poll<I: Io>(
             return Ok(());
         }
         if last.starts_with("error") {
-            return Err(Error::ResourceFailed(format!(
-                "{what} {id} reached status {last} while waiting for {target}"
-            )));
+            // Why, in one more request, only now that it failed.
+            return Err(Error::ResourceFailed(Failure {
+                resource_id: id.to_string(),
+                reason: project::latest_reason(c, id),
+                status: last,
+            }));
         }
         let now = io.now_ms();
         if now >= deadline {

@@ -54,7 +54,7 @@ pub fn write_metadata(w: &mut Writer, pairs: &[(String, String)]) {
 }
 
 /// Pairs sorted by key; of a key given twice, the last value.
-fn sorted(mut pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+pub fn sorted(mut pairs: Vec<(String, String)>) -> Vec<(String, String)> {
     let order = key_order(&pairs.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>());
     order.into_iter().map(|i| core::mem::take(&mut pairs[i])).collect()
 }
@@ -144,15 +144,20 @@ pub(crate) use record;
 /// The value of the one required field `key`: `{"volume": {…}}` (other fields ignored).
 pub fn member<T: Decode>(r: &mut Reader<'_>, key: &'static str) -> Result<T, Failed> {
     let mut value = None;
-    r.object(&[key], &mut |r, k| {
-        if k == key {
-            value = Some(r.read()?);
-        } else {
-            r.skip()?;
-        }
+    member_with(r, key, &mut |r| {
+        value = Some(r.read()?);
         Ok(())
     })?;
     value.ok_or(Failed) // never: `object` checked that `key` is there
+}
+
+/// The loop of [`member`], the same for every type: `read` reads the value of `key`.
+fn member_with<'a>(
+    r: &mut Reader<'a>,
+    key: &'static str,
+    read: &mut dyn FnMut(&mut Reader<'a>) -> Result<(), Failed>,
+) -> Result<(), Failed> {
+    r.object(&[key], &mut |r, k| if k == key { read(r) } else { r.skip() })
 }
 
 /// A record Cinder sends alone as `{"<ONE>": {…}}` and in pages as

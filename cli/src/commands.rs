@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use infomaniak_block_storage_host::{
-    poll, Backup, BackupCreate, ListOptions, Restored, Result as Call, Session, Snapshot, SnapshotCreate, Volume,
+    poll, spec, Backup, BackupCreate, ListOptions, Restored, Result as Call, Session, Snapshot, SnapshotCreate, Volume,
     VolumeCreate,
 };
 
@@ -77,9 +77,8 @@ pub fn find<R: Resource>(s: &mut Session, arg: &str) -> Result<R, CliError> {
         Err(e) => return Err(e.into()),
     };
     let opts = ListOptions {
-        status: None,
         name: Some(arg.to_string()),
-        page_size: None,
+        ..spec::list_all()
     };
     let mut found = R::list(s, &opts)?;
     found.retain(|r| r.name() == Some(arg));
@@ -135,10 +134,13 @@ pub fn wait_until<R: Resource>(
                 }
                 if status.starts_with("error") {
                     progress.finish();
-                    return Err(CliError::new(
-                        "resource-failed",
-                        format!("{} {id} reached status {status} while waiting for {target}", R::KIND),
-                    ));
+                    let mut text = format!("{} {id} reached status {status} while waiting for {target}", R::KIND);
+                    // Cinder's reason, its newest user message about the resource (3.3+); the
+                    // failure is reported without it when there is none or it cannot be read.
+                    if let Some(m) = s.messages(Some(id)).ok().and_then(|m| m.into_iter().next()) {
+                        text.push_str(&format!(": {}", m.user_message));
+                    }
+                    return Err(CliError::new("resource-failed", text));
                 }
             }
             Err(e) if e.kind() == "not-found" && target == "deleted" => {
@@ -187,7 +189,7 @@ fn list_options(l: &ListArgs) -> ListOptions {
     ListOptions {
         status: l.status.clone(),
         name: l.name.clone(),
-        page_size: None,
+        ..spec::list_all()
     }
 }
 
@@ -447,11 +449,7 @@ fn volume_record(v: &Volume) -> Output {
 
 /// Volume names by ID, for the `Volume` column of long listings.
 fn volume_names(s: &mut Session) -> Result<HashMap<String, String>, CliError> {
-    let all = s.volume_list(&ListOptions {
-        status: None,
-        name: None,
-        page_size: None,
-    })?;
+    let all = s.volume_list(&spec::list_all())?;
     Ok(all.into_iter().filter_map(|v| Some((v.id, v.name?))).collect())
 }
 
@@ -551,6 +549,7 @@ pub fn backup(ctx: &mut Ctx, cmd: BackupCmd) -> Result<Output, CliError> {
                 force,
                 snapshot_id,
                 container,
+                ..spec::backup("")
             };
             backup_create(s, &spec, wait, timeout)
         }

@@ -12,7 +12,7 @@ try {
       val: { id: env.OS_APPLICATION_CREDENTIAL_ID, secret: env.OS_APPLICATION_CREDENTIAL_SECRET },
     },
   });
-  for (const v of volumes.list(s, {})) console.log(v.id, v.status, `${v.size} GiB`);
+  for (const v of volumes.list(s, { metadata: [] })) console.log(v.id, v.status, `${v.size} GiB`);
 } catch (e) {
   // A WIT error arrives as a ComponentError whose payload is { tag, val }.
   console.error(e.payload ?? e); // e.g. { tag: 'unauthorized', val: { status: 401, message, requestId } }

@@ -20,7 +20,7 @@ store.set_wasi_http()
 instance = linker.instantiate(store, Component.from_file(engine, "infomaniak_block_storage.wasm"))
 
 def call(interface, func, *args):  # a WIT error comes back as Variant(tag, payload): raise it
-    i = instance.get_export_index(store, f"infomaniak:block-storage/{interface}@0.1.0")
+    i = instance.get_export_index(store, f"infomaniak:block-storage/{interface}@0.2.0")
     r = instance.get_func(store, instance.get_export_index(store, func, i))(store, *args)
     if isinstance(r, Variant):
         raise SystemExit(f"{func}: {r.tag}: {vars(r.payload) if isinstance(r.payload, Record) else r.payload}")
@@ -30,5 +30,5 @@ env = os.environ
 cred = Rec(id=env["OS_APPLICATION_CREDENTIAL_ID"], secret=env["OS_APPLICATION_CREDENTIAL_SECRET"])
 cfg = Rec(auth_url=env["OS_AUTH_URL"], region=env.get("OS_REGION_NAME"), credentials=Variant("application-credential", cred))
 session = call("session", "connect", cfg)
-for v in call("volumes", "list", session, Rec()):
+for v in call("volumes", "list", session, Rec(metadata=[])):
     print(v.id, v.status, f"{v.size} GiB")

@@ -26,7 +26,7 @@ TARGET = Path(os.environ.get("EMBED_TARGET_DIR", ROOT / "target" / "embed"))
 WASM = Path(os.environ.get("BLOCK_STORAGE_WASM", TARGET / "wasm32-wasip2" / "release" / "infomaniak_block_storage.wasm"))
 MOCK_BIN = Path(os.environ.get("MOCK_CLOUD_BIN", TARGET / "release" / "mock-cloud"))
 PACKAGE = "infomaniak:block-storage"
-VERSION = "0.1.0"
+VERSION = "0.2.0"
 
 
 class Rec(Record):

@@ -31,10 +31,10 @@ use std::sync::OnceLock;
 
 use infomaniak_block_storage::client::Client;
 use infomaniak_block_storage::http::{Io, Method, Request, Response, Url};
-use infomaniak_block_storage::{attachments, backups, error, resource, snapshots, volumes};
+use infomaniak_block_storage::{attachments, backups, error, project, resource, snapshots, volumes};
 use infomaniak_block_storage::{
-    ApplicationCredential, Backup, BackupCreate, Config, Credentials, Error, ListOptions, PasswordCredential, Snapshot,
-    SnapshotCreate, Volume, VolumeCreate,
+    ApplicationCredential, Backup, BackupCreate, Config, Credentials, Error, ListOptions, PasswordCredential,
+    ResourceUpdate, Snapshot, SnapshotCreate, Volume, VolumeCreate,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -326,7 +326,7 @@ fn config(creds: u8, flags: u8) -> Config {
 }
 
 /// The operations, one byte each.
-const OPS: &[u8] = b"glLcCxwWdDaAsSnvVeEbBkrRuUfFq";
+const OPS: &[u8] = b"glLcCxwWdDaAsSnvVeEbBkrRuUfFqmMoOtTypPzZh";
 
 fn volume_spec(backup: bool) -> VolumeCreate {
     VolumeCreate {
@@ -376,12 +376,32 @@ fn run_op<I: Io>(run: &Run, c: &Client<I>, op: u8) {
         status: None,
         name: None,
         page_size: None,
+        limit: None,
+        marker: None,
+        sort: None,
+        volume_id: None,
+        metadata: vec![],
     };
     let paged = ListOptions {
         status: Some("available".into()),
         name: Some("a b".into()),
         page_size: Some(2),
+        ..all.clone()
     };
+    let bounded = ListOptions {
+        limit: Some(3),
+        marker: Some("s0".into()),
+        sort: Some("created_at:desc,id".into()),
+        volume_id: Some("v1".into()),
+        metadata: vec![("k".into(), "v".into())],
+        ..all.clone()
+    };
+    let changes = ResourceUpdate {
+        name: Some("renamed".into()),
+        description: Some(String::new()),
+    };
+    let items = vec![("k".to_string(), "v".to_string())];
+    let keys = vec!["k".to_string(), "a/b".to_string()];
     match op {
         b'g' => run.check("volumes.get", &resource::get::<Volume, _>(c, "v1")),
         b'l' => run.check("volumes.list", &resource::list::<Volume, _>(c, &all)),
@@ -443,6 +463,8 @@ fn run_op<I: Io>(run: &Run, c: &Client<I>, op: u8) {
                     force: false,
                     snapshot_id: None,
                     container: None,
+                    metadata: vec![("k".into(), "v".into())],
+                    availability_zone: Some("nova".into()),
                 },
             ),
         ),
@@ -461,6 +483,24 @@ fn run_op<I: Io>(run: &Run, c: &Client<I>, op: u8) {
         ),
         b'f' => run.check("backups.delete", &resource::delete::<Backup, _>(c, "b1", false)),
         b'F' => run.check("backups.delete", &resource::delete::<Backup, _>(c, "b1", true)),
+        b'm' => run.check("volumes.update", &resource::update::<Volume, _>(c, "v1", &changes)),
+        b'M' => run.check(
+            "volumes.set-metadata",
+            &resource::set_metadata::<Volume, _>(c, "v1", &items),
+        ),
+        b'o' => run.check(
+            "volumes.unset-metadata",
+            &resource::unset_metadata::<Volume, _>(c, "v1", &keys),
+        ),
+        b'O' => run.check("snapshots.list", &resource::list::<Snapshot, _>(c, &bounded)),
+        b't' => run.check("backups.update", &backups::update(c, "b1", &changes)),
+        b'T' => run.check("backups.set-metadata", &backups::set_metadata(c, "b1", &items)),
+        b'y' => run.check("backups.unset-metadata", &backups::unset_metadata(c, "b1", &keys)),
+        b'p' => run.check("project.limits", &project::limits(c)),
+        b'P' => run.check("project.volume-types", &project::volume_types(c)),
+        b'z' => run.check("project.availability-zones", &project::availability_zones(c)),
+        b'Z' => run.check("project.messages", &project::messages(c, &Some("v1".into()))),
+        b'h' => run.check("project.default-volume-type", &project::default_volume_type(c)),
         b'q' => {
             let text = format!(
                 "{:?} {:?} {} {}",

@@ -12,9 +12,10 @@ use infomaniak_block_storage::client::{decode, Client};
 use infomaniak_block_storage::http::{Io, Method, Request, Response, Url};
 use infomaniak_block_storage::version::{self, Microversion};
 use infomaniak_block_storage::wire::{Many, One};
-use infomaniak_block_storage::{attachments, backups, error, resource, snapshots, volumes};
+use infomaniak_block_storage::{attachments, backups, error, project, resource, snapshots, volumes};
 use infomaniak_block_storage::{
-    Backup, BackupCreate, Config, Credentials, Error, ListOptions, Snapshot, SnapshotCreate, Volume, VolumeCreate,
+    Backup, BackupCreate, Config, Credentials, Error, ListOptions, ResourceUpdate, Snapshot, SnapshotCreate, Volume,
+    VolumeCreate,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -132,6 +133,8 @@ fuzz_target!(|data: &[u8]| {
             force: false,
             snapshot_id: None,
             container: None,
+            metadata: vec![],
+            availability_zone: None,
         },
     ));
     touch(backups::restore(&c, "b1", &None, &Some("r".into())));
@@ -166,7 +169,29 @@ fuzz_target!(|data: &[u8]| {
         status: None,
         name: None,
         page_size: None,
+        limit: Some(2),
+        marker: None,
+        sort: None,
+        volume_id: None,
+        metadata: vec![],
     };
     touch(resource::list::<Volume, _>(&c, &all));
+    let changes = ResourceUpdate {
+        name: Some("n".into()),
+        description: None,
+    };
+    touch(resource::update::<Snapshot, _>(&c, "s1", &changes));
+    touch(resource::set_metadata::<Volume, _>(
+        &c,
+        "v1",
+        &[("k".into(), "v".into())],
+    ));
+    touch(backups::set_metadata(&c, "b1", &[("k".into(), "v".into())]));
+    touch(backups::unset_metadata(&c, "b1", &["k".into()]));
+    touch(project::volume_types(&c));
+    touch(project::default_volume_type(&c));
+    touch(project::availability_zones(&c));
+    touch(project::limits(&c));
+    touch(project::messages(&c, &None));
     touch(volumes::extend(&c, "v1", 2));
 });

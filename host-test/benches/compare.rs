@@ -135,9 +135,8 @@ impl Client for Component {
     }
     fn list(&mut self, page: u32) -> Res<usize> {
         let opts = host_test::ListOptions {
-            status: None,
-            name: None,
             page_size: Some(page),
+            ..host_test::spec::list_all()
         };
         Ok(call(self.0.volume_list(&opts))?.len())
     }
@@ -199,6 +198,8 @@ impl Steps for Native {
             force: false,
             snapshot_id: None,
             container: None,
+            metadata: vec![],
+            availability_zone: None,
         };
         Ok(n(native::backups::create(&self.0, &spec))?.id)
     }
@@ -230,6 +231,11 @@ impl Client for Native {
             status: None,
             name: None,
             page_size: Some(page),
+            limit: None,
+            marker: None,
+            sort: None,
+            volume_id: None,
+            metadata: vec![],
         };
         Ok(n(native::resource::list::<native::Volume, _>(&self.0, &opts))?.len())
     }

@@ -47,11 +47,7 @@ fn each_session_keeps_its_connection_alive_across_requests() {
     let cloud = mock_cloud::MockCloud::start();
     let host = Host::new().unwrap();
     let cfg = host_test::mock_config(&cloud);
-    let all = host_test::ListOptions {
-        status: None,
-        name: None,
-        page_size: None,
-    };
+    let all = host_test::spec::list_all();
     for _ in 0..3 {
         let mut s = host.connect(&cfg).expect("connect");
         for _ in 0..20 {

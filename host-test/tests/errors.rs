@@ -172,7 +172,7 @@ fn wait_for_times_out_fails_fast_and_sees_deletion() {
     let started = std::time::Instant::now();
     let e = err(s.volume_wait_for(&v.id, "available", 60));
     assert!(
-        matches!(e.component(), Some(ComponentError::ResourceFailed(m)) if m.contains("error")),
+        matches!(e.component(), Some(ComponentError::ResourceFailed(f)) if f.status == "error" && f.resource_id == v.id),
         "{e:?}"
     );
     assert!(started.elapsed() < Duration::from_secs(2), "fails at the first poll");

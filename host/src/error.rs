@@ -1,7 +1,7 @@
 //! The host library's one error type: a call ends in the component's typed error or in a
 //! trap, and both are an [`Error`], so `?` works from `main`.
 
-use crate::{ApiError, ComponentError};
+use crate::{ApiError, ComponentError, Failure};
 
 /// Why a call failed.
 #[derive(Debug)]
@@ -39,6 +39,11 @@ impl Error {
     /// The server's answer inside an HTTP error (status, message, request id, retry-after).
     pub fn api(&self) -> Option<&ApiError> {
         self.component().and_then(ComponentError::api)
+    }
+
+    /// The failure inside `resource-failed` (resource, status, Cinder's reason).
+    pub fn failure(&self) -> Option<&Failure> {
+        self.component().and_then(ComponentError::failure)
     }
 
     /// What the component logged during the failed call.
@@ -109,8 +114,15 @@ impl ComponentError {
             | ComponentError::Transport(m)
             | ComponentError::InvalidResponse(m)
             | ComponentError::NoEndpoint(m)
-            | ComponentError::WaitTimeout(m)
-            | ComponentError::ResourceFailed(m) => Some(m),
+            | ComponentError::WaitTimeout(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The failure of a `wait-for` that saw an error status (resource, status, reason).
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            ComponentError::ResourceFailed(f) => Some(f),
             _ => None,
         }
     }
@@ -125,8 +137,52 @@ fn describe(e: &ComponentError, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Re
         }
         return write!(f, ": {}", a.message);
     }
+    if let Some(x) = e.failure() {
+        write!(f, "{}: {} reached status {}", e.kind(), x.resource_id, x.status)?;
+        return match &x.reason {
+            Some(r) => write!(f, ": {r}"),
+            None => Ok(()),
+        };
+    }
     match e.message() {
         Some(m) => write!(f, "{}: {m}", e.kind()),
         None => f.write_str(e.kind()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(reason: Option<&str>) -> Error {
+        Error::Component {
+            error: ComponentError::ResourceFailed(Failure {
+                resource_id: "v1".into(),
+                status: "error".into(),
+                reason: reason.map(Into::into),
+            }),
+            log: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_failure_shows_its_reason_when_cinder_gave_one() {
+        let e = failed(Some(
+            "schedule allocate volume:Could not find any available weighted backend.",
+        ));
+        assert_eq!(e.kind(), "resource-failed");
+        assert!(e.api().is_none());
+        assert_eq!(e.failure().map(|f| f.status.as_str()), Some("error"));
+        assert_eq!(
+            e.to_string(),
+            "resource-failed: v1 reached status error: schedule allocate volume:Could not find any available weighted backend."
+        );
+        assert_eq!(failed(None).to_string(), "resource-failed: v1 reached status error");
+        let other = Error::Component {
+            error: ComponentError::WaitTimeout("volume v1 is still creating".into()),
+            log: String::new(),
+        };
+        assert!(other.failure().is_none());
+        assert_eq!(other.to_string(), "wait-timeout: volume v1 is still creating");
     }
 }

@@ -10,7 +10,7 @@
 //! [`Error`].
 //!
 //! ```no_run
-//! use infomaniak_block_storage_host::{spec, ApplicationCredential, Credentials, Host, ListOptions};
+//! use infomaniak_block_storage_host::{spec, ApplicationCredential, Credentials, Host};
 //!
 //! fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     let host = Host::new()?; // the embedded component; Host::from_bytes(&wasm) for another
@@ -23,7 +23,7 @@
 //!         ..spec::config("https://api.pub1.infomaniak.cloud/identity/v3", credentials)
 //!     };
 //!     let mut session = host.connect(&cfg)?;
-//!     let all = ListOptions { status: None, name: None, page_size: None };
+//!     let all = spec::list_all(); // or `ListOptions { limit: Some(10), ..spec::list_all() }`
 //!     for v in session.volume_list(&all)? {
 //!         println!("{} {} {} GiB", v.id, v.status, v.size);
 //!     }
@@ -53,8 +53,9 @@ mod bindings {
 }
 
 pub use bindings::exports::infomaniak::block_storage::types::{
-    ApiError, ApplicationCredential, Attachment, Backup, BackupCreate, Config, Credentials, Error as ComponentError,
-    ListOptions, PasswordCredential, Restored, Snapshot, SnapshotCreate, Volume, VolumeCreate,
+    ApiError, ApplicationCredential, Attachment, AvailabilityZone, Backup, BackupCreate, Config, Credentials,
+    Error as ComponentError, Failure, Limits as ProjectLimits, ListOptions, Message, PasswordCredential,
+    ResourceUpdate, Restored, Snapshot, SnapshotCreate, Volume, VolumeCreate, VolumeType,
 };
 pub use error::{Error, Result};
 pub use host::{Host, Log};

@@ -8,9 +8,12 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use crate::bindings::BlockStorage;
 use crate::host::State;
 use crate::{
-    sandbox, Attachment, Backup, BackupCreate, ComponentError, Error, ListOptions, Restored, Result, Snapshot,
-    SnapshotCreate, Volume, VolumeCreate,
+    sandbox, Attachment, AvailabilityZone, Backup, BackupCreate, ComponentError, Error, ListOptions, Message,
+    ProjectLimits, ResourceUpdate, Restored, Result, Snapshot, SnapshotCreate, Volume, VolumeCreate, VolumeType,
 };
+
+/// Metadata items, as the contract passes them.
+type Pairs = Vec<(String, String)>;
 
 /// One connected session: its own store and instance.
 pub struct Session {
@@ -95,7 +98,7 @@ impl Session {
     }
 
     // Volumes.
-    /// Lists volumes (all pages, or one page with `page-size`).
+    /// Lists volumes (every page, or only as many as `opts.limit`).
     pub fn volume_list(&mut self, opts: &ListOptions) -> Result<Vec<Volume>> {
         self.call(async |b, st, h| b.infomaniak_block_storage_volumes().call_list(st, h, opts).await)
     }
@@ -144,6 +147,30 @@ impl Session {
                 .await
         })
     }
+    /// Renames or redescribes a volume and returns it updated.
+    pub fn volume_update(&mut self, id: &str, changes: &ResourceUpdate) -> Result<Volume> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_volumes()
+                .call_update(st, h, id, changes)
+                .await
+        })
+    }
+    /// Merges `items` into a volume's metadata; answers all of it afterwards, sorted by key.
+    pub fn volume_set_metadata(&mut self, id: &str, items: &[(String, String)]) -> Result<Pairs> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_volumes()
+                .call_set_metadata(st, h, id, items)
+                .await
+        })
+    }
+    /// Removes metadata keys from a volume; a key that is absent is not an error.
+    pub fn volume_unset_metadata(&mut self, id: &str, keys: &[String]) -> Result<()> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_volumes()
+                .call_unset_metadata(st, h, id, keys)
+                .await
+        })
+    }
 
     // Snapshots.
     /// Lists snapshots.
@@ -171,6 +198,30 @@ impl Session {
         self.call(async |b, st, h| {
             b.infomaniak_block_storage_snapshots()
                 .call_wait_for(st, h, id, status, timeout_s)
+                .await
+        })
+    }
+    /// Renames or redescribes a snapshot and returns it updated.
+    pub fn snapshot_update(&mut self, id: &str, changes: &ResourceUpdate) -> Result<Snapshot> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_snapshots()
+                .call_update(st, h, id, changes)
+                .await
+        })
+    }
+    /// Merges `items` into a snapshot's metadata; answers all of it afterwards, sorted by key.
+    pub fn snapshot_set_metadata(&mut self, id: &str, items: &[(String, String)]) -> Result<Pairs> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_snapshots()
+                .call_set_metadata(st, h, id, items)
+                .await
+        })
+    }
+    /// Removes metadata keys from a snapshot; a key that is absent is not an error.
+    pub fn snapshot_unset_metadata(&mut self, id: &str, keys: &[String]) -> Result<()> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_snapshots()
+                .call_unset_metadata(st, h, id, keys)
                 .await
         })
     }
@@ -205,6 +256,67 @@ impl Session {
         self.call(async |b, st, h| {
             b.infomaniak_block_storage_backups()
                 .call_wait_for(st, h, id, status, timeout_s)
+                .await
+        })
+    }
+    /// Renames or redescribes a backup and returns it updated (microversion 3.9+).
+    pub fn backup_update(&mut self, id: &str, changes: &ResourceUpdate) -> Result<Backup> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_backups()
+                .call_update(st, h, id, changes)
+                .await
+        })
+    }
+    /// Merges `items` into a backup's metadata; answers all of it afterwards, sorted by key
+    /// (microversion 3.43+).
+    pub fn backup_set_metadata(&mut self, id: &str, items: &[(String, String)]) -> Result<Pairs> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_backups()
+                .call_set_metadata(st, h, id, items)
+                .await
+        })
+    }
+    /// Removes metadata keys from a backup; a key that is absent is not an error
+    /// (microversion 3.43+).
+    pub fn backup_unset_metadata(&mut self, id: &str, keys: &[String]) -> Result<()> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_backups()
+                .call_unset_metadata(st, h, id, keys)
+                .await
+        })
+    }
+
+    // What the project may use.
+    /// Lists the volume types the project may use.
+    pub fn volume_types(&mut self) -> Result<Vec<VolumeType>> {
+        self.call(async |b, st, h| b.infomaniak_block_storage_project().call_volume_types(st, h).await)
+    }
+    /// The volume type used when none is given (microversion 3.62+).
+    pub fn default_volume_type(&mut self) -> Result<VolumeType> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_project()
+                .call_default_volume_type(st, h)
+                .await
+        })
+    }
+    /// Lists the block storage availability zones.
+    pub fn availability_zones(&mut self) -> Result<Vec<AvailabilityZone>> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_project()
+                .call_availability_zones(st, h)
+                .await
+        })
+    }
+    /// The project's quota and usage (a maximum of none is unlimited).
+    pub fn limits(&mut self) -> Result<ProjectLimits> {
+        self.call(async |b, st, h| b.infomaniak_block_storage_project().call_limits(st, h).await)
+    }
+    /// Cinder's user messages, newest first, of one resource or of the whole project
+    /// (microversion 3.3+).
+    pub fn messages(&mut self, resource_id: Option<&str>) -> Result<Vec<Message>> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_project()
+                .call_messages(st, h, resource_id)
                 .await
         })
     }

@@ -1,7 +1,8 @@
 //! Minimal values of the contract's input records, to fill in with struct update syntax:
-//! `VolumeCreate { description: Some(..), ..spec::volume(10, "data") }`.
+//! `VolumeCreate { description: Some(..), ..spec::volume(10, "data") }`,
+//! `ListOptions { limit: Some(10), ..spec::list_all() }`.
 
-use crate::{BackupCreate, Config, Credentials, SnapshotCreate, VolumeCreate};
+use crate::{BackupCreate, Config, Credentials, ListOptions, ResourceUpdate, SnapshotCreate, VolumeCreate};
 
 /// A config with every option at its default (catalog endpoints, public interface,
 /// 30 s timeout, negotiated microversion).
@@ -56,5 +57,29 @@ pub fn backup(volume_id: &str) -> BackupCreate {
         force: false,
         snapshot_id: None,
         container: None,
+        metadata: vec![],
+        availability_zone: None,
+    }
+}
+
+/// Every resource, all pages: no filter, no order, no limit.
+pub fn list_all() -> ListOptions {
+    ListOptions {
+        status: None,
+        name: None,
+        page_size: None,
+        limit: None,
+        marker: None,
+        sort: None,
+        volume_id: None,
+        metadata: vec![],
+    }
+}
+
+/// A change of name only.
+pub fn rename(name: &str) -> ResourceUpdate {
+    ResourceUpdate {
+        name: Some(name.into()),
+        description: None,
     }
 }

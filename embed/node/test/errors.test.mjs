@@ -114,7 +114,7 @@ describe('errors', () => {
     assert.equal(e.status, 413);
     assert.match(e.message, /VolumeSizeExceedsAvailableQuota/);
     assert.equal(e.retryAfterS, 0);
-    assert.deepEqual(volumes.list(s, { name: 'too-big' }), []);
+    assert.deepEqual(volumes.list(s, { name: 'too-big', metadata: [] }), []);
   });
 
   it('forbidden for force-delete as a normal user, with the policy message', () => {
@@ -144,10 +144,10 @@ describe('errors', () => {
     // on a dropped handle instead, and the instance cannot be entered again).
     const t = session.connect(mockConfig(mock.info));
     t[Symbol.dispose]();
-    assert.throws(() => volumes.list(t, {}), (e) => e instanceof TypeError && !('payload' in e));
+    assert.throws(() => volumes.list(t, { metadata: [] }), (e) => e instanceof TypeError && !('payload' in e));
     assert.throws(() => volumes.get(s, 42), TypeError);
     assert.match(s.microversion(), /^3\./);
-    assert.deepEqual(volumes.list(s, { name: 'nothing-by-this-name' }), []);
+    assert.deepEqual(volumes.list(s, { name: 'nothing-by-this-name', metadata: [] }), []);
   });
 
   it('never wrote the secret to stderr', async () => {

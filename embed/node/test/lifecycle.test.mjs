@@ -75,7 +75,7 @@ describe('lifecycle', () => {
     created.snapshot = sn.id;
     assert.equal(sn.volumeId, created.volume);
     assert.equal(snapshots.waitFor(s, sn.id, 'available', WAIT_S).status, 'available');
-    assert.ok(snapshots.list(s, { status: 'available' }).some((x) => x.id === sn.id));
+    assert.ok(snapshots.list(s, { status: 'available', metadata: [] }).some((x) => x.id === sn.id));
   });
 
   it('backs the volume up', () => {
@@ -84,6 +84,7 @@ describe('lifecycle', () => {
       name: 'node-backup',
       incremental: false,
       force: false,
+      metadata: [],
     });
     created.backup = b.id;
     assert.equal(b.name, 'node-backup');
@@ -137,9 +138,9 @@ describe('lifecycle', () => {
   });
 
   it('leaves nothing behind on the mock', () => {
-    assert.deepEqual(volumes.list(s, {}), []);
-    assert.deepEqual(snapshots.list(s, {}), []);
-    assert.deepEqual(backups.list(s, {}), []);
+    assert.deepEqual(volumes.list(s, { metadata: [] }), []);
+    assert.deepEqual(snapshots.list(s, { metadata: [] }), []);
+    assert.deepEqual(backups.list(s, { metadata: [] }), []);
   });
 
   it('wrote nothing to stderr (successful calls are silent)', async () => {

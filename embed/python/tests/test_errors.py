@@ -107,7 +107,7 @@ def test_over_limit_above_quota_with_retry_after(bs, s):
     assert e.val.status == 413
     assert "VolumeSizeExceedsAvailableQuota" in e.val.message
     assert e.val.retry_after_s == 0
-    assert bs.volumes.list(s, Rec(name="too-big")) == []
+    assert bs.volumes.list(s, Rec(name="too-big", metadata=[])) == []
 
 
 def test_forbidden_force_delete_for_normal_user(bs, s):
@@ -147,7 +147,7 @@ def test_dropped_session_traps_and_poisons_the_instance(host, mock):
     t = inst.connect(mock_config(mock.info))
     inst.drop(t)
     with pytest.raises(WasmtimeError, match="unknown handle index"):
-        inst.volumes.list(t, Rec())
+        inst.volumes.list(t, Rec(metadata=[]))
     with pytest.raises(WasmtimeError, match="cannot enter component instance"):
         inst.connect(mock_config(mock.info))
 

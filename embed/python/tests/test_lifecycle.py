@@ -70,12 +70,12 @@ def test_snapshot(bs):
     state["snapshot"] = sn.id
     assert sn.volume_id == state["volume"]
     assert bs.snapshots.wait_for(s, sn.id, "available", WAIT_S).status == "available"
-    assert any(x.id == sn.id for x in bs.snapshots.list(s, Rec(status="available")))
+    assert any(x.id == sn.id for x in bs.snapshots.list(s, Rec(status="available", metadata=[])))
 
 
 def test_backup(bs):
     s = state["session"]
-    b = bs.backups.create(s, Rec(volume_id=state["volume"], name="python-backup", incremental=False, force=False))
+    b = bs.backups.create(s, Rec(volume_id=state["volume"], name="python-backup", incremental=False, force=False, metadata=[]))
     state["backup"] = b.id
     assert b.name == "python-backup"
     assert b.is_incremental is False
@@ -124,9 +124,9 @@ def test_delete_everything(bs):
 
 def test_nothing_left_on_the_mock(bs):
     s = state["session"]
-    assert bs.volumes.list(s, Rec()) == []
-    assert bs.snapshots.list(s, Rec()) == []
-    assert bs.backups.list(s, Rec()) == []
+    assert bs.volumes.list(s, Rec(metadata=[])) == []
+    assert bs.snapshots.list(s, Rec(metadata=[])) == []
+    assert bs.backups.list(s, Rec(metadata=[])) == []
 
 
 def test_successful_calls_are_silent(bs, mock):

@@ -79,11 +79,7 @@ pub fn vol(size: u32, name: &str) -> VolumeCreate {
 }
 
 pub fn all() -> ListOptions {
-    ListOptions {
-        status: None,
-        name: None,
-        page_size: None,
-    }
+    host_test::spec::list_all()
 }
 
 /// Requests whose path contains `part` (and method, when given).
