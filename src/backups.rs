@@ -61,21 +61,12 @@ impl Resource for Backup {
     const NAME: &'static str = "backup";
     const LISTING: Listing = Listing {
         sort_keys: &[
-            "id",
-            "name",
-            "display_name",
-            "display_description",
-            "status",
             "size",
             "availability_zone",
             "volume_id",
             "snapshot_id",
             "container",
             "data_timestamp",
-            "created_at",
-            "updated_at",
-            "user_id",
-            "project_id",
         ],
         sort_name: version::BACKUP_SORT_NAME,
         by_volume: true,

@@ -90,10 +90,24 @@ fn next_query(href: &str) -> Result<String, Error> {
     Ok(out)
 }
 
+/// The sort keys every resource's listing accepts (`name` is Cinder's alias of
+/// `display_name`).
+pub const COMMON_SORT_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "display_name",
+    "display_description",
+    "status",
+    "created_at",
+    "updated_at",
+    "user_id",
+    "project_id",
+];
+
 /// What a resource's listing accepts beyond the common filters.
 pub struct Listing {
-    /// The sort keys Cinder accepts for the resource (its model's columns, `name` mapped
-    /// to `display_name`), the ones a user may want.
+    /// The sort keys Cinder accepts for the resource besides [`COMMON_SORT_KEYS`] (its
+    /// model's columns), the ones a user may want.
     pub sort_keys: &'static [&'static str],
     /// The microversion from which `name` is a sort key.
     pub sort_name: Microversion,
@@ -116,7 +130,7 @@ pub fn list_query(opts: &ListOptions, listing: &Listing, mv: Microversion) -> Re
     }
     validate::opt_id("marker", &opts.marker)?;
     if let Some(sort) = &opts.sort {
-        validate::sort("sort", sort, listing.sort_keys)?;
+        validate::sort("sort", sort, &[COMMON_SORT_KEYS, listing.sort_keys])?;
         if sort.split(',').any(|p| p.split(':').next() == Some("name")) {
             version::require("sort", listing.sort_name, mv)?;
         }
@@ -171,7 +185,7 @@ pub(crate) mod tests {
     }
 
     const SNAPSHOTS: Listing = Listing {
-        sort_keys: &["id", "name", "created_at"],
+        sort_keys: &["volume_size"],
         sort_name: version::SNAPSHOT_SORT_NAME,
         by_volume: true,
     };
@@ -225,87 +239,34 @@ pub(crate) mod tests {
         assert_eq!(paged(None, Some(7)), "?limit=7");
     }
 
+    /// `all()` changed by `f`.
+    pub(crate) fn with(f: impl FnOnce(&mut ListOptions)) -> ListOptions {
+        let mut o = all();
+        f(&mut o);
+        o
+    }
+
+    /// Options every listing refuses, each with the field its error names.
+    pub(crate) fn bad_options() -> Vec<(ListOptions, &'static str)> {
+        vec![
+            (with(|o| o.limit = Some(0)), "limit"),
+            (with(|o| o.marker = Some("../x".into())), "marker"),
+            (with(|o| o.marker = Some(String::new())), "marker"),
+            (with(|o| o.sort = Some("bogus".into())), "sort"),
+            (with(|o| o.sort = Some("id:up".into())), "sort"),
+            (with(|o| o.sort = Some("created_at:newest".into())), "sort"),
+            (with(|o| o.sort = Some(String::new())), "sort"),
+            (with(|o| o.metadata = vec![(String::new(), "v".into())]), "metadata"),
+            (with(|o| o.metadata = vec![("k".repeat(256), "v".into())]), "metadata"),
+            (with(|o| o.metadata = vec![("k".into(), "v".repeat(256))]), "metadata"),
+            (with(|o| o.status = Some("Bad".into())), "status"),
+        ]
+    }
+
     #[test]
     fn bad_options_name_their_field() {
-        let cases: Vec<(ListOptions, &str)> = vec![
-            (
-                ListOptions {
-                    limit: Some(0),
-                    ..all()
-                },
-                "limit",
-            ),
-            (
-                ListOptions {
-                    marker: Some("../x".into()),
-                    ..all()
-                },
-                "marker",
-            ),
-            (
-                ListOptions {
-                    marker: Some(String::new()),
-                    ..all()
-                },
-                "marker",
-            ),
-            (
-                ListOptions {
-                    sort: Some("bogus".into()),
-                    ..all()
-                },
-                "sort",
-            ),
-            (
-                ListOptions {
-                    sort: Some("id:up".into()),
-                    ..all()
-                },
-                "sort",
-            ),
-            (
-                ListOptions {
-                    sort: Some(String::new()),
-                    ..all()
-                },
-                "sort",
-            ),
-            (
-                ListOptions {
-                    volume_id: Some("a b".into()),
-                    ..all()
-                },
-                "volume-id",
-            ),
-            (
-                ListOptions {
-                    metadata: vec![(String::new(), "v".into())],
-                    ..all()
-                },
-                "metadata",
-            ),
-            (
-                ListOptions {
-                    metadata: vec![("k".repeat(256), "v".into())],
-                    ..all()
-                },
-                "metadata",
-            ),
-            (
-                ListOptions {
-                    metadata: vec![("k".into(), "v".repeat(256))],
-                    ..all()
-                },
-                "metadata",
-            ),
-            (
-                ListOptions {
-                    status: Some("Bad".into()),
-                    ..all()
-                },
-                "status",
-            ),
-        ];
+        let mut cases = bad_options();
+        cases.push((with(|o| o.volume_id = Some("a b".into())), "volume-id"));
         for (o, field) in cases {
             let e = query(&o).unwrap_err();
             assert!(

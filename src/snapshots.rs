@@ -34,21 +34,7 @@ impl Resource for Snapshot {
     const COLLECTION: &'static str = "/snapshots";
     const NAME: &'static str = "snapshot";
     const LISTING: Listing = Listing {
-        sort_keys: &[
-            "id",
-            "name",
-            "display_name",
-            "display_description",
-            "status",
-            "volume_size",
-            "volume_id",
-            "volume_type_id",
-            "progress",
-            "created_at",
-            "updated_at",
-            "user_id",
-            "project_id",
-        ],
+        sort_keys: &["volume_size", "volume_id", "volume_type_id", "progress"],
         sort_name: version::SNAPSHOT_SORT_NAME,
         by_volume: true,
     };

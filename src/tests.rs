@@ -733,72 +733,14 @@ fn filters_go_to_the_server() {
 fn bad_new_inputs_send_nothing() {
     let fake = connected(Fake::default());
     let c = Client::connect(&fake, cfg()).unwrap();
-    let all = crate::pagination::tests::all;
-    let lists: Vec<(ListOptions, &str)> = vec![
-        (
-            ListOptions {
-                limit: Some(0),
-                ..all()
-            },
-            "limit",
-        ),
-        (
-            ListOptions {
-                marker: Some("a/b".into()),
-                ..all()
-            },
-            "marker",
-        ),
-        (
-            ListOptions {
-                sort: Some("bogus:asc".into()),
-                ..all()
-            },
-            "sort",
-        ),
-        (
-            ListOptions {
-                sort: Some("created_at:newest".into()),
-                ..all()
-            },
-            "sort",
-        ),
-        (
-            ListOptions {
-                sort: Some("volume_size".into()),
-                ..all()
-            },
-            "sort",
-        ),
-        (
-            ListOptions {
-                volume_id: Some("v1".into()),
-                ..all()
-            },
-            "volume-id",
-        ),
-        (
-            ListOptions {
-                metadata: vec![(String::new(), "v".into())],
-                ..all()
-            },
-            "metadata",
-        ),
-        (
-            ListOptions {
-                metadata: vec![("k".repeat(256), "v".into())],
-                ..all()
-            },
-            "metadata",
-        ),
-        (
-            ListOptions {
-                metadata: vec![("k".into(), "v".repeat(256))],
-                ..all()
-            },
-            "metadata",
-        ),
-    ];
+    use crate::pagination::tests::{all, bad_options, with};
+    let mut lists = bad_options();
+    lists.extend([
+        (with(|o| o.marker = Some("a/b".into())), "marker"),
+        // Volumes have no `volume_size` key, and are not listed by volume.
+        (with(|o| o.sort = Some("volume_size".into())), "sort"),
+        (with(|o| o.volume_id = Some("v1".into())), "volume-id"),
+    ]);
     let starts = |r: Result<(), Error>, field: &str| {
         assert!(
             matches!(&r, Err(Error::InvalidInput(m)) if m.starts_with(&format!("{field}: "))),

@@ -52,11 +52,6 @@ impl Resource for Volume {
     const NAME: &'static str = "volume";
     const LISTING: Listing = Listing {
         sort_keys: &[
-            "id",
-            "name",
-            "display_name",
-            "display_description",
-            "status",
             "size",
             "availability_zone",
             "bootable",
@@ -64,10 +59,6 @@ impl Resource for Volume {
             "volume_type_id",
             "snapshot_id",
             "source_volid",
-            "created_at",
-            "updated_at",
-            "user_id",
-            "project_id",
         ],
         sort_name: version::CINDER_MIN,
         by_volume: false,

@@ -15,7 +15,7 @@ mod common;
 #[path = "acceptance/target.rs"]
 mod target;
 
-use host_test::{spec, BackupCreate, Config, ListOptions, SnapshotCreate, VolumeCreate};
+use host_test::{spec, BackupCreate, Config, ListOptions, ResourceUpdate, SnapshotCreate, VolumeCreate};
 use target::{all, fails, ok, run, say, Ctx, Kind};
 
 const MISSING: &str = "00000000-0000-4000-8000-000000000000";
@@ -361,6 +361,147 @@ fn wait_fails_fast(cx: &mut Ctx) {
     assert!(e.to_string().contains("error"));
 }
 
+fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+/// Contract 0.2: rename and describe in place; metadata merged, unset (absent keys
+/// ignored) and read back, on a volume, a snapshot and a backup.
+fn updates_and_metadata(cx: &mut Ctx) {
+    let v = cx.volume(spec::volume(1, &cx.name("before")));
+    let changes = ResourceUpdate {
+        name: Some(cx.name("after")),
+        description: Some("renamed in place".into()),
+    };
+    let after = ok("volume update", cx.s.volume_update(&v.id, &changes));
+    assert_eq!(after.name, changes.name);
+    assert_eq!(after.description.as_deref(), Some("renamed in place"));
+    let all_meta = ok(
+        "volume set-metadata",
+        cx.s.volume_set_metadata(&v.id, &pairs(&[("b", "2"), ("a", "1")])),
+    );
+    assert_eq!(all_meta, pairs(&[("a", "1"), ("b", "2")]));
+    ok(
+        "volume unset-metadata",
+        cx.s.volume_unset_metadata(&v.id, &["a".into(), "absent".into()]),
+    );
+    assert_eq!(ok("volume get", cx.s.volume_get(&v.id)).metadata, pairs(&[("b", "2")]));
+
+    let snap = cx.snapshot(spec::snapshot(&v.id));
+    let renamed = ok(
+        "snapshot update",
+        cx.s.snapshot_update(&snap.id, &spec::rename(&cx.name("snap"))),
+    );
+    assert_eq!(renamed.name, Some(cx.name("snap")));
+    let meta = ok(
+        "snapshot set-metadata",
+        cx.s.snapshot_set_metadata(&snap.id, &pairs(&[("k", "v")])),
+    );
+    assert_eq!(meta, pairs(&[("k", "v")]));
+    ok(
+        "snapshot unset-metadata",
+        cx.s.snapshot_unset_metadata(&snap.id, &["k".into()]),
+    );
+    assert!(ok("snapshot get", cx.s.snapshot_get(&snap.id)).metadata.is_empty());
+
+    let b = cx.backup(BackupCreate {
+        metadata: pairs(&[("origin", "acceptance")]),
+        ..spec::backup(&v.id)
+    });
+    let renamed = ok(
+        "backup update",
+        cx.s.backup_update(&b.id, &spec::rename(&cx.name("bk"))),
+    );
+    assert_eq!(renamed.name, Some(cx.name("bk")));
+    let merged = ok(
+        "backup set-metadata",
+        cx.s.backup_set_metadata(&b.id, &pairs(&[("tier", "gold")])),
+    );
+    assert_eq!(merged, pairs(&[("origin", "acceptance"), ("tier", "gold")]));
+    ok(
+        "backup unset-metadata",
+        cx.s.backup_unset_metadata(&b.id, &["origin".into()]),
+    );
+    let left = ok(
+        "backup set-metadata again",
+        cx.s.backup_set_metadata(&b.id, &pairs(&[("tier", "gold")])),
+    );
+    assert_eq!(left, pairs(&[("tier", "gold")]));
+}
+
+/// Contract 0.2: the project's volume types, default type, zones and quota usage.
+fn project_discovery(cx: &mut Ctx) {
+    let types = ok("volume types", cx.s.volume_types());
+    let default = ok("default volume type", cx.s.default_volume_type());
+    assert!(types.iter().any(|t| t.id == default.id), "{default:?} in {types:?}");
+    let zones = ok("availability zones", cx.s.availability_zones());
+    assert!(zones.iter().any(|z| z.available), "{zones:?}");
+    let before = ok("limits", cx.s.limits());
+    cx.volume(spec::volume(1, &cx.name("counted")));
+    let after = ok("limits", cx.s.limits());
+    assert_eq!(after.volumes_used, before.volumes_used + 1);
+    assert!(after.gigabytes_used > before.gigabytes_used);
+    assert!(after.max_volumes.is_none_or(|m| m >= after.volumes_used));
+}
+
+/// Contract 0.2: `limit` (no page beyond it), `marker`, `sort`, and the `volume-id` filter.
+fn bounded_lists(cx: &mut Ctx) {
+    let names: Vec<String> = ["a", "b", "c"].iter().map(|n| cx.name(n)).collect();
+    let vols: Vec<_> = names.iter().map(|n| cx.volume(spec::volume(1, n))).collect();
+    let sorted = |marker: Option<String>| ListOptions {
+        limit: Some(2),
+        sort: Some("name:asc".into()),
+        marker,
+        ..all()
+    };
+    let first = ok("first two", cx.s.volume_list(&sorted(None)));
+    assert_eq!(first.len(), 2);
+    assert!(first[0].name <= first[1].name);
+    let rest = ok("after the marker", cx.s.volume_list(&sorted(Some(first[1].id.clone()))));
+    assert!(rest.iter().all(|v| v.name > first[1].name));
+    let snap = cx.snapshot(spec::snapshot(&vols[0].id));
+    cx.snapshot(spec::snapshot(&vols[1].id));
+    let of_first = ok(
+        "snapshots of one volume",
+        cx.s.snapshot_list(&ListOptions {
+            volume_id: Some(vols[0].id.clone()),
+            ..all()
+        }),
+    );
+    assert_eq!(
+        of_first.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        [snap.id.as_str()]
+    );
+}
+
+/// Contract 0.2: a volume Cinder cannot place fails, and `wait-for` says why with Cinder's
+/// own user message.
+fn failure_reason(cx: &mut Ctx) {
+    let Some(admin) = &cx.t.admin else {
+        say("failure_reason: not admin here (needs a quota above 16 TiB); skipped");
+        return;
+    };
+    admin.set_quota(&cx.t.project, "gigabytes", -1);
+    let v = cx.start_volume(spec::volume(16384, &cx.name("too-big")));
+    let w = cx.wait_s();
+    let e = fails(
+        "wait on a volume Cinder cannot place",
+        "resource-failed",
+        cx.s.volume_wait_for(&v.id, "available", w),
+    );
+    let failure = e.failure().expect("a failure");
+    assert_eq!(
+        (failure.resource_id.as_str(), failure.status.as_str()),
+        (v.id.as_str(), "error")
+    );
+    let reason = failure.reason.as_deref().expect("Cinder's reason");
+    let messages = ok("messages", cx.s.messages(Some(&v.id)));
+    assert!(
+        messages.iter().any(|m| m.user_message == reason),
+        "{reason:?} in {messages:?}"
+    );
+}
+
 macro_rules! suite {
     ($($name:ident),* $(,)?) => {
         mod mock {
@@ -385,4 +526,8 @@ suite!(
     list_pages,
     errors,
     wait_fails_fast,
+    updates_and_metadata,
+    project_discovery,
+    bounded_lists,
+    failure_reason,
 );
