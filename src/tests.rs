@@ -615,6 +615,14 @@ fn volume_page(ids: &[&str], next: Option<&str>) -> &'static str {
     Box::leak(format!(r#"{{"volumes": [{}]{links}}}"#, vols.join(",")).into_boxed_str())
 }
 
+/// Volumes a and b, and a next link after b.
+fn page_ab() -> &'static str {
+    volume_page(
+        &["a", "b"],
+        Some("https://bs.example/volume/v3/p1/volumes/detail?limit=2&marker=b"),
+    )
+}
+
 /// Connected at microversion `mv` (the server offers 3.0 to 3.71).
 fn connected_at(fake: Fake, mv: &str) -> (Fake, Config) {
     let mut c = cfg();
@@ -634,10 +642,7 @@ fn a_limit_stops_at_the_page_that_holds_it() {
         "/volumes/detail?limit=2&sort=created_at%3Adesc",
         200,
         &[],
-        volume_page(
-            &["a", "b"],
-            Some("https://bs.example/volume/v3/p1/volumes/detail?limit=2&marker=b"),
-        ),
+        page_ab(),
     );
     let c = Client::connect(&fake, cfg()).unwrap();
     let opts = ListOptions {
@@ -650,16 +655,7 @@ fn a_limit_stops_at_the_page_that_holds_it() {
 
     // With smaller pages: only the pages needed, the rest of the last one dropped.
     let fake = connected(Fake::default())
-        .expect(
-            Method::Get,
-            "/volumes/detail?limit=2&marker=m0",
-            200,
-            &[],
-            volume_page(
-                &["a", "b"],
-                Some("https://bs.example/volume/v3/p1/volumes/detail?limit=2&marker=b"),
-            ),
-        )
+        .expect(Method::Get, "/volumes/detail?limit=2&marker=m0", 200, &[], page_ab())
         .expect(
             Method::Get,
             "/volumes/detail?limit=2&marker=b",
