@@ -208,19 +208,27 @@ fn attach_and_detach(s: &mut Session, id: &str, server_id: &str, created: &mut C
             format!("{} attachment={att_id}", status_of(v.as_ref().map(|v| &v.status)))
         },
     )?;
-    detach(s, id, server_id, created, report)
+    detach(s, id, server_id, created, report, false)
 }
 
-/// Detaches `id` from `server_id` and waits until it is available again; a detach that
-/// finds nothing attached counts as done.
-fn detach(s: &mut Session, id: &str, server_id: &str, created: &mut Created, report: Report) -> Step<()> {
+/// Detaches `id` from `server_id` and waits until it is available again. In a clean-up
+/// (`cleaning_up`), a detach that finds nothing attached counts as done; in the lifecycle
+/// itself it is a failure.
+fn detach(
+    s: &mut Session,
+    id: &str,
+    server_id: &str,
+    created: &mut Created,
+    report: Report,
+    cleaning_up: bool,
+) -> Step<()> {
     match step(
         report,
         "detach volume",
         || s.volume_detach(id, server_id),
         |_| "accepted".into(),
     ) {
-        Err(e) if !e.not_found() => return Err(e),
+        Err(e) if !(cleaning_up && e.not_found()) => return Err(e),
         _ => created.attached_to = None,
     }
     wait_volume(s, report, "wait volume available after detach", id, "available")
@@ -250,7 +258,7 @@ fn wait_backup(s: &mut Session, report: Report, name: &str, id: &str) -> Step<()
 /// first) and waits until each is gone.
 pub fn cleanup(s: &mut Session, created: &mut Created, report: Report) -> Step<()> {
     if let (Some(volume), Some(server)) = (created.volume.clone(), created.attached_to.clone()) {
-        detach(s, &volume, &server, created, report)?;
+        detach(s, &volume, &server, created, report, true)?;
     }
     remove(
         s,
