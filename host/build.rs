@@ -26,6 +26,7 @@ fn main() {
 
     println!("cargo:rerun-if-env-changed=BLOCK_STORAGE_WASM");
     println!("cargo:rerun-if-env-changed=BLOCK_STORAGE_SOURCE_URL");
+    println!("cargo:rerun-if-env-changed=WASM_OPT");
     let (embedded, published) = match env::var("BLOCK_STORAGE_WASM") {
         Ok(prebuilt) => {
             println!("cargo:rerun-if-changed={prebuilt}");

@@ -1,6 +1,7 @@
 //! The one build of the published component: `cargo build --release --target wasm32-wasip2`
-//! of the guest with LTO and a clean flag environment, stamped with its package metadata
-//! (name, version, description, licence, git revision, source URL), written to
+//! of the guest with LTO and a clean flag environment, shrunk by binaryen's `wasm-opt -Oz`
+//! (installed with apt-get when missing; `WASM_OPT` names another), stamped with its package
+//! metadata (name, version, description, licence, git revision, source URL), written to
 //! `target/component/infomaniak_block_storage.wasm`.
 //!
 //! `cargo run -p component-dist` runs it by hand (the file to publish); the host library's
@@ -12,6 +13,8 @@
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+mod shrink;
 
 /// File name of the published component.
 pub const FILE_NAME: &str = "infomaniak_block_storage.wasm";
@@ -57,7 +60,8 @@ pub fn build(root: &Path, target_root: &Path) -> Result<PathBuf, String> {
     }
     let built = target_dir.join("wasm32-wasip2/release").join(FILE_NAME);
     let bytes = std::fs::read(&built).map_err(|e| format!("reading {}: {e}", built.display()))?;
-    let stamped = with_metadata(&bytes, root)?;
+    let shrunk = shrink::shrink(&bytes, &target_dir)?;
+    let stamped = with_metadata(&shrunk, root)?;
     let out = artifact(target_root);
     std::fs::write(&out, stamped).map_err(|e| format!("writing {}: {e}", out.display()))?;
     Ok(out)

@@ -82,4 +82,15 @@ mod tests {
             "the embedded component differs from the published file"
         );
     }
+
+    /// The release component stays within the size budget of contract 0.2 (320 KiB).
+    #[test]
+    fn the_component_is_within_its_size_budget() {
+        const BUDGET: usize = 320 * 1024;
+        let size = super::COMPONENT.len();
+        assert!(
+            size <= BUDGET,
+            "the component is {size} bytes, over the {BUDGET}-byte budget"
+        );
+    }
 }
