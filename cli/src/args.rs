@@ -1,6 +1,10 @@
 //! The command line's grammar, python-openstackclient's where it has one: `volume …`,
 //! `volume snapshot …` (also `snapshot …`), `volume backup …` (also `backup …`),
+//! `volume type …`, `volume message list`, `availability zone list`, `limits show`,
 //! `server add|remove volume`, the `--os-*` options, `-f`/`-c`, `--wait`.
+//!
+//! Options whose shape alone can be wrong (`--property`, `--sort`, `--limit`) are checked
+//! here, so that a typo is a usage error naming the option before anything is sent.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -130,6 +134,12 @@ pub enum Command {
     /// `server add volume` and `server remove volume`.
     #[command(subcommand)]
     Server(ServerCmd),
+    /// `availability zone list`.
+    #[command(subcommand)]
+    Availability(AvailabilityCmd),
+    /// `limits show --absolute`.
+    #[command(subcommand)]
+    Limits(LimitsCmd),
 }
 
 #[derive(Subcommand, Debug)]
@@ -155,17 +165,10 @@ pub enum VolumeCmd {
         #[arg(long)]
         wait: bool,
     },
-    /// Change a volume (only its size: `--size`, as `volume extend`).
-    Set {
-        /// New size in GiB.
-        #[arg(long, required = true)]
-        size: u32,
-        /// Wait until the volume is back to its status at the new size.
-        #[arg(long)]
-        wait: bool,
-        /// Volume (name or ID).
-        volume: String,
-    },
+    /// Change a volume: its size (as `volume extend`), name, description, properties.
+    Set(VolumeSetArgs),
+    /// Remove properties from a volume.
+    Unset(UnsetArgs),
     /// Attach a volume to a server (through Nova).
     Attach(AttachArgs),
     /// Detach a volume from a server (through Nova).
@@ -176,8 +179,16 @@ pub enum VolumeCmd {
     /// Volume backups.
     #[command(subcommand)]
     Backup(BackupCmd),
+    /// Volume types.
+    #[command(subcommand)]
+    Type(TypeCmd),
+    /// What Cinder recorded about failed asynchronous operations.
+    #[command(subcommand)]
+    Message(MessageCmd),
 }
 
+/// `list` of volumes, snapshots and backups: filters, order and paging, all done by the
+/// server.
 #[derive(Args, Debug)]
 pub struct ListArgs {
     /// Only resources with this name.
@@ -186,9 +197,140 @@ pub struct ListArgs {
     /// Only resources with this status.
     #[arg(long)]
     pub status: Option<String>,
+    /// Only resources with this property KEY=VALUE (repeatable: all of them).
+    #[arg(long = "property", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub properties: Vec<(String, String)>,
+    /// At most N resources (no page beyond them is fetched).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub limit: Option<u32>,
+    /// Start after the resource with this ID (the last one of the previous page).
+    #[arg(long, value_name = "ID")]
+    pub marker: Option<String>,
+    /// Order, e.g. `name:asc,created_at:desc` (a key without direction: Cinder's default,
+    /// desc).
+    #[arg(long, value_name = "KEY[:asc|desc][,KEY...]", value_parser = sort_order)]
+    pub sort: Option<String>,
     /// More columns.
     #[arg(long)]
     pub long: bool,
+}
+
+/// `KEY=VALUE` (`--property`), split at the first `=`: the value may hold more of them.
+pub fn key_value(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("Expected 'key=value' type, but got: {s}"))
+}
+
+/// `--sort`'s shape, `KEY[:asc|desc]` separated by commas. Which keys a resource accepts
+/// is the component's to say (it differs by resource and microversion).
+pub fn sort_order(s: &str) -> Result<String, String> {
+    for part in s.split(',') {
+        let (key, direction) = part.split_once(':').unwrap_or((part, "asc"));
+        if key.is_empty() {
+            return Err(format!("an empty key in '{s}'; expected KEY[:asc|desc][,KEY...]"));
+        }
+        if direction != "asc" && direction != "desc" {
+            return Err(format!(
+                "the direction of '{key}' must be asc or desc, not '{direction}'"
+            ));
+        }
+    }
+    Ok(s.to_string())
+}
+
+/// `… set` of volumes, snapshots and backups: what every one of them can change.
+#[derive(Args, Debug)]
+pub struct SetArgs {
+    /// New name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// New description (`""` clears it).
+    #[arg(long)]
+    pub description: Option<String>,
+    /// A property KEY=VALUE to add or change (repeatable).
+    #[arg(long = "property", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub properties: Vec<(String, String)>,
+    /// Name or ID.
+    #[arg(value_name = "NAME_OR_ID")]
+    pub target: String,
+}
+
+/// `volume set`: also the size.
+#[derive(Args, Debug)]
+pub struct VolumeSetArgs {
+    /// New size in GiB (as `volume extend`).
+    #[arg(long)]
+    pub size: Option<u32>,
+    /// With --size: wait until the volume is back to its status at the new size.
+    #[arg(long, requires = "size")]
+    pub wait: bool,
+    #[command(flatten)]
+    pub set: SetArgs,
+}
+
+/// `… unset` of volumes, snapshots and backups.
+#[derive(Args, Debug)]
+pub struct UnsetArgs {
+    /// A property KEY to remove (repeatable); one that is not set is no error.
+    #[arg(long = "property", value_name = "KEY", required = true)]
+    pub properties: Vec<String>,
+    /// Name or ID.
+    #[arg(value_name = "NAME_OR_ID")]
+    pub target: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TypeCmd {
+    /// List the volume types the project may use.
+    List {
+        /// Also the description and properties (extra specs).
+        #[arg(long)]
+        long: bool,
+    },
+    /// Show a volume type.
+    Show {
+        /// Volume type (name or ID).
+        #[arg(value_name = "TYPE")]
+        volume_type: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MessageCmd {
+    /// List Cinder's user messages, newest first.
+    List {
+        /// Only those about this resource (ID of a volume, snapshot, backup…).
+        #[arg(long, value_name = "ID")]
+        resource_id: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AvailabilityCmd {
+    /// `availability zone list`.
+    #[command(subcommand)]
+    Zone(ZoneCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ZoneCmd {
+    /// List availability zones (block storage's: the only ones this client knows).
+    List {
+        /// Block storage zones (openstackclient's spelling; also the default here).
+        #[arg(long)]
+        volume: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LimitsCmd {
+    /// Show the project's block storage quota and usage.
+    Show {
+        /// The absolute limits (the only kind Cinder has; required, as in openstackclient).
+        #[arg(long, required = true)]
+        absolute: bool,
+    },
 }
 
 /// `list` of snapshots and backups: also by volume.
@@ -196,7 +338,7 @@ pub struct ListArgs {
 pub struct ChildListArgs {
     #[command(flatten)]
     pub list: ListArgs,
-    /// Only those of this volume (name or ID).
+    /// Only those of this volume (name or ID; filtered by the server).
     #[arg(long)]
     pub volume: Option<String>,
 }
@@ -228,8 +370,8 @@ pub struct VolumeCreateArgs {
     #[arg(long)]
     pub availability_zone: Option<String>,
     /// A property KEY=VALUE (repeatable).
-    #[arg(long = "property", value_name = "KEY=VALUE")]
-    pub properties: Vec<String>,
+    #[arg(long = "property", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub properties: Vec<(String, String)>,
     /// Wait until the volume is available.
     #[arg(long)]
     pub wait: bool,
@@ -283,8 +425,8 @@ pub enum SnapshotCmd {
         #[arg(long)]
         force: bool,
         /// A property KEY=VALUE (repeatable).
-        #[arg(long = "property", value_name = "KEY=VALUE")]
-        properties: Vec<String>,
+        #[arg(long = "property", value_name = "KEY=VALUE", value_parser = key_value)]
+        properties: Vec<(String, String)>,
         /// Wait until the snapshot is available.
         #[arg(long)]
         wait: bool,
@@ -293,6 +435,10 @@ pub enum SnapshotCmd {
     },
     /// Delete snapshots.
     Delete(DeleteArgs),
+    /// Change a snapshot's name, description or properties.
+    Set(SetArgs),
+    /// Remove properties from a snapshot.
+    Unset(UnsetArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -324,6 +470,12 @@ pub enum BackupCmd {
         /// Incremental on top of the volume's latest backup.
         #[arg(long)]
         incremental: bool,
+        /// A property KEY=VALUE (repeatable).
+        #[arg(long = "property", value_name = "KEY=VALUE", value_parser = key_value)]
+        properties: Vec<(String, String)>,
+        /// Availability zone of the backup.
+        #[arg(long, value_name = "AZ")]
+        availability_zone: Option<String>,
         /// Wait until the backup is available.
         #[arg(long)]
         wait: bool,
@@ -346,6 +498,10 @@ pub enum BackupCmd {
     },
     /// Delete backups.
     Delete(DeleteArgs),
+    /// Change a backup's name, description or properties.
+    Set(SetArgs),
+    /// Remove properties from a backup.
+    Unset(UnsetArgs),
 }
 
 /// `… delete`: the same options for every kind of resource.
@@ -401,4 +557,44 @@ pub enum ServerRemove {
         #[arg(long)]
         wait: bool,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn properties_split_at_the_first_equals_sign() {
+        assert_eq!(key_value("k=v=w"), Ok(("k".into(), "v=w".into())));
+        assert_eq!(key_value("k="), Ok(("k".into(), String::new())));
+        assert_eq!(
+            key_value("novalue"),
+            Err("Expected 'key=value' type, but got: novalue".into())
+        );
+    }
+
+    #[test]
+    fn sort_orders_are_keys_with_a_direction() {
+        for good in ["name", "name:desc", "created_at:asc,id", "size:desc,name:asc"] {
+            assert_eq!(sort_order(good).as_deref(), Ok(good));
+        }
+        for bad in ["name:sideways", "", "name,", ":desc", "name:asc:x"] {
+            assert!(sort_order(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn usage_errors_name_the_option() {
+        for (args, option) in [
+            (&["volume", "list", "--limit", "0"][..], "--limit"),
+            (&["volume", "list", "--limit", "many"][..], "--limit"),
+            (&["volume", "list", "--sort", "name:sideways"][..], "--sort"),
+            (&["volume", "set", "--property", "novalue", "v"][..], "--property"),
+            (&["volume", "unset", "v"][..], "--property"),
+            (&["limits", "show"][..], "--absolute"),
+        ] {
+            let e = Cli::try_parse_from(std::iter::once("ibs").chain(args.iter().copied())).unwrap_err();
+            assert!(e.to_string().contains(option), "{args:?}: {e}");
+        }
+    }
 }

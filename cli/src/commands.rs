@@ -8,16 +8,17 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use infomaniak_block_storage_host::{
-    poll, spec, Backup, BackupCreate, ListOptions, Restored, Result as Call, Session, Snapshot, SnapshotCreate, Volume,
-    VolumeCreate,
+    poll, spec, Backup, BackupCreate, ListOptions, ResourceUpdate, Restored, Result as Call, Session, Snapshot,
+    SnapshotCreate, Volume, VolumeCreate,
 };
 
 use crate::args::{
-    AttachArgs, BackupCmd, ChildListArgs, DeleteArgs, DetachArgs, ListArgs, SnapshotCmd, VolumeCmd, VolumeCreateArgs,
+    AttachArgs, BackupCmd, ChildListArgs, DeleteArgs, DetachArgs, ListArgs, SetArgs, SnapshotCmd, UnsetArgs, VolumeCmd,
+    VolumeCreateArgs, VolumeSetArgs,
 };
 use crate::output::{Cell, Output};
 use crate::progress::Progress;
-use crate::{CliError, Ctx};
+use crate::{project, CliError, Ctx};
 
 /// What the commands need to know about each kind of resource.
 pub trait Resource: Sized {
@@ -25,6 +26,9 @@ pub trait Resource: Sized {
     const PLURAL: &'static str;
     fn get(s: &mut Session, id: &str) -> Call<Self>;
     fn list(s: &mut Session, opts: &ListOptions) -> Call<Vec<Self>>;
+    fn update(s: &mut Session, id: &str, changes: &ResourceUpdate) -> Call<Self>;
+    fn set_metadata(s: &mut Session, id: &str, items: &[(String, String)]) -> Call<Vec<(String, String)>>;
+    fn unset_metadata(s: &mut Session, id: &str, keys: &[String]) -> Call<()>;
     fn id(&self) -> &str;
     fn name(&self) -> Option<&str>;
     fn description(&self) -> Option<&str>;
@@ -34,7 +38,7 @@ pub trait Resource: Sized {
 
 /// The three resources differ only in their names and calls.
 macro_rules! resource {
-    ($ty:ident, $kind:literal, $plural:literal, $get:ident, $list:ident) => {
+    ($ty:ident, $kind:literal, $plural:literal, $get:ident, $list:ident, $update:ident, $set:ident, $unset:ident) => {
         impl Resource for $ty {
             const KIND: &'static str = $kind;
             const PLURAL: &'static str = $plural;
@@ -43,6 +47,15 @@ macro_rules! resource {
             }
             fn list(s: &mut Session, opts: &ListOptions) -> Call<Vec<Self>> {
                 s.$list(opts)
+            }
+            fn update(s: &mut Session, id: &str, changes: &ResourceUpdate) -> Call<Self> {
+                s.$update(id, changes)
+            }
+            fn set_metadata(s: &mut Session, id: &str, items: &[(String, String)]) -> Call<Vec<(String, String)>> {
+                s.$set(id, items)
+            }
+            fn unset_metadata(s: &mut Session, id: &str, keys: &[String]) -> Call<()> {
+                s.$unset(id, keys)
             }
             fn id(&self) -> &str {
                 &self.id
@@ -63,9 +76,36 @@ macro_rules! resource {
     };
 }
 
-resource!(Volume, "volume", "volumes", volume_get, volume_list);
-resource!(Snapshot, "snapshot", "snapshots", snapshot_get, snapshot_list);
-resource!(Backup, "backup", "backups", backup_get, backup_list);
+resource!(
+    Volume,
+    "volume",
+    "volumes",
+    volume_get,
+    volume_list,
+    volume_update,
+    volume_set_metadata,
+    volume_unset_metadata
+);
+resource!(
+    Snapshot,
+    "snapshot",
+    "snapshots",
+    snapshot_get,
+    snapshot_list,
+    snapshot_update,
+    snapshot_set_metadata,
+    snapshot_unset_metadata
+);
+resource!(
+    Backup,
+    "backup",
+    "backups",
+    backup_get,
+    backup_list,
+    backup_update,
+    backup_set_metadata,
+    backup_unset_metadata
+);
 
 /// A resource by ID or else by name, as python-openstackclient's `find_resource`: a read by
 /// ID first, then a list filtered by the name, which must match exactly one.
@@ -82,16 +122,23 @@ pub fn find<R: Resource>(s: &mut Session, arg: &str) -> Result<R, CliError> {
     };
     let mut found = R::list(s, &opts)?;
     found.retain(|r| r.name() == Some(arg));
+    if found.is_empty() && looks_like_uuid(arg) && miss.kind() == "not-found" {
+        return Err(miss.into());
+    }
+    exactly_one(R::KIND, arg, found)
+}
+
+/// The one match of `arg` among `found`, or openstackclient's not-found or ambiguity error.
+pub fn exactly_one<T>(kind: &str, arg: &str, mut found: Vec<T>) -> Result<T, CliError> {
     match found.len() {
         1 => Ok(found.remove(0)),
-        0 if looks_like_uuid(arg) && miss.kind() == "not-found" => Err(miss.into()),
         0 => Err(CliError::new(
             "not-found",
-            format!("No {} with a name or ID of '{arg}' exists.", R::KIND),
+            format!("No {kind} with a name or ID of '{arg}' exists."),
         )),
         _ => Err(CliError::new(
             "ambiguous",
-            format!("More than one {} exists with the name '{arg}'.", R::KIND),
+            format!("More than one {kind} exists with the name '{arg}'."),
         )),
     }
 }
@@ -172,25 +219,51 @@ fn wait_status<R: Resource>(s: &mut Session, r: &R, target: &str, timeout_s: u32
     done.ok_or_else(|| CliError::new("not-found", format!("{} {} is gone", R::KIND, r.id())))
 }
 
-/// `KEY=VALUE` options as metadata.
-fn properties(args: &[String]) -> Result<Vec<(String, String)>, CliError> {
-    args.iter()
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) => Ok((k.to_string(), v.to_string())),
-            None => Err(CliError::new(
-                "invalid-input",
-                format!("Expected 'key=value' type, but got: {p}"),
-            )),
-        })
-        .collect()
-}
-
-fn list_options(l: &ListArgs) -> ListOptions {
+/// The list options as given: the component checks them (sort keys, marker, metadata) and
+/// the server applies them, so `--limit 2` is one small request, not a filtered full list.
+fn list_options(l: &ListArgs, volume_id: Option<String>) -> ListOptions {
     ListOptions {
         status: l.status.clone(),
         name: l.name.clone(),
+        limit: l.limit,
+        marker: l.marker.clone(),
+        sort: l.sort.clone(),
+        volume_id,
+        metadata: l.properties.clone(),
         ..spec::list_all()
     }
+}
+
+/// `… set`: the properties merged, then the name and description changed, each only when
+/// given (openstackclient's order), so that a bare `set` sends nothing.
+fn apply_set<R: Resource>(s: &mut Session, r: &R, a: &SetArgs) -> Result<(), CliError> {
+    if !a.properties.is_empty() {
+        R::set_metadata(s, r.id(), &a.properties)?;
+    }
+    if a.name.is_some() || a.description.is_some() {
+        let changes = ResourceUpdate {
+            name: a.name.clone(),
+            description: a.description.clone(),
+        };
+        R::update(s, r.id(), &changes)?;
+    }
+    Ok(())
+}
+
+/// `snapshot set` and `backup set` (`volume set` can also grow the volume).
+fn set<R: Resource>(ctx: &mut Ctx, a: &SetArgs) -> Result<Output, CliError> {
+    let s = ctx.session()?;
+    let r = find::<R>(s, &a.target)?;
+    apply_set(s, &r, a)?;
+    Ok(Output::Nothing)
+}
+
+/// `… unset --property KEY`: keys that are not set are no error (as in Cinder).
+fn unset<R: Resource>(ctx: &mut Ctx, a: &UnsetArgs) -> Result<Output, CliError> {
+    let s = ctx.session()?;
+    let r = find::<R>(s, &a.target)?;
+    R::unset_metadata(s, r.id(), &a.properties)?;
+    Ok(Output::Nothing)
 }
 
 /// Deletes each of `d.names` (names or IDs), going on after a failure as openstackclient does;
@@ -235,30 +308,53 @@ pub fn volume(ctx: &mut Ctx, cmd: VolumeCmd) -> Result<Output, CliError> {
     let timeout = ctx.wait_timeout;
     match cmd {
         VolumeCmd::List(l) => {
-            let all = ctx.session()?.volume_list(&list_options(&l))?;
+            let all = ctx.session()?.volume_list(&list_options(&l, None))?;
             Ok(volume_list(&all, l.long))
         }
         VolumeCmd::Show { volume } => Ok(volume_record(&find::<Volume>(ctx.session()?, &volume)?)),
         VolumeCmd::Create(a) => volume_create(ctx, a),
         VolumeCmd::Delete(d) => delete_all::<Volume>(ctx, &d, |s, id| s.volume_delete(id, d.force)),
-        VolumeCmd::Extend { volume, size, wait } | VolumeCmd::Set { volume, size, wait } => {
+        VolumeCmd::Extend { volume, size, wait } => {
             let s = ctx.session()?;
             let v = find::<Volume>(s, &volume)?;
-            s.volume_extend(&v.id, size)?;
-            if wait {
-                let back_to = v.status.to_ascii_lowercase();
-                let target = format!("{back_to} at {size} GiB");
-                wait_until::<Volume>(s, &v.id, &label(&v), &target, timeout, |x| {
-                    x.status.eq_ignore_ascii_case(&back_to) && x.size == size
-                })?;
-            }
+            extend(s, &v, size, wait, timeout)?;
             Ok(Output::Nothing)
         }
+        VolumeCmd::Set(a) => volume_set(ctx, &a),
+        VolumeCmd::Unset(a) => unset::<Volume>(ctx, &a),
         VolumeCmd::Attach(a) => attach(ctx, a),
         VolumeCmd::Detach(a) => detach(ctx, a),
         VolumeCmd::Snapshot(c) => snapshot(ctx, c),
         VolumeCmd::Backup(c) => backup(ctx, c),
+        VolumeCmd::Type(c) => project::volume_type(ctx, c),
+        VolumeCmd::Message(c) => project::message(ctx, c),
     }
+}
+
+/// `volume extend` and `volume set --size`; `wait`: until the volume is back to its status
+/// at the new size.
+fn extend(s: &mut Session, v: &Volume, size: u32, wait: bool, timeout: u32) -> Result<(), CliError> {
+    s.volume_extend(&v.id, size)?;
+    if wait {
+        let back_to = v.status.to_ascii_lowercase();
+        let target = format!("{back_to} at {size} GiB");
+        wait_until::<Volume>(s, &v.id, &label(v), &target, timeout, |x| {
+            x.status.eq_ignore_ascii_case(&back_to) && x.size == size
+        })?;
+    }
+    Ok(())
+}
+
+/// `volume set`: the size first (it is the change most likely refused), then the rest.
+fn volume_set(ctx: &mut Ctx, a: &VolumeSetArgs) -> Result<Output, CliError> {
+    let timeout = ctx.wait_timeout;
+    let s = ctx.session()?;
+    let v = find::<Volume>(s, &a.set.target)?;
+    if let Some(size) = a.size {
+        extend(s, &v, size, a.wait, timeout)?;
+    }
+    apply_set(s, &v, &a.set)?;
+    Ok(Output::Nothing)
 }
 
 /// The id of a volume's source given by name or id (`--snapshot`, `--source`, `--backup`);
@@ -278,7 +374,6 @@ fn source<R: Resource>(
 
 fn volume_create(ctx: &mut Ctx, a: VolumeCreateArgs) -> Result<Output, CliError> {
     let timeout = ctx.wait_timeout;
-    let metadata = properties(&a.properties)?;
     let s = ctx.session()?;
     let mut size = a.size;
     let snapshot_id = source::<Snapshot>(s, &a.snapshot, &mut size)?;
@@ -300,7 +395,7 @@ fn volume_create(ctx: &mut Ctx, a: VolumeCreateArgs) -> Result<Output, CliError>
         source_volume_id,
         image_id: a.image,
         backup_id,
-        metadata,
+        metadata: a.properties,
     };
     let mut v = s.volume_create(&spec)?;
     if a.wait {
@@ -457,7 +552,7 @@ fn volume_cell(names: &HashMap<String, String>, id: &str) -> Cell {
     Cell::str(names.get(id).filter(|n| !n.is_empty()).map_or(id, String::as_str))
 }
 
-/// The volume a `--volume` filter names, if any.
+/// The ID of the volume a `--volume` filter names, if any.
 fn volume_filter(s: &mut Session, l: &ChildListArgs) -> Result<Option<String>, CliError> {
     l.volume
         .as_deref()
@@ -483,11 +578,10 @@ pub fn snapshot(ctx: &mut Ctx, cmd: SnapshotCmd) -> Result<Output, CliError> {
             volume,
             description,
             force,
-            properties: props,
+            properties: metadata,
             wait,
             name,
         } => {
-            let metadata = properties(&props)?;
             let s = ctx.session()?;
             let v = find::<Volume>(s, volume.as_deref().unwrap_or(&name))?;
             let spec = SnapshotCreate {
@@ -504,6 +598,8 @@ pub fn snapshot(ctx: &mut Ctx, cmd: SnapshotCmd) -> Result<Output, CliError> {
             Ok(snapshot_record(&snap))
         }
         SnapshotCmd::Delete(d) => delete_all::<Snapshot>(ctx, &d, |s, id| s.snapshot_delete(id, d.force)),
+        SnapshotCmd::Set(a) => set::<Snapshot>(ctx, &a),
+        SnapshotCmd::Unset(a) => unset::<Snapshot>(ctx, &a),
     }
 }
 
@@ -535,6 +631,8 @@ pub fn backup(ctx: &mut Ctx, cmd: BackupCmd) -> Result<Output, CliError> {
             snapshot,
             force,
             incremental,
+            properties: metadata,
+            availability_zone,
             wait,
             volume,
         } => {
@@ -549,7 +647,8 @@ pub fn backup(ctx: &mut Ctx, cmd: BackupCmd) -> Result<Output, CliError> {
                 force,
                 snapshot_id,
                 container,
-                ..spec::backup("")
+                metadata,
+                availability_zone,
             };
             backup_create(s, &spec, wait, timeout)
         }
@@ -560,6 +659,8 @@ pub fn backup(ctx: &mut Ctx, cmd: BackupCmd) -> Result<Output, CliError> {
             volume,
         } => backup_restore(ctx, &backup, volume, force, wait),
         BackupCmd::Delete(d) => delete_all::<Backup>(ctx, &d, |s, id| s.backup_delete(id, d.force)),
+        BackupCmd::Set(a) => set::<Backup>(ctx, &a),
+        BackupCmd::Unset(a) => unset::<Backup>(ctx, &a),
     }
 }
 
@@ -597,8 +698,7 @@ fn child_list<R: Resource>(
     long_cells: impl Fn(&R, Cell) -> Vec<Cell>,
 ) -> Result<Output, CliError> {
     let of = volume_filter(s, l)?;
-    let mut all = R::list(s, &list_options(&l.list))?;
-    all.retain(|x| of.as_deref().is_none_or(|v| volume_of(x) == v));
+    let all = R::list(s, &list_options(&l.list, of))?;
     let names = if l.list.long { volume_names(s)? } else { HashMap::new() };
     let mut columns = vec!["ID", "Name", "Description", "Status", "Size"];
     columns.extend(columns_extra);

@@ -1,7 +1,8 @@
 //! `ibs`: python-openstackclient's volume, snapshot and backup commands through the
-//! infomaniak-block-storage component (`volume list|show|create|delete|extend|set|attach|
-//! detach`, `volume snapshot …`, `volume backup …`, also as `snapshot …` and `backup …`, and
-//! `server add|remove volume`).
+//! infomaniak-block-storage component (`volume list|show|create|delete|extend|set|unset|
+//! attach|detach`, `volume snapshot …`, `volume backup …`, also as `snapshot …` and
+//! `backup …`, `volume type list|show`, `volume message list`, `availability zone list`,
+//! `limits show --absolute`, and `server add|remove volume`).
 //!
 //! Every command connects one session of the component and makes its calls through it:
 //! names are resolved with the component's `list`, `--wait` reads the resource through the
@@ -18,6 +19,7 @@ mod debug;
 mod mock;
 mod output;
 mod progress;
+mod project;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -28,7 +30,9 @@ use clap::Parser;
 
 use infomaniak_block_storage_host::{Config, Host, Log, Session, COMPONENT};
 
-use self::args::{AttachArgs, Cli, Command, DetachArgs, Format, Global, ServerAdd, ServerCmd, ServerRemove};
+use self::args::{
+    AttachArgs, AvailabilityCmd, Cli, Command, DetachArgs, Format, Global, ServerAdd, ServerCmd, ServerRemove,
+};
 use self::debug::DebugLog;
 
 /// How long `--wait` waits unless told (`--wait-timeout`).
@@ -227,6 +231,8 @@ fn run_and_print(ctx: &mut Ctx, cmd: Command, g: &Global) -> bool {
         Command::Server(ServerCmd::Remove(ServerRemove::Volume { server, volume, wait })) => {
             commands::detach(ctx, DetachArgs { volume, server, wait })
         }
+        Command::Availability(AvailabilityCmd::Zone(c)) => project::zone(ctx, c),
+        Command::Limits(c) => project::limits(ctx, c),
     };
     let format = g.format.unwrap_or(Format::Table);
     match result.and_then(|out| output::render(out, format, &g.columns)) {

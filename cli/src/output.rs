@@ -37,6 +37,13 @@ impl Cell {
             text: n.to_string(),
         }
     }
+    /// A signed number (Cinder's -1 for unlimited).
+    pub fn i64(n: i64) -> Cell {
+        Cell {
+            json: Value::from(n),
+            text: n.to_string(),
+        }
+    }
     /// A boolean, shown as Python shows it (`True`, `False`).
     pub fn bool(b: bool) -> Cell {
         Cell {

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use mock_cloud::{MockCloud, MockOptions, APP_CRED_ID, APP_CRED_SECRET, PASSWORD, USER_NAME};
+use mock_cloud::{MockCloud, MockOptions, MockVolumeType, APP_CRED_ID, APP_CRED_SECRET, PASSWORD, USER_NAME};
 use serde_json::Value;
 
 /// What a run printed and how it exited.
@@ -129,13 +129,6 @@ fn run_script(dir: &Path, env: &[(&str, String)], args: &[&str], script: &str) -
     finish(child.wait_with_output().expect("wait"))
 }
 
-fn mock(transition_ms: u64) -> MockCloud {
-    MockCloud::start_with(MockOptions {
-        transition: Duration::from_millis(transition_ms),
-        ..MockOptions::default()
-    })
-}
-
 /// The variables of an application-credential openrc for `cloud`.
 fn openrc(cloud: &MockCloud) -> Vec<(&'static str, String)> {
     vec![
@@ -158,7 +151,16 @@ struct Env {
 
 impl Env {
     fn new(name: &str, transition_ms: u64) -> Env {
-        let cloud = mock(transition_ms);
+        Env::with(
+            name,
+            MockOptions {
+                transition: Duration::from_millis(transition_ms),
+                ..MockOptions::default()
+            },
+        )
+    }
+    fn with(name: &str, opts: MockOptions) -> Env {
+        let cloud = MockCloud::start_with(opts);
         let vars = openrc(&cloud);
         Env {
             cloud,
@@ -168,6 +170,11 @@ impl Env {
     }
     fn run(&self, args: &[&str]) -> Run {
         run_in(&self.dir, &self.vars, args)
+    }
+    /// The lines of `-f value`: one row a line.
+    fn values(&self, args: &[&str]) -> Vec<String> {
+        let args: Vec<&str> = args.iter().copied().chain(["-f", "value"]).collect();
+        self.run(&args).ok().stdout.lines().map(str::to_string).collect()
     }
     /// Creates an available volume of 1 GiB; returns its ID.
     fn volume(&self, name: &str) -> String {
@@ -885,8 +892,424 @@ fn help_lists_the_commands() {
     ] {
         assert!(run.stdout.contains(word), "{word} in:\n{}", run.stdout);
     }
+    for word in ["availability", "limits"] {
+        assert!(run.stdout.contains(word), "{word} in:\n{}", run.stdout);
+    }
     let volume = run_in(&dir, &[], &["volume", "--help"]).ok();
-    for word in ["list", "show", "create", "delete", "extend", "set", "attach", "detach"] {
+    for word in [
+        "list", "show", "create", "delete", "extend", "set", "unset", "attach", "detach", "type", "message",
+    ] {
         assert!(volume.stdout.contains(word), "{word} in:\n{}", volume.stdout);
     }
+    for sub in [["snapshot", "--help"], ["backup", "--help"]] {
+        let help = run_in(&dir, &[], &sub).ok();
+        assert!(
+            help.stdout.contains("set") && help.stdout.contains("unset"),
+            "{}",
+            help.stdout
+        );
+    }
+}
+
+/// The metadata of the last `PUT /backups/{id}` that wrote it (a backup's metadata is written whole and the
+/// backup record does not carry it, so the request is where the change shows).
+fn last_backup_metadata(cloud: &MockCloud, id: &str) -> Value {
+    let put = cloud
+        .requests()
+        .into_iter()
+        .rev()
+        .filter(|r| r.method == "PUT" && r.path.ends_with(&format!("/backups/{id}")))
+        .map(|r| serde_json::from_slice::<Value>(&r.body).expect("JSON body"))
+        .find(|body| body["backup"].get("metadata").is_some())
+        .expect("a PUT of the backup's metadata");
+    put["backup"]["metadata"].clone()
+}
+
+#[test]
+fn set_and_unset_change_volumes_snapshots_and_backups() {
+    let env = Env::new("set-unset", 0);
+    env.volume("v");
+    env.run(&[
+        "volume",
+        "set",
+        "--name",
+        "renamed",
+        "--description",
+        "new words",
+        "--property",
+        "tier=gold",
+        "--property",
+        "owner=me=you",
+        "v",
+    ])
+    .ok();
+    let shown = env.run(&["volume", "show", "renamed", "-f", "json"]).ok().json();
+    assert_eq!(shown["name"], "renamed");
+    assert_eq!(shown["description"], "new words");
+    assert_eq!(
+        shown["properties"],
+        serde_json::json!({"tier": "gold", "owner": "me=you"})
+    );
+    env.run(&[
+        "volume",
+        "unset",
+        "--property",
+        "tier",
+        "--property",
+        "absent",
+        "renamed",
+    ])
+    .ok();
+    env.run(&["volume", "set", "--size", "2", "--wait", "renamed"]).ok();
+    let shown = env.run(&["volume", "show", "renamed", "-f", "json"]).ok().json();
+    assert_eq!(shown["properties"], serde_json::json!({"owner": "me=you"}));
+    assert_eq!(shown["size"], 2);
+
+    env.run(&["volume", "snapshot", "create", "--volume", "renamed", "--wait", "s1"])
+        .ok();
+    env.run(&["snapshot", "set", "--name", "s2", "--property", "k=v", "s1"])
+        .ok();
+    let snap = env.run(&["snapshot", "show", "s2", "-f", "json"]).ok().json();
+    assert_eq!(snap["properties"], serde_json::json!({"k": "v"}));
+    env.run(&["volume", "snapshot", "unset", "--property", "k", "s2"]).ok();
+    let snap = env.run(&["snapshot", "show", "s2", "-f", "json"]).ok().json();
+    assert_eq!(snap["properties"], serde_json::json!({}));
+
+    let backup = env
+        .run(&[
+            "volume",
+            "backup",
+            "create",
+            "--name",
+            "b1",
+            "--property",
+            "origin=cli",
+            "--availability-zone",
+            "nova",
+            "--wait",
+            "-f",
+            "json",
+            "renamed",
+        ])
+        .ok()
+        .json();
+    assert_eq!(backup["availability_zone"], "nova");
+    let id = backup["id"].as_str().expect("id");
+    let create = env
+        .cloud
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.path.ends_with("/backups"))
+        .expect("the backup's POST");
+    let body: Value = serde_json::from_slice(&create.body).expect("JSON");
+    assert_eq!(body["backup"]["metadata"], serde_json::json!({"origin": "cli"}));
+    assert_eq!(body["backup"]["availability_zone"], "nova");
+    env.run(&[
+        "backup",
+        "set",
+        "--name",
+        "b2",
+        "--description",
+        "kept",
+        "--property",
+        "tier=gold",
+        "b1",
+    ])
+    .ok();
+    let shown = env.run(&["backup", "show", "b2", "-f", "json"]).ok().json();
+    assert_eq!((&shown["name"], &shown["description"]), (&"b2".into(), &"kept".into()));
+    assert_eq!(
+        last_backup_metadata(&env.cloud, id),
+        serde_json::json!({"origin": "cli", "tier": "gold"})
+    );
+    env.run(&["volume", "backup", "unset", "--property", "origin", "b2"])
+        .ok();
+    assert_eq!(
+        last_backup_metadata(&env.cloud, id),
+        serde_json::json!({"tier": "gold"})
+    );
+
+    let missing = env.run(&["backup", "set", "--name", "x", "ghost"]).failed();
+    assert!(
+        missing
+            .stderr
+            .contains("No backup with a name or ID of 'ghost' exists."),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[test]
+fn volume_types_zones_and_limits() {
+    let env = Env::with(
+        "project",
+        MockOptions {
+            transition: Duration::ZERO,
+            volume_types: vec![MockVolumeType::new("perf1")
+                .description("fast")
+                .extra_spec("RESKEY:availability_zones", "nova")],
+            ..MockOptions::default()
+        },
+    );
+    let perf1 = env.cloud.volume_type_id("perf1").expect("perf1");
+    let types = env.run(&["volume", "type", "list", "-f", "json"]).ok().json();
+    let mut names: Vec<&str> = types
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|t| t["Name"].as_str().expect("name"))
+        .collect();
+    names.sort();
+    assert_eq!(names, ["__DEFAULT__", "perf1"]);
+    let table = env.run(&["volume", "type", "list"]).ok().stdout;
+    let header: Vec<&str> = table
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .split('|')
+        .map(str::trim)
+        .collect();
+    assert_eq!(header, ["", "ID", "Name", "Is Public", ""], "{table}");
+    let long = env.run(&["volume", "type", "list", "--long", "-f", "json"]).ok().json();
+    let perf = long
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|t| t["ID"] == perf1.as_str())
+        .expect("perf1 listed");
+    assert_eq!(perf["Description"], "fast");
+    assert_eq!(
+        perf["Properties"],
+        serde_json::json!({"RESKEY:availability_zones": "nova"})
+    );
+    let by_name = env.run(&["volume", "type", "show", "perf1", "-f", "json"]).ok().json();
+    assert_eq!(by_name["id"], perf1.as_str());
+    assert_eq!(by_name["is_public"], true);
+    let by_id = env.values(&["volume", "type", "show", &perf1, "-c", "name"]);
+    assert_eq!(by_id, ["perf1"]);
+    let missing = env.run(&["volume", "type", "show", "gold"]).failed();
+    assert_eq!(
+        missing.stderr.trim(),
+        "Error: not-found: No volume type with a name or ID of 'gold' exists."
+    );
+
+    let zones = env.run(&["availability", "zone", "list", "--volume"]).ok().stdout;
+    assert!(zones.contains("| Zone Name | Zone Status |"), "{zones}");
+    assert!(zones.contains("| nova      | available   |"), "{zones}");
+
+    env.volume("one");
+    env.run(&["volume", "create", "--size", "2", "--type", "perf1", "--wait", "two"])
+        .ok();
+    env.cloud.set_quota("backups", -1);
+    let limits = env.values(&["limits", "show", "--absolute"]);
+    assert_eq!(
+        limits,
+        [
+            "maxTotalVolumes 10",
+            "maxTotalSnapshots 10",
+            "maxTotalBackups -1",
+            "maxTotalVolumeGigabytes 1000",
+            "maxTotalBackupGigabytes 1000",
+            "totalVolumesUsed 2",
+            "totalSnapshotsUsed 0",
+            "totalBackupsUsed 0",
+            "totalGigabytesUsed 3",
+            "totalBackupGigabytesUsed 0",
+        ]
+    );
+    let usage = env.run(&["limits", "show"]);
+    assert_eq!(usage.code, 2, "--absolute is required: {}", usage.stderr);
+}
+
+#[test]
+fn lists_are_bounded_sorted_and_filtered_by_the_server() {
+    let env = Env::new("bounded", 0);
+    let ids = env.cloud.seed_volumes("vol-", 5);
+    env.cloud.clear_requests();
+    let two = env.values(&["volume", "list", "--limit", "2", "-c", "Name"]);
+    assert_eq!(two.len(), 2, "{two:?}");
+    let pages = env
+        .cloud
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/volumes/detail"))
+        .count();
+    assert_eq!(pages, 1, "--limit fetches no page beyond it");
+    let desc = env.values(&["volume", "list", "--sort", "name:desc", "-c", "Name"]);
+    assert_eq!(desc, ["vol-4", "vol-3", "vol-2", "vol-1", "vol-0"]);
+    let after = env.values(&[
+        "volume", "list", "--sort", "name:asc", "--limit", "2", "--marker", &ids[1], "-c", "Name",
+    ]);
+    assert_eq!(after, ["vol-2", "vol-3"]);
+
+    env.run(&["volume", "set", "--property", "team=a", "vol-1"]).ok();
+    env.run(&[
+        "volume",
+        "set",
+        "--property",
+        "team=a",
+        "--property",
+        "env=prod",
+        "vol-3",
+    ])
+    .ok();
+    let team = env.values(&[
+        "volume",
+        "list",
+        "--property",
+        "team=a",
+        "--sort",
+        "name:asc",
+        "-c",
+        "Name",
+    ]);
+    assert_eq!(team, ["vol-1", "vol-3"]);
+    let both = env.values(&[
+        "volume",
+        "list",
+        "--property",
+        "team=a",
+        "--property",
+        "env=prod",
+        "-c",
+        "Name",
+    ]);
+    assert_eq!(both, ["vol-3"]);
+    let long = env
+        .run(&["volume", "list", "--long", "--limit", "1", "-f", "json"])
+        .ok()
+        .json();
+    for column in ["Type", "Bootable", "Properties"] {
+        assert!(long[0].get(column).is_some(), "{column} in {long}");
+    }
+
+    for (volume, snaps) in [("vol-0", ["s0a", "s0b"]), ("vol-1", ["s1a", "s1b"])] {
+        for name in snaps {
+            env.run(&["snapshot", "create", "--volume", volume, "--wait", name])
+                .ok();
+        }
+        env.run(&["backup", "create", "--name", &format!("b-{volume}"), "--wait", volume])
+            .ok();
+    }
+    let of_one = env.values(&[
+        "snapshot",
+        "list",
+        "--volume",
+        "vol-1",
+        "--sort",
+        "name:desc",
+        "-c",
+        "Name",
+    ]);
+    assert_eq!(of_one, ["s1b", "s1a"]);
+    let query = env
+        .cloud
+        .requests()
+        .last()
+        .and_then(|r| r.query.clone())
+        .unwrap_or_default();
+    assert!(
+        query.contains(&format!("volume_id={}", ids[1])),
+        "filtered by the server: {query}"
+    );
+    let first = env.values(&[
+        "volume", "snapshot", "list", "--sort", "name:asc", "--limit", "1", "-c", "Name",
+    ]);
+    assert_eq!(first, ["s0a"]);
+    let backups = env.values(&["backup", "list", "--volume", "vol-0", "-c", "Name"]);
+    assert_eq!(backups, ["b-vol-0"]);
+    let limited = env.values(&[
+        "volume",
+        "backup",
+        "list",
+        "--limit",
+        "1",
+        "--sort",
+        "name:desc",
+        "-c",
+        "Name",
+    ]);
+    assert_eq!(limited, ["b-vol-1"]);
+}
+
+#[test]
+fn bad_list_options_are_refused_before_anything_is_sent() {
+    let env = Env::new("bad-options", 0);
+    for (args, option) in [
+        (&["volume", "list", "--property", "novalue"][..], "--property"),
+        (&["volume", "list", "--limit", "0"][..], "--limit"),
+        (&["snapshot", "list", "--limit", "many"][..], "--limit"),
+        (&["backup", "list", "--sort", "name:sideways"][..], "--sort"),
+        (&["volume", "list", "--sort", "name,"][..], "--sort"),
+        (&["volume", "set", "--property", "k", "v"][..], "--property"),
+        (
+            &["volume", "create", "--size", "1", "--property", "k", "v"][..],
+            "--property",
+        ),
+        (&["backup", "create", "--property", "k", "v"][..], "--property"),
+        (&["volume", "unset", "v"][..], "--property"),
+    ] {
+        let run = env.run(args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(option), "{args:?}: {}", run.stderr);
+    }
+    let refused = env.run(&["volume", "list", "--property", "novalue"]);
+    assert!(
+        refused.stderr.contains("Expected 'key=value' type, but got: novalue"),
+        "{}",
+        refused.stderr
+    );
+    assert!(env.cloud.requests().is_empty(), "nothing sent for usage errors");
+
+    // A key Cinder does not sort by: the component says so before any list request.
+    let unknown = env.run(&["volume", "list", "--sort", "colour"]).failed();
+    assert!(
+        unknown
+            .stderr
+            .starts_with("Error: invalid-input: sort: unknown key \"colour\""),
+        "{}",
+        unknown.stderr
+    );
+    let listed = env.cloud.requests().iter().any(|r| r.path.contains("/volumes"));
+    assert!(!listed, "no list request for a bad sort key");
+}
+
+#[test]
+fn a_failed_volume_says_why_and_its_messages_are_listed() {
+    let env = Env::with(
+        "messages",
+        MockOptions {
+            transition: Duration::ZERO,
+            backend_max_volume_gb: 1,
+            ..MockOptions::default()
+        },
+    );
+    let run = env
+        .run(&["volume", "create", "--size", "2", "--wait", "too-big"])
+        .failed();
+    let id = env.values(&["volume", "show", "too-big", "-c", "id"]).concat();
+    let expected = format!("Error: resource-failed: volume {id} reached status error while waiting for available: ");
+    let reason = run
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix(&expected))
+        .unwrap_or_else(|| panic!("the reason after {expected:?} in:\n{}", run.stderr));
+
+    let listed = env
+        .run(&["volume", "message", "list", "--resource-id", &id, "-f", "json"])
+        .ok()
+        .json();
+    let messages = listed.as_array().expect("array");
+    assert!(!messages.is_empty(), "{listed}");
+    assert_eq!(messages[0]["User Message"], reason, "the reason is the newest message");
+    for m in messages {
+        assert_eq!(m["Resource UUID"], id.as_str());
+        assert_eq!(m["Resource Type"], "VOLUME");
+        assert_eq!(m["Message Level"], "ERROR");
+    }
+    env.volume("fine");
+    let all = env.values(&["volume", "message", "list", "-c", "Resource UUID"]);
+    assert_eq!(all.len(), messages.len(), "a volume that worked has no messages");
+    let none = env.values(&["volume", "message", "list", "--resource-id", &env.volume("other")]);
+    assert!(none.is_empty(), "{none:?}");
 }
