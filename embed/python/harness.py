@@ -102,6 +102,7 @@ class Instance:
         self.volumes = _Interface(self, "volumes")
         self.snapshots = _Interface(self, "snapshots")
         self.backups = _Interface(self, "backups")
+        self.project = _Interface(self, "project")
 
     def func(self, interface: str, name: str) -> Any:
         key = (interface, name)

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use host_test::{spec, ComponentError, Error, ListOptions, VolumeCreate};
+use host_test::{spec, BackupCreate, ComponentError, Error, ListOptions, ResourceUpdate, Session, VolumeCreate};
 use mock_cloud::{Fault, FaultKind};
 
 fn status(status: u16, retry_after: Option<u32>) -> FaultKind {
@@ -278,7 +278,8 @@ fn bad_inputs_are_refused_before_any_request() {
             ..vol(1, "m")
         })),
     );
-    assert!(tried >= 170, "{tried}");
+    contract_0_2_bad_inputs(&mut s, &bad_ids, &mut check);
+    assert!(tried >= 417, "{tried}");
     common::say(&format!(
         "bad-input catalogue: {tried} invalid inputs refused, none sent"
     ));
@@ -287,6 +288,189 @@ fn bad_inputs_are_refused_before_any_request() {
         "sent: {:?}",
         cloud.requests().iter().map(|r| &r.path).collect::<Vec<_>>()
     );
+}
+
+/// A metadata item, key and value.
+type Pair = (String, String);
+
+/// What volumes, snapshots and backups share from contract 0.2, one row per resource (the
+/// answers dropped: only the errors matter here).
+struct Shared {
+    what: &'static str,
+    update: fn(&mut Session, &str, &ResourceUpdate) -> host_test::Result<()>,
+    set_metadata: fn(&mut Session, &str, &[Pair]) -> host_test::Result<()>,
+    unset_metadata: fn(&mut Session, &str, &[String]) -> host_test::Result<()>,
+    list: fn(&mut Session, &ListOptions) -> host_test::Result<()>,
+}
+
+fn shared() -> [Shared; 3] {
+    [
+        Shared {
+            what: "volume",
+            update: |s, id, c| s.volume_update(id, c).map(drop),
+            set_metadata: |s, id, m| s.volume_set_metadata(id, m).map(drop),
+            unset_metadata: |s, id, k| s.volume_unset_metadata(id, k),
+            list: |s, o| s.volume_list(o).map(drop),
+        },
+        Shared {
+            what: "snapshot",
+            update: |s, id, c| s.snapshot_update(id, c).map(drop),
+            set_metadata: |s, id, m| s.snapshot_set_metadata(id, m).map(drop),
+            unset_metadata: |s, id, k| s.snapshot_unset_metadata(id, k),
+            list: |s, o| s.snapshot_list(o).map(drop),
+        },
+        Shared {
+            what: "backup",
+            update: |s, id, c| s.backup_update(id, c).map(drop),
+            set_metadata: |s, id, m| s.backup_set_metadata(id, m).map(drop),
+            unset_metadata: |s, id, k| s.backup_unset_metadata(id, k),
+            list: |s, o| s.backup_list(o).map(drop),
+        },
+    ]
+}
+
+/// The bad-input catalogue's part for the parameters new in contract 0.2: updates, metadata
+/// changes, list options, backup metadata and zone, messages. `check` is the catalogue's.
+fn contract_0_2_bad_inputs(s: &mut Session, bad_ids: &[&str], check: &mut dyn FnMut(&str, Error)) {
+    let ok_id = "00000000-0000-0000-0000-000000000001";
+    let long = "x".repeat(256);
+    let one = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+    let list = |f: &dyn Fn(&mut ListOptions)| {
+        let mut o = all();
+        f(&mut o);
+        o
+    };
+    let update = |name: Option<&str>, description: Option<&str>| ResourceUpdate {
+        name: name.map(Into::into),
+        description: description.map(Into::into),
+    };
+    for r in shared() {
+        let what = r.what;
+        for &id in bad_ids {
+            check(
+                &format!("id ({what} update)"),
+                err((r.update)(s, id, &spec::rename("n"))),
+            );
+            check(
+                &format!("id ({what} set-metadata)"),
+                err((r.set_metadata)(s, id, &one("k", "v"))),
+            );
+            check(
+                &format!("id ({what} unset-metadata)"),
+                err((r.unset_metadata)(s, id, &["k".to_string()])),
+            );
+            check(
+                &format!("marker ({what} list marker)"),
+                err((r.list)(s, &list(&|o| o.marker = Some(id.to_string())))),
+            );
+            if what != "volume" {
+                check(
+                    &format!("volume-id ({what} list by a bad volume id)"),
+                    err((r.list)(s, &list(&|o| o.volume_id = Some(id.to_string())))),
+                );
+            }
+        }
+        let updates = [
+            ("name", update(Some(&long), None), "long name"),
+            ("name", update(Some("a\u{1b}[2J"), None), "escape in name"),
+            ("name", update(Some("a\nb"), None), "newline in name"),
+            ("name", update(Some("a\0b"), None), "NUL in name"),
+            ("description", update(None, Some(&long)), "long description"),
+            ("description", update(None, Some("a\u{7}b")), "bell in description"),
+            ("changes", update(None, None), "no change"),
+        ];
+        for (field, changes, case) in &updates {
+            check(
+                &format!("{field} ({what} update: {case})"),
+                err((r.update)(s, ok_id, changes)),
+            );
+        }
+        let items = [
+            (one("", "v"), "empty key"),
+            (one(&long, "v"), "key of 256"),
+            (one("k", &long), "value of 256"),
+            (one("a\tb", "v"), "tab in key"),
+            ([one("k", "1"), one("k", "2")].concat(), "key twice"),
+        ];
+        for (items, case) in &items {
+            check(
+                &format!("items ({what} set-metadata: {case})"),
+                err((r.set_metadata)(s, ok_id, items)),
+            );
+        }
+        for (keys, case) in [
+            (vec![String::new()], "empty key"),
+            (vec!["k".into(), String::new()], "empty key after a good one"),
+            (vec![long.clone()], "key of 256"),
+            (vec!["a\nb".into()], "newline in key"),
+        ] {
+            check(
+                &format!("keys ({what} unset-metadata: {case})"),
+                err((r.unset_metadata)(s, ok_id, &keys)),
+            );
+        }
+        let options = [
+            ("sort", list(&|o| o.sort = Some("bogus".into())), "unknown key"),
+            ("sort", list(&|o| o.sort = Some("id:up".into())), "bad direction"),
+            (
+                "sort",
+                list(&|o| o.sort = Some("created_at:DESC".into())),
+                "upper-case direction",
+            ),
+            ("sort", list(&|o| o.sort = Some("id:asc:desc".into())), "two directions"),
+            ("sort", list(&|o| o.sort = Some("id,".into())), "empty key"),
+            ("sort", list(&|o| o.sort = Some(String::new())), "empty"),
+            ("sort", list(&|o| o.sort = Some("id;drop".into())), "injection"),
+            ("limit", list(&|o| o.limit = Some(0)), "limit 0"),
+            (
+                "limit",
+                list(&|o| (o.limit, o.page_size) = (Some(0), Some(5))),
+                "limit 0 with a page size",
+            ),
+            ("metadata", list(&|o| o.metadata = one("", "v")), "empty key"),
+            ("metadata", list(&|o| o.metadata = one(&long, "v")), "key of 256"),
+            ("metadata", list(&|o| o.metadata = one("k", &long)), "value of 256"),
+            ("metadata", list(&|o| o.metadata = one("a\u{1b}", "v")), "escape in key"),
+            ("name", list(&|o| o.name = Some("a\nb".into())), "newline in name"),
+        ];
+        for (field, o, case) in &options {
+            check(&format!("{field} ({what} list: {case})"), err((r.list)(s, o)));
+        }
+    }
+    // Volumes are not listed by volume, not even by a good id.
+    check(
+        "volume-id (volume list by volume)",
+        err(s.volume_list(&ListOptions {
+            volume_id: Some(ok_id.into()),
+            ..all()
+        })),
+    );
+    let backup = |f: &dyn Fn(&mut BackupCreate)| {
+        let mut b = spec::backup(ok_id);
+        f(&mut b);
+        b
+    };
+    let backups = [
+        ("metadata", backup(&|b| b.metadata = one("", "v")), "empty key"),
+        ("metadata", backup(&|b| b.metadata = one(&long, "v")), "key of 256"),
+        ("metadata", backup(&|b| b.metadata = one("k", &long)), "value of 256"),
+        (
+            "availability-zone",
+            backup(&|b| b.availability_zone = Some(long.clone())),
+            "zone of 256",
+        ),
+        (
+            "availability-zone",
+            backup(&|b| b.availability_zone = Some("az\n1".into())),
+            "newline in zone",
+        ),
+    ];
+    for (field, spec, case) in &backups {
+        check(&format!("{field} (backup create: {case})"), err(s.backup_create(spec)));
+    }
+    for &id in bad_ids {
+        check("resource-id (messages)", err(s.messages(Some(id))));
+    }
 }
 
 #[test]

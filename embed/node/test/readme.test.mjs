@@ -12,8 +12,8 @@ import { session, volumes } from '../gen/block-storage.js';
 
 const EXAMPLE = fileURLToPath(new URL('../example.mjs', import.meta.url));
 
-/** Runs example.mjs in its own node process with the given credentials. */
-async function runExample(info, secret) {
+/** Runs example.mjs in its own node process with the given credentials and arguments. */
+async function runExample(info, secret, args = []) {
   const env = {
     PATH: process.env.PATH,
     OS_AUTH_URL: info.auth_url,
@@ -21,7 +21,7 @@ async function runExample(info, secret) {
     OS_APPLICATION_CREDENTIAL_SECRET: secret,
   };
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [EXAMPLE], { env, timeout: 60_000 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [EXAMPLE, ...args], { env, timeout: 60_000 });
     return { code: 0, stdout, stderr };
   } catch (e) {
     if (typeof e.code !== 'number') throw e;
@@ -47,16 +47,36 @@ describe('README snippet (JavaScript)', () => {
     );
   });
 
-  it('lists the volumes of the mock', async () => {
+  it('shows the quota and the five newest volumes, then renames and tags a volume', async () => {
     const s = session.connect(mockConfig(mock.info));
-    const v = volumes.create(s, { size: 1, name: 'readme-js', metadata: [] });
-    volumes.waitFor(s, v.id, 'available', 60);
+    // Six volumes of 1 GiB, the oldest with metadata of its own; the example lists five.
+    const ids = [];
+    for (const n of [1, 2, 3, 4, 5, 6]) {
+      const metadata = n === 1 ? [['team', 'storage']] : [];
+      ids.push(volumes.create(s, { size: 1, name: `readme-js-${n}`, metadata }).id);
+    }
+    volumes.waitFor(s, ids[5], 'available', 60); // the newest: the others are available before it
+    const shown =
+      'volumes 6/10, GiB 6/1000\n' +
+      [5, 4, 3, 2, 1].map((i) => `${ids[i]} available 1 GiB readme-js-${i + 1}\n`).join('');
+
     const out = await runExample(mock.info, mock.info.app_cred_secret);
     assert.equal(out.code, 0, `example.mjs failed: ${out.stderr}`);
-    assert.equal(out.stdout, `${v.id} available 1 GiB\n`);
+    assert.equal(out.stdout, shown);
     assert.equal(out.stderr, '');
-    volumes.delete(s, v.id, false);
-    volumes.waitFor(s, v.id, 'deleted', 60);
+
+    // Given a volume: renamed, and its metadata comes back whole, sorted by key.
+    const renamed = await runExample(mock.info, mock.info.app_cred_secret, [ids[0], 'readme-js-renamed']);
+    assert.equal(renamed.code, 0, `example.mjs failed: ${renamed.stderr}`);
+    assert.equal(renamed.stdout, `${shown}${ids[0]} is now readme-js-renamed: renamed-by=example.mjs team=storage\n`);
+    assert.equal(renamed.stderr, '');
+    const v = volumes.get(s, ids[0]);
+    assert.equal(v.name, 'readme-js-renamed');
+    assert.deepEqual(v.metadata, [['renamed-by', 'example.mjs'], ['team', 'storage']]);
+
+    for (const id of ids) volumes.delete(s, id, false);
+    volumes.waitFor(s, ids[5], 'deleted', 60); // the last one: the others are gone before it
+    assert.deepEqual(volumes.list(s, { metadata: [] }), []);
     s[Symbol.dispose]();
   });
 

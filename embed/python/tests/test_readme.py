@@ -28,7 +28,7 @@ def readme_blocks(heading: str, readme: Path = ROOT / "README.md") -> list[tuple
     return blocks
 
 
-def run_example(info: dict, secret: str) -> subprocess.CompletedProcess:
+def run_example(info: dict, secret: str, *args: str) -> subprocess.CompletedProcess:
     env = {
         "PATH": os.environ.get("PATH", ""),
         "OS_AUTH_URL": info["auth_url"],
@@ -37,7 +37,7 @@ def run_example(info: dict, secret: str) -> subprocess.CompletedProcess:
     }
     # The snippet opens infomaniak_block_storage.wasm from the current directory.
     return subprocess.run(
-        [sys.executable, str(EXAMPLE)], cwd=WASM.parent, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, str(EXAMPLE), *args], cwd=WASM.parent, env=env, capture_output=True, text=True, timeout=60
     )
 
 
@@ -48,18 +48,36 @@ def test_readme_shows_example_verbatim():
     assert same, "the README's ```python block differs from embed/python/example.py: paste the file into README.md"
 
 
-def test_example_lists_the_volumes_of_the_mock(host, mock):
+def test_example_shows_quota_and_five_newest_then_renames_and_tags_a_volume(host, mock):
     assert WASM.name == "infomaniak_block_storage.wasm"
     bs = host.instance()
     s = bs.connect(mock_config(mock.info))
-    v = bs.volumes.create(s, Rec(size=1, name="readme-python", metadata=[]))
-    bs.volumes.wait_for(s, v.id, "available", 60)
+    # Six volumes of 1 GiB, the oldest with metadata of its own; the example lists five.
+    ids = []
+    for n in range(1, 7):
+        metadata = [("team", "storage")] if n == 1 else []
+        ids.append(bs.volumes.create(s, Rec(size=1, name=f"readme-python-{n}", metadata=metadata)).id)
+    bs.volumes.wait_for(s, ids[5], "available", 60)  # the newest: the others are available before it
+    shown = "volumes 6/10, GiB 6/1000\n" + "".join(f"{ids[i]} available 1 GiB readme-python-{i + 1}\n" for i in range(5, 0, -1))
+
     out = run_example(mock.info, mock.info["app_cred_secret"])
     assert out.returncode == 0, out.stderr
-    assert out.stdout == f"{v.id} available 1 GiB\n"
+    assert out.stdout == shown
     assert out.stderr == ""
-    bs.volumes.delete(s, v.id, False)
-    bs.volumes.wait_for(s, v.id, "deleted", 60)
+
+    # Given a volume: renamed, and its metadata comes back whole, sorted by key.
+    renamed = run_example(mock.info, mock.info["app_cred_secret"], ids[0], "readme-python-renamed")
+    assert renamed.returncode == 0, renamed.stderr
+    assert renamed.stdout == f"{shown}{ids[0]} is now readme-python-renamed: renamed-by=example.py team=storage\n"
+    assert renamed.stderr == ""
+    v = bs.volumes.get(s, ids[0])
+    assert v.name == "readme-python-renamed"
+    assert v.metadata == [("renamed-by", "example.py"), ("team", "storage")]
+
+    for id_ in ids:
+        bs.volumes.delete(s, id_, False)
+    bs.volumes.wait_for(s, ids[5], "deleted", 60)  # the last one: the others are gone before it
+    assert bs.volumes.list(s, Rec(metadata=[])) == []
     bs.drop(s)
 
 
