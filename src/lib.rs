@@ -54,11 +54,9 @@ mod prelude {
 #[allow(warnings)]
 #[rustfmt::skip]
 mod bindings {
-    wit_bindgen::generate!({
-        world: "block-storage",
-        path: "wit",
-        pub_export_macro: true,
-    });
+    // `wit_bindgen::generate!({ world: "block-storage", path: "wit", pub_export_macro: true })`,
+    // with the error lowering shared between the exports (see build.rs).
+    include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
 }
 
 pub use bindings::exports::infomaniak::block_storage::types::{

@@ -20,7 +20,7 @@ mod shrink;
 pub const FILE_NAME: &str = "infomaniak_block_storage.wasm";
 
 /// The inputs whose change means a rebuild: the guest's sources, contract and manifests.
-pub const INPUTS: &[&str] = &["src", "wit", "Cargo.toml", "Cargo.lock"];
+pub const INPUTS: &[&str] = &["src", "wit", "build.rs", "Cargo.toml", "Cargo.lock"];
 
 /// The published component's path under a workspace target directory.
 pub fn artifact(target_root: &Path) -> PathBuf {
