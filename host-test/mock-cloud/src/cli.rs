@@ -4,7 +4,7 @@
 use crate::{MockCloud, MockOptions, APP_CRED_ID, APP_CRED_SECRET};
 
 const USAGE: &str = "usage: mock-cloud [--port N] [--server NAME]... [--admin] [--transition-ms N]
-                  [--project-id ID] [--cinder-url URL] [--service-ports]
+                  [--project-id ID] [--cinder-url URL] [--service-ports] [--no-glance]
   --port N           listen on 127.0.0.1:N (default: any free port)
   --server NAME      add an ACTIVE Nova server (repeatable); ids are printed
   --admin            the token's user is an admin (force-delete allowed)
@@ -14,7 +14,9 @@ const USAGE: &str = "usage: mock-cloud [--port N] [--server NAME]... [--admin] [
                      Cinder, e.g. http://127.0.0.1:8776/v3/<project>; Nova then
                      forwards any token to it unchecked
   --service-ports    Keystone, Cinder and Nova each on a port of its own (the
-                     catalog names them; base_url is Keystone's)";
+                     catalog names them; base_url is Keystone's)
+  --no-glance        no image service: os-volume_upload_image fails as on a
+                     Cinder without Glance (400)";
 
 fn usage_error(msg: &str) -> ! {
     eprintln!("{msg}\n{USAGE}");
@@ -37,6 +39,7 @@ pub fn main() {
             "--server" => servers.push(value()),
             "--admin" => opts.admin = true,
             "--service-ports" => opts.service_ports = true,
+            "--no-glance" => opts.glance = false,
             "--transition-ms" => {
                 let ms = value()
                     .parse()

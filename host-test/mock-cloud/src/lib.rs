@@ -4,9 +4,15 @@
 //! Responses (shapes, status codes, messages) follow a real Cinder 29.0.0; see
 //! `host-test/fixtures/real-cinder-transcript.txt` and, for volume types, zones,
 //! limits, user messages, updates, metadata and list queries,
-//! `host-test/fixtures/real-cinder-transcript-extras.txt`. A volume larger than
+//! `host-test/fixtures/real-cinder-transcript-extras.txt`; for cascade deletes,
+//! `os-set_bootable`, `os-update_readonly_flag`, `os-retype`, `revert`,
+//! `os-volume_upload_image` and volume transfers,
+//! `host-test/fixtures/real-cinder-transcript-actions.txt`. A volume larger than
 //! [`MockOptions::backend_max_volume_gb`] and a backup in an unknown zone fail
-//! with the user messages the real one records.
+//! with the user messages the real one records. Uploading a volume to an image
+//! succeeds unless [`MockOptions::glance`] is off. Tokens of other projects
+//! ([`MockCloud::issue_token_for`]) see their own volumes, snapshots and backups,
+//! e.g. to accept a volume transfer.
 //!
 //! Nova talks to Cinder the way a real Nova does, over HTTP through Cinder's
 //! attachments API (3.44): attach reserves an attachment (volume `reserved`), puts
@@ -78,6 +84,11 @@ pub struct MockOptions {
     /// (202), then fails as on the real test Cinder, whose sparse-file backend cannot
     /// make a file of 16 TiB: `error`, with three driver messages and a scheduler one.
     pub backend_max_volume_gb: i64,
+    /// Whether the cloud has an image service. true: `os-volume_upload_image`
+    /// succeeds (the volume is `uploading` a while). false: it fails as on the
+    /// real test Cinder, which has no Glance (400 `Connection to glance failed: ...`,
+    /// the volume stays as it was).
+    pub glance: bool,
 }
 
 /// A volume type of the mock's Cinder ([`MockOptions::volume_types`]). Private types
@@ -161,6 +172,7 @@ impl Default for MockOptions {
             service_ports: false,
             volume_types: Vec::new(),
             backend_max_volume_gb: 16383,
+            glance: true,
         }
     }
 }
@@ -303,6 +315,18 @@ impl MockCloud {
     /// A valid token, as Keystone would issue.
     pub fn issue_token(&self) -> String {
         self.st().issue_token()
+    }
+    /// A valid token scoped to another project, `project_id` (any id, as Cinder's
+    /// noauth takes any): its requests go to [`MockCloud::block_storage_url_for`]
+    /// that project and see only that project's volumes, snapshots and transfers
+    /// (e.g. to accept a volume transfer). Keystone itself knows only the mock's project.
+    pub fn issue_token_for(&self, project_id: &str) -> String {
+        self.st().issue_token_for(project_id)
+    }
+    /// The mock's Cinder endpoint for another project (see [`MockCloud::issue_token_for`]).
+    pub fn block_storage_url_for(&self, project_id: &str) -> String {
+        let st = self.st();
+        format!("{}/volume/v3/{project_id}", st.bases.volume)
     }
     /// Every token issued so far becomes invalid.
     pub fn expire_tokens(&self) {

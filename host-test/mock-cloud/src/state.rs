@@ -70,6 +70,13 @@ pub struct Volume {
     pub previous_status: Option<String>,
     /// The backend pool; None when no backend could take the volume.
     pub host: Option<String>,
+    /// The project that owns it (a transfer's accept changes it).
+    pub project_id: String,
+    /// `os-set_bootable`; shown as the string `"true"` or `"false"`.
+    pub bootable: bool,
+    /// The admin metadata `readonly` (`os-update_readonly_flag`), shown in the
+    /// volume's `metadata` as `"True"`/`"False"` once set.
+    pub readonly: Option<bool>,
 }
 
 #[derive(Clone, Debug)]
@@ -83,6 +90,33 @@ pub struct Snapshot {
     pub created_at: i64,
     pub updated_at: Option<i64>,
     pub metadata: Map<String, Value>,
+    /// The project that owns it (it follows its volume in a transfer).
+    pub project_id: String,
+}
+
+/// The resources of other projects than a request's (see `State::set_aside`).
+#[derive(Debug, Default)]
+pub struct Aside {
+    pub volumes: Vec<Volume>,
+    pub snapshots: Vec<Snapshot>,
+    pub backups: Vec<Backup>,
+    /// Those of their volumes.
+    pub attachments: Vec<Attachment>,
+}
+
+/// A volume transfer (`os-volume-transfer`): the volume is `awaiting-transfer`
+/// until another project accepts it with the auth key, or the transfer is deleted.
+#[derive(Clone, Debug)]
+pub struct Transfer {
+    pub id: String,
+    pub volume_id: String,
+    pub name: Option<String>,
+    /// 16 hex digits, shown once (in the create answer).
+    pub auth_key: String,
+    pub created_at: i64,
+    /// The snapshots stay with the donor (3.55+).
+    pub no_snapshots: bool,
+    pub source_project_id: String,
 }
 
 #[derive(Clone, Debug)]
@@ -104,6 +138,8 @@ pub struct Backup {
     /// The zone asked for (3.51+), else the backup service's once it is available.
     pub availability_zone: Option<String>,
     pub fail_reason: Option<String>,
+    /// The project that made it (backups stay with it when their volume is transferred).
+    pub project_id: String,
 }
 
 /// A volume type (`GET /types`).
@@ -225,6 +261,17 @@ impl Resource for VolumeType {
     }
 }
 
+impl Resource for Transfer {
+    const WHAT: &'static str = "Transfer";
+    const COLL: &'static str = "os-volume-transfer";
+    fn key(&self) -> Key<'_> {
+        Key {
+            id: &self.id,
+            name: self.name.as_deref(),
+        }
+    }
+}
+
 impl Resource for Message {
     const WHAT: &'static str = "Message";
     const COLL: &'static str = "messages";
@@ -268,6 +315,12 @@ pub enum Op {
         size: Option<i64>,
     },
     VolRemove(String),
+    /// A retype ends: the volume has its new type (name, id) and is back to its status.
+    VolRetype {
+        id: String,
+        type_name: String,
+        type_id: String,
+    },
     SnapStatus(String, String),
     SnapRemove(String),
     BackupStatus(String, String),
@@ -290,7 +343,7 @@ impl Op {
 
     fn id(&self) -> &str {
         match self {
-            Op::VolStatus { id, .. } => id,
+            Op::VolStatus { id, .. } | Op::VolRetype { id, .. } => id,
             Op::VolRemove(id)
             | Op::SnapStatus(id, _)
             | Op::SnapRemove(id)
@@ -343,10 +396,17 @@ pub struct State {
     pub bases: Bases,
     pub user_id: String,
     pub tokens: HashMap<String, Instant>,
+    /// The project of each token scoped to another project than the mock's
+    /// ([`crate::MockCloud::issue_token_for`]).
+    pub token_projects: HashMap<String, String>,
     pub volumes: Vec<Volume>,
     pub snapshots: Vec<Snapshot>,
     pub backups: Vec<Backup>,
     pub attachments: Vec<Attachment>,
+    pub transfers: Vec<Transfer>,
+    /// Other projects' resources, set aside while a request of one project is
+    /// handled (see `cinder::projects`); transitions wait meanwhile.
+    pub set_aside: Option<Aside>,
     /// `__DEFAULT__` first, then [`MockOptions::volume_types`].
     pub volume_types: Vec<VolumeType>,
     pub messages: Vec<Message>,
@@ -421,10 +481,13 @@ impl State {
             bases,
             user_id: hex32(),
             tokens: HashMap::new(),
+            token_projects: HashMap::new(),
             volumes: Vec::new(),
             snapshots: Vec::new(),
             backups: Vec::new(),
             attachments: Vec::new(),
+            transfers: Vec::new(),
+            set_aside: None,
             servers: Vec::new(),
             quotas,
             faults: Vec::new(),
@@ -454,6 +517,20 @@ impl State {
 
     pub fn token_valid(&self, tok: &str) -> bool {
         matches!(self.tokens.get(tok), Some(exp) if *exp > Instant::now())
+    }
+
+    /// A valid token scoped to `project` (any id: a second project for transfers).
+    pub fn issue_token_for(&mut self, project: &str) -> String {
+        let tok = self.issue_token();
+        if project != self.opts.project_id {
+            self.token_projects.insert(tok.clone(), project.to_string());
+        }
+        tok
+    }
+
+    /// The project a (valid) token is scoped to.
+    pub fn token_project(&self, tok: &str) -> &str {
+        self.token_projects.get(tok).unwrap_or(&self.opts.project_id)
     }
 
     pub fn add_server(&mut self, name: &str) -> String {
@@ -492,10 +569,11 @@ impl State {
         }
     }
 
-    /// Apply every transition that is due.
+    /// Apply every transition that is due (not while other projects' resources
+    /// are set aside: they are applied once the request is answered).
     pub fn tick(&mut self) {
         let now = Instant::now();
-        if self.pending.iter().all(|(d, _)| *d > now) {
+        if self.set_aside.is_some() || self.pending.iter().all(|(d, _)| *d > now) {
             return;
         }
         self.pending.sort_by_key(|(d, _)| *d);
@@ -526,9 +604,17 @@ impl State {
                 }
             }
             Op::VolRemove(id) => {
-                // A volume's attachments go with it.
+                // A volume's attachments (and transfers) go with it.
                 self.volumes.retain(|v| v.id != id);
                 self.attachments.retain(|a| a.volume_id != id);
+                self.transfers.retain(|t| t.volume_id != id);
+            }
+            Op::VolRetype { id, type_name, type_id } => {
+                if let Some(v) = self.volumes.iter_mut().find(|v| v.id == id) {
+                    v.status = v.previous_status.take().unwrap_or_else(|| "available".into());
+                    (v.volume_type, v.volume_type_id) = (type_name, type_id);
+                    v.updated_at = Some(now);
+                }
             }
             Op::SnapStatus(id, st) => set_status_in(&mut self.snapshots, &id, &st, now),
             Op::SnapRemove(id) => self.snapshots.retain(|s| s.id != id),

@@ -66,17 +66,21 @@ pub(super) fn attachment_list(st: &State, c: &Ctx, q: &[(String, String)], detai
 const ATTACHMENT_KEYS: &[&str] = &["instance_uuid", "connector", "volume_uuid", "mode"];
 
 /// `attachment_create`: reserves the volume (`reserved`) for a server; with a
-/// connector it is also updated at once (`attaching`).
+/// connector it is also updated at once (`attaching`). Its mode is the one asked
+/// for (3.54+), but `ro` whenever the volume has a read-only flag, true or false
+/// (Cinder tests the admin metadata's presence); the connector's mode is not kept.
 pub(super) fn create_attachment(st: &mut State, c: &Ctx, r: &Req) -> Result<Resp, Resp> {
     let body = parse_body(r)?;
     let req = attachment_request(c, &body)?;
     let now = reserve(st, &req.volume_id, req.instance.as_deref())?;
+    let flagged = find(&st.volumes, &req.volume_id)?.readonly.is_some();
+    let mode = if flagged { "ro" } else { req.mode.unwrap_or("null") };
     let mut att = Attachment {
         id: uuid4(),
         volume_id: req.volume_id,
         instance: req.instance,
         status: "reserved".into(),
-        attach_mode: req.mode.unwrap_or("null").to_string(),
+        attach_mode: mode.to_string(),
         attached_at: None,
         host: None,
         mountpoint: None,
@@ -86,6 +90,7 @@ pub(super) fn create_attachment(st: &mut State, c: &Ctx, r: &Req) -> Result<Resp
     st.attachments.push(att.clone());
     if let Some(conn) = req.connector {
         att.connection_info = connect(st, &att.id, &conn);
+        set_attach_mode(st, &att.id, mode);
     }
     Ok(Resp::json(200, &json!({"attachment": attachment_json(&att, true)})))
 }
@@ -190,11 +195,23 @@ fn reserve(st: &mut State, vid: &str, instance: Option<&str>) -> Result<i64, Res
     Ok(now)
 }
 
+fn set_attach_mode(st: &mut State, id: &str, mode: &str) {
+    if let Some(a) = st.attachments.iter_mut().find(|a| a.id == id) {
+        a.attach_mode = mode.to_string();
+    }
+}
+
 /// The volume service's `attachment_update`: the connector's host, mountpoint and
 /// mode go to attachment `id` (`attaching`, attached_at now) and its volume is
-/// `attaching`. Returns the connection info (as the ceph driver gives it).
+/// `attaching`. Returns the connection info (as the ceph driver gives it), whose
+/// access mode is `ro` only for a volume flagged read-only.
 fn connect(st: &mut State, id: &str, connector: &Map<String, Value>) -> Map<String, Value> {
     let now = st.now();
+    let vid = find(&st.attachments, id)
+        .map(|a| a.volume_id.clone())
+        .unwrap_or_default();
+    let readonly = st.volumes.iter().any(|v| v.id == vid && v.readonly == Some(true));
+    let access_mode = if readonly { "ro" } else { "rw" };
     let Some(a) = st.attachments.iter_mut().find(|a| a.id == id) else {
         return Map::new();
     };
@@ -209,7 +226,7 @@ fn connect(st: &mut State, id: &str, connector: &Map<String, Value>) -> Map<Stri
     let info = json!({"driver_volume_type": "rbd", "name": format!("volumes/volume-{}", a.volume_id),
         "hosts": ["127.0.0.1"], "ports": ["6789"], "cluster_name": "ceph", "auth_enabled": false,
         "auth_username": null, "secret_type": "ceph", "secret_uuid": null, "volume_id": a.volume_id,
-        "discard": true, "access_mode": a.attach_mode, "qos_specs": null, "encrypted": false,
+        "discard": true, "access_mode": access_mode, "qos_specs": null, "encrypted": false,
         "cacheable": false, "attachment_id": a.id, "enforce_multipath": false});
     a.connection_info = info.as_object().cloned().unwrap_or_default();
     let vid = a.volume_id.clone();

@@ -65,7 +65,7 @@ pub(super) fn backup_json(st: &State, b: &Backup, c: &Ctx) -> Value {
         "snapshot_id": b.snapshot_id, "data_timestamp": ts(b.data_timestamp)});
     c.add_since(&mut o, [("3.43", "metadata", json!(b.metadata))]);
     if c.admin {
-        let project = ("3.18", "os-backup-project-attr:project_id", json!(c.project));
+        let project = ("3.18", "os-backup-project-attr:project_id", json!(b.project_id));
         c.add_since(&mut o, [project, ("3.56", "user_id", json!(c.user_id))]);
     }
     o
@@ -170,6 +170,7 @@ pub(super) fn create_backup(st: &mut State, c: &Ctx, r: &Req) -> Result<Resp, Re
         data_timestamp: data_ts.unwrap_or(now),
         parent_id,
         metadata: req.metadata,
+        project_id: c.project.clone(),
         availability_zone: req.zone,
         fail_reason: None,
     };
@@ -275,7 +276,7 @@ pub(super) fn delete_backup(st: &mut State, id: &str, force: bool) -> Result<Res
     Ok(Resp::empty(202, "application/json"))
 }
 
-pub(super) fn restore_backup(st: &mut State, r: &Req, id: &str) -> Result<Resp, Resp> {
+pub(super) fn restore_backup(st: &mut State, c: &Ctx, r: &Req, id: &str) -> Result<Resp, Resp> {
     let body = parse_body(r)?;
     let obj = required_object(&body, "restore", true)?;
     let volume_id = opt_str(obj, "volume_id")?;
@@ -298,7 +299,7 @@ pub(super) fn restore_backup(st: &mut State, r: &Req, id: &str) -> Result<Resp, 
                 description: Some("auto-created_from_restore_from_backup".into()),
                 updated_at: Some(now),
                 metadata: meta,
-                ..new_volume(bsize, "restoring-backup", now)
+                ..new_volume(bsize, "restoring-backup", now, &c.project)
             };
             let vid = v.id.clone();
             st.volumes.push(v);

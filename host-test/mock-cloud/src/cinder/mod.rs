@@ -1,7 +1,8 @@
 //! Cinder v3 under `/volume`, organized as Cinder's API is: one module per
-//! resource (volumes, their actions, attachments, snapshots, backups, their
-//! metadata, volume types, user messages, quotas, limits and zones), with the
-//! schema checks, faults, lists and microversions they share.
+//! resource (volumes, their actions (retype, revert and upload to an image apart),
+//! attachments, snapshots, backups, their metadata, volume transfers, volume
+//! types, user messages, quotas, limits and zones), with the schema checks,
+//! faults, lists, microversions and projects they share.
 //!
 //! A request goes through [`handle`]: the body as Cinder's server reads it,
 //! keystonemiddleware's token check, the microversion, the project in the URL,
@@ -16,11 +17,16 @@ mod messages;
 mod metadata;
 mod microversion;
 mod paging;
+mod projects;
 mod quotas;
 mod resource;
+mod retype;
+mod revert;
 mod schema;
 mod snapshots;
+mod transfers;
 mod types;
+mod upload;
 mod volumes;
 
 pub use faults::{bad, fault, not_found};
@@ -43,8 +49,9 @@ use quotas::{quota_get, quota_put};
 use resource::find;
 use serde_json::{json, Value};
 use snapshots::{create_snapshot, delete_snapshot, snap_json, update_snapshot};
+use transfers::transfer_routes;
 use types::{list_types, show_type};
-use volumes::{create_volume, delete_volume, update_volume, vol_json};
+use volumes::{create_volume, delete_volume_query, update_volume, vol_json};
 
 /// What handlers need to know of the request: its microversion, where it was
 /// sent (for links) and who sent it.
@@ -62,14 +69,15 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    fn new(st: &State, mv: V, url_project: &str, request_id: &str) -> Ctx {
+    /// `project`: the token's.
+    fn new(st: &State, mv: V, url_project: &str, project: &str, request_id: &str) -> Ctx {
         Ctx {
             request_id: request_id.to_string(),
             mv,
             app_url: format!("{}/volume/v3", st.bases.volume),
             url_project: url_project.to_string(),
             admin: st.opts.admin,
-            project: st.opts.project_id.clone(),
+            project: project.to_string(),
             user_id: st.user_id.clone(),
         }
     }
@@ -130,9 +138,10 @@ fn route(st: &mut State, r: &Req, rid: &str) -> (Resp, Option<String>) {
         return (plain_not_found(), None);
     };
     // keystonemiddleware runs first.
-    if let Err(unauthorized) = authenticate(st, r) {
-        return (unauthorized, None);
-    }
+    let project = match authenticate(st, r) {
+        Ok(project) => project,
+        Err(unauthorized) => return (unauthorized, None),
+    };
     let mv = match microversion::requested(st, r) {
         Ok(mv) => mv,
         Err(refusal) => return refusal,
@@ -146,11 +155,14 @@ fn route(st: &mut State, r: &Req, rid: &str) -> (Resp, Option<String>) {
     let Some((url_project, segs)) = split_project(&segs) else {
         return (plain_not_found(), None);
     };
-    if !url_project.is_empty() && url_project != st.opts.project_id {
+    if !url_project.is_empty() && url_project != project {
         return (bad("Malformed request url"), ver);
     }
-    let ctx = Ctx::new(st, mv, url_project, rid);
-    match dispatch(st, &ctx, r, segs) {
+    let ctx = Ctx::new(st, mv, url_project, &project, rid);
+    projects::set_aside_others(st, &project);
+    let routed = dispatch(st, &ctx, r, segs);
+    projects::put_back(st);
+    match routed {
         // Handlers return their error responses as Err, to use `?`.
         Some(resp) => (resp.unwrap_or_else(|e| e), ver),
         None => (plain_not_found(), None),
@@ -170,18 +182,18 @@ fn without_chunked_body(r: &Req) -> Option<Req> {
     })
 }
 
-/// keystonemiddleware: a valid `X-Auth-Token`, or its 401.
-fn authenticate(st: &State, r: &Req) -> Result<(), Resp> {
+/// keystonemiddleware: a valid `X-Auth-Token` (its project), or its 401.
+fn authenticate(st: &State, r: &Req) -> Result<String, Resp> {
     let token = r.header("X-Auth-Token").unwrap_or("");
     if st.token_valid(token) {
-        Ok(())
+        Ok(st.token_project(token).to_string())
     } else {
         Err(keystonemiddleware_401(st))
     }
 }
 
 /// The collections a URL without a project starts with.
-const COLLECTIONS: [&str; 9] = [
+const COLLECTIONS: [&str; 11] = [
     "volumes",
     "snapshots",
     "backups",
@@ -191,6 +203,8 @@ const COLLECTIONS: [&str; 9] = [
     "limits",
     "messages",
     "os-availability-zone",
+    "os-volume-transfer",
+    "volume-transfers",
 ];
 
 /// The project in the URL ("" when absent: any microversion, though documented as
@@ -221,6 +235,7 @@ fn dispatch(st: &mut State, c: &Ctx, r: &Req, segs: &[&str]) -> Routed {
         Some("snapshots") => snapshot_routes(st, c, r, q, &segs[1..]),
         Some("backups") => backup_routes(st, c, r, q, &segs[1..]),
         Some("attachments") => attachment_routes(st, c, r, q, &segs[1..]),
+        Some(coll @ ("os-volume-transfer" | "volume-transfers")) => transfer_routes(st, c, r, q, coll, &segs[1..]),
         _ => project_routes(st, c, r, q, segs),
     }
 }
@@ -233,7 +248,7 @@ fn volume_routes(st: &mut State, c: &Ctx, r: &Req, q: &[(String, String)], segs:
         ("POST", []) => create_volume(st, c, r),
         ("GET", [id]) => find(&st.volumes, id).map(|v| Resp::json(200, &json!({"volume": vol_json(st, v, c, true)}))),
         ("PUT", [id]) => update_volume(st, c, r, id),
-        ("DELETE", [id]) => delete_volume(st, id, false),
+        ("DELETE", [id]) => delete_volume_query(st, c, q, id),
         ("POST", [id, "action"]) => volume_action(st, c, r, id),
         ("GET" | "POST" | "PUT", [id, "metadata"]) => metadata_route(st, r, items, id, None),
         ("GET" | "PUT" | "DELETE", [id, "metadata", key]) => metadata_route(st, r, items, id, Some(key)),
@@ -270,7 +285,7 @@ fn backup_routes(st: &mut State, c: &Ctx, r: &Req, q: &[(String, String)], segs:
         ("PUT", [id]) => update_backup(st, c, r, id),
         ("DELETE", [id]) => delete_backup(st, id, false),
         ("POST", [id, "action"]) => admin_action(st, r, id, |st| &st.backups, "backup_admin_actions", delete_backup),
-        ("POST", [id, "restore"]) => restore_backup(st, r, id),
+        ("POST", [id, "restore"]) => restore_backup(st, c, r, id),
         _ => return None,
     })
 }

@@ -153,9 +153,11 @@ pub(super) fn too_long(k: &str, v: &Value) -> Resp {
 
 const BOOL_VALUES: &str = "[True, 'True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes', 'y', 't', False, 'False', 'FALSE', 'false', '0', 'OFF', 'Off', 'off', 'NO', 'No', 'no', 'n', 'f']";
 
+/// A `parameter_types.boolean` field: absent is None; a boolean or one of
+/// oslo's boolean strings, else the type (null included) or enum error.
 pub(super) fn bool_field(obj: &Map<String, Value>, k: &str) -> Result<Option<bool>, Resp> {
     match obj.get(k) {
-        None | Some(Value::Null) => Ok(None),
+        None => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
         Some(v @ Value::String(s)) => {
             let t = [
@@ -175,7 +177,7 @@ pub(super) fn bool_field(obj: &Map<String, Value>, k: &str) -> Result<Option<boo
         Some(v) => Err(invalid_field(
             k,
             v,
-            &format!("{} is not one of {BOOL_VALUES}", pyrepr(v)),
+            &format!("{} is not of type 'boolean', 'string'", pyrepr(v)),
         )),
     }
 }

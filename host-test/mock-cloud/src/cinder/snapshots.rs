@@ -65,8 +65,9 @@ pub(super) fn snap_json(s: &Snapshot, c: &Ctx, detail: bool, show: bool) -> Valu
         );
     }
     if show {
-        o["os-extended-snapshot-attributes:project_id"] = json!(c.project);
-        o["os-extended-snapshot-attributes:progress"] = json!(if s.status == "available" { "100%" } else { "0%" });
+        o["os-extended-snapshot-attributes:project_id"] = json!(s.project_id);
+        // Set to 100% once the snapshot is made, and kept (deleting, restoring...).
+        o["os-extended-snapshot-attributes:progress"] = json!(if s.status == "creating" { "0%" } else { "100%" });
     }
     o
 }
@@ -120,6 +121,7 @@ pub(super) fn create_snapshot(st: &mut State, c: &Ctx, r: &Req) -> Result<Resp, 
         created_at: now,
         updated_at: None,
         metadata: meta,
+        project_id: c.project.clone(),
     };
     let out = json!({"snapshot": snap_json(&s, c, true, false)});
     st.schedule(Op::SnapStatus(s.id.clone(), "available".into()));

@@ -1,12 +1,13 @@
 //! Volumes: their view, list columns, create (and its failure on the
 //! backend), update, delete, and the seeding of many at once.
 
-use super::faults::{bad, generic_bad};
+use super::faults::{bad, forbidden, generic_bad};
 use super::limits::ZONE;
 use super::messages::{schedule_message, DRIVER_FAILED, NO_VALID_BACKEND};
-use super::paging::{named, Col, ListRules, Listed, Named};
+use super::paging::{named, param, Col, ListRules, Listed, Named};
+use super::projects;
 use super::quotas::{check_gigabytes, check_volume_count};
-use super::resource::{cancel_then_schedule, find, find_mut};
+use super::resource::{find, find_mut};
 use super::schema::{
     additional_properties, bool_field, int_field, metadata, opt_str, parse_body, required_object, str_or_alias,
     UpdateSchema,
@@ -68,7 +69,7 @@ impl Listed for Volume {
         Some(match name {
             "size" => Col::Int(self.size),
             "availability_zone" => Col::text(&self.availability_zone),
-            "bootable" => Col::text("false"),
+            "bootable" => Col::text(if self.bootable { "true" } else { "false" }),
             "volume_type_id" => Col::text(&self.volume_type_id),
             "snapshot_id" => Col::opt(&self.snapshot_id),
             "source_volid" => Col::opt(&self.source_volid),
@@ -101,9 +102,9 @@ pub(super) fn vol_json(st: &State, v: &Volume, c: &Ctx, show: bool) -> Value {
         "id": v.id, "status": v.status, "size": v.size, "availability_zone": v.availability_zone,
         "created_at": ts(v.created_at), "updated_at": v.updated_at.map(ts),
         "name": v.name, "description": v.description, "volume_type": v.volume_type,
-        "snapshot_id": v.snapshot_id, "source_volid": v.source_volid, "metadata": v.metadata,
+        "snapshot_id": v.snapshot_id, "source_volid": v.source_volid, "metadata": visible_metadata(v),
         "links": c.links("volumes", &v.id), "user_id": c.user_id,
-        "bootable": "false", "encrypted": false, "replication_status": null,
+        "bootable": if v.bootable { "true" } else { "false" }, "encrypted": false, "replication_status": null,
         "consistencygroup_id": null, "multiattach": v.multiattach, "attachments": atts,
         "migration_status": null,
     });
@@ -128,7 +129,7 @@ pub(super) fn vol_json(st: &State, v: &Volume, c: &Ctx, show: bool) -> Value {
         );
     }
     if show {
-        o["os-vol-tenant-attr:tenant_id"] = json!(c.project);
+        o["os-vol-tenant-attr:tenant_id"] = json!(v.project_id);
         if c.admin {
             o["os-vol-mig-status-attr:migstat"] = Value::Null;
             o["os-vol-mig-status-attr:name_id"] = Value::Null;
@@ -136,6 +137,17 @@ pub(super) fn vol_json(st: &State, v: &Volume, c: &Ctx, show: bool) -> Value {
         }
     }
     o
+}
+
+/// A volume's metadata as its views show it: with the admin metadata users may
+/// see (`readonly`; `attached_mode` only comes with the legacy `os-attach`,
+/// which the mock has not).
+pub(super) fn visible_metadata(v: &Volume) -> Map<String, Value> {
+    let mut m = v.metadata.clone();
+    if let Some(ro) = v.readonly {
+        m.insert("readonly".into(), json!(if ro { "True" } else { "False" }));
+    }
+    m
 }
 
 const VOLUME_KEYS: &[&str] = &[
@@ -165,7 +177,7 @@ pub fn seed_volumes(st: &mut State, prefix: &str, n: usize) -> Vec<String> {
             let now = st.now();
             let v = Volume {
                 name: Some(format!("{prefix}{i}")),
-                ..new_volume(1, "available", now)
+                ..new_volume(1, "available", now, &st.opts.project_id)
             };
             let id = v.id.clone();
             st.volumes.push(v);
@@ -174,8 +186,8 @@ pub fn seed_volumes(st: &mut State, prefix: &str, n: usize) -> Vec<String> {
         .collect()
 }
 
-/// A new volume with Cinder's defaults; callers set what the request says.
-pub(super) fn new_volume(size: i64, status: &str, now: i64) -> Volume {
+/// A new volume of `project` with Cinder's defaults; callers set what the request says.
+pub(super) fn new_volume(size: i64, status: &str, now: i64, project: &str) -> Volume {
     Volume {
         id: uuid4(),
         name: None,
@@ -193,6 +205,9 @@ pub(super) fn new_volume(size: i64, status: &str, now: i64) -> Volume {
         multiattach: false,
         previous_status: None,
         host: Some(HOST.into()),
+        project_id: project.to_string(),
+        bootable: false,
+        readonly: None,
     }
 }
 
@@ -242,7 +257,7 @@ pub(super) fn create_volume(st: &mut State, c: &Ctx, r: &Req) -> Result<Resp, Re
         source_volid,
         metadata: meta,
         multiattach: bool_field(obj, "multiattach").ok().flatten().unwrap_or(false),
-        ..new_volume(size, "creating", now)
+        ..new_volume(size, "creating", now, &c.project)
     };
     let out = json!({"volume": vol_json(st, &v, c, false)});
     schedule_creation(st, c, &v.id, fits);
@@ -373,31 +388,90 @@ pub(super) fn update_volume(st: &mut State, c: &Ctx, r: &Req, id: &str) -> Resul
     Ok(Resp::json(200, &json!({"volume": vol_json(st, v, c, false)})))
 }
 
-const DELETE_MSG: &str = "Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.";
+/// The statuses a volume is deleted from (unless forced).
+const DELETABLE: [&str; 5] = [
+    "available",
+    "error",
+    "error_restoring",
+    "error_extending",
+    "error_managing",
+];
 
-pub(super) fn delete_volume(st: &mut State, id: &str, force: bool) -> Result<Resp, Resp> {
-    let has_snaps = st.snapshots.iter().any(|s| s.volume_id == id);
+/// The end of Cinder's refusal to delete a volume, after "Volume {status part}".
+const DELETE_MSG_END: &str = "must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.";
+
+/// A boolean query parameter (`cascade`, `force`): absent is false; anything but
+/// oslo's boolean strings is refused.
+fn bool_param(q: &[(String, String)], k: &str) -> Result<bool, Resp> {
+    let Some(v) = param(q, k) else {
+        return Ok(false);
+    };
+    match v.to_lowercase().as_str() {
+        "1" | "t" | "true" | "on" | "y" | "yes" => Ok(true),
+        "0" | "f" | "false" | "off" | "n" | "no" => Ok(false),
+        _ => Err(bad(&format!("Value '{v}' for '{k}' is not a boolean."))),
+    }
+}
+
+/// `DELETE /volumes/{id}?cascade=&force=`: `cascade` deletes its snapshots too;
+/// `force` (3.23+, admin only; ignored below) skips the status check.
+pub(super) fn delete_volume_query(st: &mut State, c: &Ctx, q: &[(String, String)], id: &str) -> Result<Resp, Resp> {
+    let cascade = bool_param(q, "cascade")?;
+    let force = c.mv >= (3, 23) && bool_param(q, "force")?;
+    find(&st.volumes, id)?;
+    if force && !c.admin {
+        return Err(forbidden("volume:force_delete"));
+    }
+    delete_volume(st, id, force, cascade, c.admin)
+}
+
+/// Cinder's volume delete (`os-force_delete` is `force` without `cascade`): the
+/// volume (and with `cascade` its snapshots) `deleting`, then gone. Refused
+/// when attached, awaiting a transfer (unless forced), not in a deletable status
+/// (unless forced), or with snapshots: any without `cascade`, any not available
+/// or error with it (unless forced), or of another project (unless `admin`).
+pub(super) fn delete_volume(st: &mut State, id: &str, force: bool, cascade: bool, admin: bool) -> Result<Resp, Resp> {
+    let snaps: Vec<(String, bool)> = projects::any_snapshots(st, id)
+        .map(|(s, foreign)| (s.status.clone(), foreign))
+        .collect();
     let attached = st.is_attached(id);
     let v = find_mut(&mut st.volumes, id)?;
-    let ok_status = [
-        "available",
-        "error",
-        "error_restoring",
-        "error_extending",
-        "error_managing",
-    ]
-    .contains(&v.status.as_str());
-    let blocked = has_snaps || attached;
-    if force {
-        if blocked {
-            return Err(bad("Invalid volume: Volume  must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer."));
-        }
-    } else if !ok_status || blocked {
-        return Err(bad(DELETE_MSG));
+    let status_ok = force || DELETABLE.contains(&v.status.as_str());
+    let snaps_ok = match (cascade, force) {
+        (false, _) => snaps.is_empty(),
+        (true, true) => true,
+        (true, false) => snaps
+            .iter()
+            .all(|(s, foreign)| (s == "available" || s == "error") && (admin || !foreign)),
+    };
+    if attached || !status_ok || !snaps_ok {
+        let status = if force {
+            String::new()
+        } else {
+            format!("status must be {} and", DELETABLE.join(" or "))
+        };
+        return Err(bad(&format!("Invalid volume: Volume {status} {DELETE_MSG_END}")));
     }
     v.status = "deleting".into();
     let vid = v.id.clone();
-    let cancel = |op: &Op| matches!(op, Op::VolStatus { id, .. } if *id == vid);
-    cancel_then_schedule(st, cancel, Op::VolRemove(vid.clone()));
+    let now = st.now();
+    let mut removed = Vec::new();
+    if cascade {
+        for s in projects::any_snapshots_of(st, &vid) {
+            s.set_status("deleting", now);
+            removed.push(s.id.clone());
+        }
+    }
+    // Their pending status changes are dropped; they are removed, snapshots first.
+    let cancel = |op: &Op| match op {
+        Op::VolStatus { id, .. } | Op::VolRetype { id, .. } => *id == vid,
+        Op::SnapStatus(id, _) => removed.contains(id),
+        _ => false,
+    };
+    st.pending.retain(|(_, pending)| !cancel(pending));
+    for sid in removed {
+        st.schedule(Op::SnapRemove(sid));
+    }
+    st.schedule(Op::VolRemove(vid));
     Ok(Resp::empty(202, "text/html; charset=UTF-8"))
 }

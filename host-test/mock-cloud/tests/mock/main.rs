@@ -4,15 +4,18 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod cinder_actions;
 mod cinder_api;
 mod cinder_attachments;
 mod cinder_backups;
+mod cinder_delete;
 mod cinder_limits;
 mod cinder_lists;
 mod cinder_messages;
 mod cinder_metadata;
 mod cinder_quotas;
 mod cinder_snapshots;
+mod cinder_transfers;
 mod cinder_types;
 mod cinder_updates;
 mod cinder_volumes;
