@@ -23,8 +23,10 @@ fn main() {
     let world = resolve
         .select_world(&[pkg], Some("block-storage"))
         .unwrap_or_else(|e| panic!("wit/: {e:?}"));
-    let mut opts = wit_bindgen_rust::Opts::default();
-    opts.pub_export_macro = true;
+    let opts = wit_bindgen_rust::Opts {
+        pub_export_macro: true,
+        ..Default::default()
+    };
     let mut files = Files::default();
     opts.build()
         .generate(&mut resolve, world, &mut files)
@@ -53,8 +55,8 @@ fn share_error_lowering(src: &str) -> Result<String, String> {
         let semi = after_use.find(';').ok_or("a `use` without `;`")?;
         let alias = &after_use[USE_ERROR.len() - 1..semi]; // `Vn`
         let body = after_use[semi + 1..].trim_start();
-        let match_open = format!("match e {{");
-        if !body.starts_with(&match_open) {
+        let match_open = "match e {";
+        if !body.starts_with(match_open) {
             return Err(format!("expected `match e {{` after the use of {alias}"));
         }
         let end = closing_brace(body, match_open.len() - 1)?;
