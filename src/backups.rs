@@ -3,6 +3,7 @@
 use crate::client::{decode, Client, Service};
 use crate::error::{self, invalid};
 use crate::http::{Io, Method};
+use crate::idempotency::{self, Token};
 use crate::json::{Decode, Failed, Reader, Writer};
 use crate::pagination::Listing;
 use crate::prelude::*;
@@ -94,7 +95,7 @@ record! {
 }
 
 /// Checks a create request and builds its body.
-pub fn create_body(spec: &BackupCreate, mv: Microversion) -> Result<Vec<u8>, Error> {
+pub fn create_body(spec: &BackupCreate, mv: Microversion, token: Option<&Token>) -> Result<Vec<u8>, Error> {
     validate::id("volume-id", &spec.volume_id)?;
     validate::name("name", &spec.name)?;
     validate::text("description", &spec.description)?;
@@ -108,6 +109,7 @@ pub fn create_body(spec: &BackupCreate, mv: Microversion) -> Result<Vec<u8>, Err
     if spec.availability_zone.is_some() {
         version::require("availability-zone", version::BACKUP_ZONE, mv)?;
     }
+    idempotency::require(token, version::BACKUP_METADATA, mv)?;
     let mut w = Writer::object();
     w.obj("backup")
         .str("volume_id", &spec.volume_id)
@@ -118,7 +120,7 @@ pub fn create_body(spec: &BackupCreate, mv: Microversion) -> Result<Vec<u8>, Err
         .opt_str("snapshot_id", spec.snapshot_id.as_deref())
         .opt_str("container", spec.container.as_deref())
         .opt_str("availability_zone", spec.availability_zone.as_deref());
-    wire::write_metadata(&mut w, &spec.metadata);
+    wire::write_metadata(&mut w, &Token::tag(token, &spec.metadata));
     Ok(w.finish())
 }
 
@@ -142,8 +144,18 @@ pub fn restore_body(volume_id: &Option<String>, name: &Option<String>) -> Result
 
 /// Cinder answers a backup POST with only id/name/links; the backup is read back so the
 /// caller gets the full record.
+/// Creates a backup; with an idempotency key, at most one (looked up among the volume's
+/// backups, see [`idempotency`]).
 pub fn create<I: Io>(c: &Client<I>, spec: &BackupCreate) -> Result<Backup, Error> {
-    let body = create_body(spec, c.microversion())?;
+    let mode = if spec.incremental { "incremental" } else { "full" };
+    let snapshot = spec.snapshot_id.as_deref().unwrap_or_default();
+    let token = Token::new(&spec.idempotency_key, &[&spec.volume_id, snapshot, mode])?;
+    let body = create_body(spec, c.microversion(), token.as_ref())?;
+    idempotency::create(c, token.as_ref(), Some(&spec.volume_id), || post(c, spec, body))
+}
+
+/// The create request; the answer holds only the id, so the backup is read back.
+fn post<I: Io>(c: &Client<I>, spec: &BackupCreate, body: Vec<u8>) -> Result<Backup, Error> {
     let resp = c.request(Service::BlockStorage, Method::Post, "/backups", Some(body))?;
     let created = decode::<Created>(&resp, "created backup")?.backup;
     validate::id("created backup id", &created.id)

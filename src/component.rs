@@ -1,14 +1,15 @@
 //! The WIT exports: each function delegates to the client logic and logs its failure in
 //! one line on stderr.
 
-use crate::bindings::exports::infomaniak::block_storage::{backups, project, session, snapshots, volumes};
+use crate::bindings::exports::infomaniak::block_storage::{backups, project, session, snapshots, transfers, volumes};
 use crate::client::Client;
 use crate::http::Io;
 use crate::prelude::*;
 use crate::wasi_io::WasiIo;
 use crate::{
-    attachments, error, resource, Attachment, AvailabilityZone, Backup, BackupCreate, Config, Error, Limits,
-    ListOptions, Message, ResourceUpdate, Restored, Snapshot, SnapshotCreate, Volume, VolumeCreate, VolumeType,
+    attachments, error, resource, Attachment, AvailabilityZone, Backup, BackupCreate, Config, Error, ImageUpload,
+    Limits, ListOptions, Message, ResourceUpdate, Restored, Snapshot, SnapshotCreate, Transfer, TransferCreated,
+    UploadedImage, Volume, VolumeCreate, VolumeType,
 };
 
 /// Metadata as the contract passes it.
@@ -62,11 +63,11 @@ impl volumes::Guest for Component {
     fn create(s: session::SessionBorrow<'_>, spec: VolumeCreate) -> Result<Volume, Error> {
         logged("volumes.create", "", crate::volumes::create(client(&s), &spec))
     }
-    fn delete(s: session::SessionBorrow<'_>, id: String, force: bool) -> Result<(), Error> {
+    fn delete(s: session::SessionBorrow<'_>, id: String, force: bool, cascade: bool) -> Result<(), Error> {
         logged(
             "volumes.delete",
             &id,
-            resource::delete::<Volume, _>(client(&s), &id, force),
+            crate::volumes::delete(client(&s), &id, force, cascade),
         )
     }
     fn extend(s: session::SessionBorrow<'_>, id: String, new_size: u32) -> Result<(), Error> {
@@ -118,6 +119,41 @@ impl volumes::Guest for Component {
             "volumes.unset-metadata",
             &id,
             resource::unset_metadata::<Volume, _>(client(&s), &id, &keys),
+        )
+    }
+    fn set_bootable(s: session::SessionBorrow<'_>, id: String, bootable: bool) -> Result<(), Error> {
+        logged(
+            "volumes.set-bootable",
+            &id,
+            crate::volumes::set_bootable(client(&s), &id, bootable),
+        )
+    }
+    fn set_read_only(s: session::SessionBorrow<'_>, id: String, read_only: bool) -> Result<(), Error> {
+        logged(
+            "volumes.set-read-only",
+            &id,
+            crate::volumes::set_read_only(client(&s), &id, read_only),
+        )
+    }
+    fn retype(s: session::SessionBorrow<'_>, id: String, volume_type: String, migrate: bool) -> Result<(), Error> {
+        logged(
+            "volumes.retype",
+            &id,
+            crate::volumes::retype(client(&s), &id, &volume_type, migrate),
+        )
+    }
+    fn revert_to_snapshot(s: session::SessionBorrow<'_>, id: String, snapshot_id: String) -> Result<(), Error> {
+        logged(
+            "volumes.revert-to-snapshot",
+            &id,
+            crate::volumes::revert_to_snapshot(client(&s), &id, &snapshot_id),
+        )
+    }
+    fn upload_to_image(s: session::SessionBorrow<'_>, id: String, spec: ImageUpload) -> Result<UploadedImage, Error> {
+        logged(
+            "volumes.upload-to-image",
+            &id,
+            crate::volumes::upload_to_image(client(&s), &id, &spec),
         )
     }
 }
@@ -262,6 +298,37 @@ impl project::Guest for Component {
             &id,
             crate::project::messages(client(&s), &resource_id),
         )
+    }
+}
+
+impl transfers::Guest for Component {
+    fn create(
+        s: session::SessionBorrow<'_>,
+        volume_id: String,
+        name: Option<String>,
+    ) -> Result<TransferCreated, Error> {
+        logged(
+            "transfers.create",
+            &volume_id,
+            crate::transfers::create(client(&s), &volume_id, &name),
+        )
+    }
+    fn list(s: session::SessionBorrow<'_>) -> Result<Vec<Transfer>, Error> {
+        logged("transfers.list", "", crate::transfers::list(client(&s)))
+    }
+    fn get(s: session::SessionBorrow<'_>, id: String) -> Result<Transfer, Error> {
+        logged("transfers.get", &id, crate::transfers::get(client(&s), &id))
+    }
+    /// The auth key is passed on, never logged: the log line names only the transfer.
+    fn accept(s: session::SessionBorrow<'_>, id: String, auth_key: String) -> Result<Transfer, Error> {
+        logged(
+            "transfers.accept",
+            &id,
+            crate::transfers::accept(client(&s), &id, &auth_key),
+        )
+    }
+    fn delete(s: session::SessionBorrow<'_>, id: String) -> Result<(), Error> {
+        logged("transfers.delete", &id, crate::transfers::delete(client(&s), &id))
     }
 }
 

@@ -61,8 +61,8 @@ mod bindings {
 
 pub use bindings::exports::infomaniak::block_storage::types::{
     ApiError, ApplicationCredential, Attachment, AvailabilityZone, Backup, BackupCreate, Config, Credentials, Error,
-    Failure, Limits, ListOptions, Message, PasswordCredential, ResourceUpdate, Restored, Snapshot, SnapshotCreate,
-    Volume, VolumeCreate, VolumeType,
+    Failure, ImageUpload, Limits, ListOptions, Message, PasswordCredential, ResourceUpdate, Restored, Snapshot,
+    SnapshotCreate, Transfer, TransferCreated, UploadedImage, Volume, VolumeCreate, VolumeType,
 };
 
 pub mod attachments;
@@ -71,12 +71,14 @@ pub mod backups;
 pub mod client;
 pub mod error;
 pub mod http;
+pub mod idempotency;
 pub mod json;
 pub mod pagination;
 pub mod project;
 pub mod resource;
 pub mod retry;
 pub mod snapshots;
+pub mod transfers;
 pub mod validate;
 pub mod version;
 pub mod volumes;

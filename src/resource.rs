@@ -55,17 +55,25 @@ pub fn delete<R: Resource, I: Io>(c: &Client<I>, id: &str, force: bool) -> Resul
 fn delete_in<I: Io>(c: &Client<I>, collection: &str, id: &str, force: bool) -> Result<(), Error> {
     let path = path_in(collection, id)?;
     if force {
-        let body = br#"{"os-force_delete":{}}"#.to_vec();
-        c.request(
-            Service::BlockStorage,
-            Method::Post,
-            &format!("{path}/action"),
-            Some(body),
-        )?;
+        action_in(c, &path, br#"{"os-force_delete":{}}"#.to_vec())?;
     } else {
         c.request(Service::BlockStorage, Method::Delete, &path, None)?;
     }
     Ok(())
+}
+
+/// `POST /volumes/{id}/action` with one action's body; the answer is the caller's to read.
+pub fn action<R: Resource, I: Io>(c: &Client<I>, id: &str, body: Vec<u8>) -> Result<Response, Error> {
+    action_in(c, &path::<R>(id)?, body)
+}
+
+fn action_in<I: Io>(c: &Client<I>, path: &str, body: Vec<u8>) -> Result<Response, Error> {
+    c.request(
+        Service::BlockStorage,
+        Method::Post,
+        &format!("{path}/action"),
+        Some(body),
+    )
 }
 
 pub fn wait_for<R: Resource, I: Io>(c: &Client<I>, id: &str, status: &str, timeout_s: u32) -> Result<Option<R>, Error> {

@@ -2,6 +2,7 @@
 
 use crate::client::{decode, Client, Service};
 use crate::http::{Io, Method};
+use crate::idempotency::{self, Token};
 use crate::json::Writer;
 use crate::pagination::Listing;
 use crate::prelude::*;
@@ -45,7 +46,7 @@ impl Resource for Snapshot {
 
 /// Checks a create request and builds its body. From 3.66 Cinder snapshots in-use
 /// volumes without `force` and refuses `force: false`, so only `true` is sent there.
-pub fn create_body(spec: &SnapshotCreate, mv: Microversion) -> Result<Vec<u8>, Error> {
+pub fn create_body(spec: &SnapshotCreate, mv: Microversion, token: Option<&Token>) -> Result<Vec<u8>, Error> {
     validate::id("volume-id", &spec.volume_id)?;
     validate::name("name", &spec.name)?;
     validate::text("description", &spec.description)?;
@@ -63,14 +64,17 @@ pub fn create_body(spec: &SnapshotCreate, mv: Microversion) -> Result<Vec<u8>, E
     if let Some(f) = force {
         w.bool("force", f);
     }
-    wire::write_metadata(&mut w, &spec.metadata);
+    wire::write_metadata(&mut w, &Token::tag(token, &spec.metadata));
     Ok(w.finish())
 }
 
 pub fn create<I: Io>(c: &Client<I>, spec: &SnapshotCreate) -> Result<Snapshot, Error> {
-    let body = create_body(spec, c.microversion())?;
-    let resp = c.request(Service::BlockStorage, Method::Post, "/snapshots", Some(body))?;
-    Ok(decode::<One<Snapshot>>(&resp, "created snapshot")?.0)
+    let token = Token::new(&spec.idempotency_key, &[&spec.volume_id])?;
+    let body = create_body(spec, c.microversion(), token.as_ref())?;
+    idempotency::create(c, token.as_ref(), None, || {
+        let resp = c.request(Service::BlockStorage, Method::Post, "/snapshots", Some(body))?;
+        Ok(decode::<One<Snapshot>>(&resp, "created snapshot")?.0)
+    })
 }
 
 #[cfg(test)]
@@ -84,12 +88,13 @@ mod tests {
             description: None,
             force,
             metadata: vec![],
+            idempotency_key: None,
         }
     }
 
     #[test]
     fn force_rules_across_microversions() {
-        let body = |force, mv| String::from_utf8(create_body(&spec(force), mv).unwrap()).unwrap();
+        let body = |force, mv| String::from_utf8(create_body(&spec(force), mv, None).unwrap()).unwrap();
         assert_eq!(
             body(false, Microversion::new(3, 65)),
             r#"{"snapshot":{"volume_id":"v1","name":"s","force":false}}"#
@@ -109,7 +114,7 @@ mod tests {
         let mut bad = spec(false);
         bad.volume_id = "../v".into();
         assert!(
-            matches!(create_body(&bad, version::CINDER_MAX), Err(Error::InvalidInput(m)) if m.starts_with("volume-id"))
+            matches!(create_body(&bad, version::CINDER_MAX, None), Err(Error::InvalidInput(m)) if m.starts_with("volume-id"))
         );
     }
 

@@ -146,6 +146,7 @@ fn backup_spec(incremental: bool) -> crate::BackupCreate {
         container: None,
         metadata: vec![],
         availability_zone: None,
+        idempotency_key: None,
     }
 }
 
@@ -1200,3 +1201,4 @@ fn a_failure_reason_is_cleaned_like_every_server_text() {
     assert_eq!(reason().as_deref(), Some("line break  [31m"));
     assert_eq!(reason(), None, "an empty message is no reason");
 }
+mod changes;

@@ -57,6 +57,12 @@ pub const BACKUP_SORT_NAME: Microversion = Microversion::new(3, 37);
 pub const BACKUP_METADATA: Microversion = Microversion::new(3, 43);
 /// From here a backup can be created in a given availability zone.
 pub const BACKUP_ZONE: Microversion = Microversion::new(3, 51);
+/// From here an image upload may set the image's visibility and protection.
+pub const UPLOAD_VISIBILITY: Microversion = Microversion::new(3, 1);
+/// From here a volume delete takes `force=true` (with `cascade`).
+pub const DELETE_FORCE: Microversion = Microversion::new(3, 23);
+/// From here a volume can be reverted to its latest snapshot.
+pub const REVERT: Microversion = Microversion::new(3, 40);
 /// From here the default volume type can be read (`/types/default`).
 pub const DEFAULT_TYPE: Microversion = Microversion::new(3, 62);
 

@@ -3,15 +3,17 @@
 use crate::client::{decode, Client, Service};
 use crate::error::invalid;
 use crate::http::{Io, Method};
-use crate::json::Writer;
+use crate::idempotency::{self, Token};
+use crate::json::{Decode, Failed, Reader, Writer};
 use crate::pagination::Listing;
 use crate::prelude::*;
 use crate::resource::{self, Resource};
 use crate::wire::{self, flex_bool, metadata, null_default, record, set, Enveloped, One};
-use crate::{validate, version, Attachment, Error, Volume, VolumeCreate};
+use crate::{validate, version, Attachment, Error, ImageUpload, UploadedImage, Volume, VolumeCreate};
 
-record! {
-    impl Decode for Volume, required ["id", "status", "size"] {
+impl Decode for Volume {
+    fn decode(r: &mut Reader<'_>) -> Result<Volume, Failed> {
+        let mut v = record!(@read r, Volume, ["id", "status", "size"], {
         id: "id" => set = String::new(),
         name: "name" => set = None,
         description: "description" => set = None,
@@ -22,12 +24,20 @@ record! {
         bootable: "bootable" => flex_bool = false,
         encrypted: "encrypted" => flex_bool = false,
         multiattach: "multiattach" => flex_bool = false,
+        read_only = false,
         attachments: "attachments" => null_default = Vec::new(),
         snapshot_id: "snapshot_id" => set = None,
         source_volume_id: "source_volid" => set = None,
         metadata: "metadata" => metadata = Vec::new(),
         created_at: "created_at" => null_default = String::new(),
         updated_at: "updated_at" => set = None,
+        });
+        // Cinder shows its `readonly` admin flag among the metadata, as "True"/"False".
+        v.read_only = v
+            .metadata
+            .iter()
+            .any(|(k, val)| k == "readonly" && val.eq_ignore_ascii_case("true"));
+        Ok(v)
     }
 }
 
@@ -68,8 +78,8 @@ impl Resource for Volume {
     }
 }
 
-/// Checks a create request and builds its body.
-pub fn create_body(spec: &VolumeCreate, mv: version::Microversion) -> Result<Vec<u8>, Error> {
+/// Checks a create request and builds its body, tagged with `token` when given.
+pub fn create_body(spec: &VolumeCreate, mv: version::Microversion, token: Option<&Token>) -> Result<Vec<u8>, Error> {
     validate::size("size", spec.size)?;
     validate::name("name", &spec.name)?;
     validate::text("description", &spec.description)?;
@@ -106,8 +116,27 @@ pub fn create_body(spec: &VolumeCreate, mv: version::Microversion) -> Result<Vec
         .opt_str("source_volid", spec.source_volume_id.as_deref())
         .opt_str("imageRef", spec.image_id.as_deref())
         .opt_str("backup_id", spec.backup_id.as_deref());
-    wire::write_metadata(&mut w, &spec.metadata);
+    wire::write_metadata(&mut w, &Token::tag(token, &spec.metadata));
     Ok(w.finish())
+}
+
+/// The idempotency token of a create: what makes two requests the same volume.
+fn token(spec: &VolumeCreate) -> Result<Option<Token>, Error> {
+    let size = spec.size.to_string();
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let parts = [
+        size,
+        opt(&spec.volume_type),
+        opt(&spec.availability_zone),
+        opt(&spec.snapshot_id),
+        opt(&spec.source_volume_id),
+        opt(&spec.image_id),
+        opt(&spec.backup_id),
+    ];
+    Token::new(
+        &spec.idempotency_key,
+        &parts.iter().map(String::as_str).collect::<Vec<_>>(),
+    )
 }
 
 /// `{"os-extend": {"new_size": n}}`.
@@ -116,9 +145,126 @@ pub fn extend_body(new_size: u32) -> Vec<u8> {
 }
 
 pub fn create<I: Io>(c: &Client<I>, spec: &VolumeCreate) -> Result<Volume, Error> {
-    let body = create_body(spec, c.microversion())?;
-    let resp = c.request(Service::BlockStorage, Method::Post, "/volumes", Some(body))?;
-    Ok(decode::<One<Volume>>(&resp, "created volume")?.0)
+    let token = token(spec)?;
+    let body = create_body(spec, c.microversion(), token.as_ref())?;
+    idempotency::create(c, token.as_ref(), None, || {
+        let resp = c.request(Service::BlockStorage, Method::Post, "/volumes", Some(body))?;
+        Ok(decode::<One<Volume>>(&resp, "created volume")?.0)
+    })
+}
+
+/// Deletes a volume; `cascade` deletes its snapshots with it (`?cascade=true`, with
+/// `force=true` from 3.23 when forced too).
+pub fn delete<I: Io>(c: &Client<I>, id: &str, force: bool, cascade: bool) -> Result<(), Error> {
+    if !cascade {
+        return resource::delete::<Volume, I>(c, id, force);
+    }
+    let path = resource::path::<Volume>(id)?;
+    let query = if force {
+        version::require("force", version::DELETE_FORCE, c.microversion())?;
+        "?cascade=true&force=true"
+    } else {
+        "?cascade=true"
+    };
+    c.request(Service::BlockStorage, Method::Delete, &format!("{path}{query}"), None)?;
+    Ok(())
+}
+
+/// `os-set_bootable`.
+pub fn set_bootable<I: Io>(c: &Client<I>, id: &str, bootable: bool) -> Result<(), Error> {
+    let body = Writer::object()
+        .obj("os-set_bootable")
+        .bool("bootable", bootable)
+        .finish();
+    resource::action::<Volume, I>(c, id, body).map(drop)
+}
+
+/// `os-update_readonly_flag`.
+pub fn set_read_only<I: Io>(c: &Client<I>, id: &str, read_only: bool) -> Result<(), Error> {
+    let body = Writer::object()
+        .obj("os-update_readonly_flag")
+        .bool("readonly", read_only)
+        .finish();
+    resource::action::<Volume, I>(c, id, body).map(drop)
+}
+
+/// `os-retype` to `volume_type` (a name or id), migrating only when `migrate`.
+pub fn retype<I: Io>(c: &Client<I>, id: &str, volume_type: &str, migrate: bool) -> Result<(), Error> {
+    let new_type = Some(volume_type.to_string());
+    validate::name("volume-type", &new_type)?;
+    if volume_type.trim().is_empty() {
+        return Err(invalid("volume-type", "must not be empty"));
+    }
+    let policy = if migrate { "on-demand" } else { "never" };
+    let body = Writer::object()
+        .obj("os-retype")
+        .str("new_type", volume_type)
+        .str("migration_policy", policy)
+        .finish();
+    resource::action::<Volume, I>(c, id, body).map(drop)
+}
+
+/// `revert` to a snapshot (3.40+); Cinder accepts only the volume's latest snapshot.
+pub fn revert_to_snapshot<I: Io>(c: &Client<I>, id: &str, snapshot_id: &str) -> Result<(), Error> {
+    validate::id("snapshot-id", snapshot_id)?;
+    version::require("revert-to-snapshot", version::REVERT, c.microversion())?;
+    let body = Writer::object().obj("revert").str("snapshot_id", snapshot_id).finish();
+    resource::action::<Volume, I>(c, id, body).map(drop)
+}
+
+/// Checks an image upload and builds its `os-volume_upload_image` body.
+pub fn upload_body(spec: &ImageUpload, mv: version::Microversion) -> Result<Vec<u8>, Error> {
+    let name = Some(spec.image_name.clone());
+    validate::name("image-name", &name)?;
+    if spec.image_name.trim().is_empty() {
+        return Err(invalid("image-name", "must not be empty"));
+    }
+    validate::name("disk-format", &spec.disk_format)?;
+    validate::name("container-format", &spec.container_format)?;
+    validate::name("visibility", &spec.visibility)?;
+    if spec.visibility.is_some() {
+        version::require("visibility", version::UPLOAD_VISIBILITY, mv)?;
+    }
+    if spec.protected {
+        version::require("protected", version::UPLOAD_VISIBILITY, mv)?;
+    }
+    let mut w = Writer::object();
+    w.obj("os-volume_upload_image")
+        .str("image_name", &spec.image_name)
+        .bool("force", spec.force)
+        .opt_str("disk_format", spec.disk_format.as_deref())
+        .opt_str("container_format", spec.container_format.as_deref())
+        .opt_str("visibility", spec.visibility.as_deref());
+    if mv >= version::UPLOAD_VISIBILITY {
+        w.bool("protected", spec.protected);
+    }
+    Ok(w.finish())
+}
+
+/// The upload's answer, `{"os-volume_upload_image": {…}}`.
+struct Uploaded(UploadedImage);
+
+impl Decode for Uploaded {
+    fn decode(r: &mut Reader<'_>) -> Result<Uploaded, Failed> {
+        wire::member(r, "os-volume_upload_image").map(Uploaded)
+    }
+}
+
+record! {
+    impl Decode for UploadedImage, required ["image_id"] {
+        image_id: "image_id" => set = String::new(),
+        image_name: "image_name" => null_default = String::new(),
+        status: "status" => null_default = String::new(),
+        disk_format: "disk_format" => set = None,
+        container_format: "container_format" => set = None,
+    }
+}
+
+/// Starts copying the volume into a new Glance image.
+pub fn upload_to_image<I: Io>(c: &Client<I>, id: &str, spec: &ImageUpload) -> Result<UploadedImage, Error> {
+    let body = upload_body(spec, c.microversion())?;
+    let resp = resource::action::<Volume, I>(c, id, body)?;
+    Ok(decode::<Uploaded>(&resp, "image upload")?.0)
 }
 
 /// Reads the volume first so that a new size not above the current one is refused here,
@@ -195,32 +341,35 @@ pub(crate) mod tests {
             image_id: None,
             backup_id: None,
             metadata: vec![("k".into(), "v".into())],
+            idempotency_key: None,
         }
     }
 
     #[test]
     fn create_bodies() {
-        let b = create_body(&spec(), version::CINDER_MAX).unwrap();
+        let b = create_body(&spec(), version::CINDER_MAX, None).unwrap();
         assert_eq!(
             std::str::from_utf8(&b).unwrap(),
             r#"{"volume":{"size":1,"name":"n","metadata":{"k":"v"}}}"#
         );
         let mut s = spec();
         s.image_id = Some("img".into());
-        let b = create_body(&s, version::CINDER_MAX).unwrap();
+        let b = create_body(&s, version::CINDER_MAX, None).unwrap();
         assert!(std::str::from_utf8(&b).unwrap().contains(r#""imageRef":"img""#));
         s.snapshot_id = Some("snap".into());
         assert!(
-            matches!(create_body(&s, version::CINDER_MAX), Err(Error::InvalidInput(m)) if m.starts_with("volume-create"))
+            matches!(create_body(&s, version::CINDER_MAX, None), Err(Error::InvalidInput(m)) if m.starts_with("volume-create"))
         );
         let mut s = spec();
         s.backup_id = Some("b".into());
         assert!(
-            matches!(create_body(&s, version::Microversion::new(3, 46)), Err(Error::InvalidInput(m)) if m.starts_with("backup-id"))
+            matches!(create_body(&s, version::Microversion::new(3, 46), None), Err(Error::InvalidInput(m)) if m.starts_with("backup-id"))
         );
         let mut s = spec();
         s.size = 0;
-        assert!(matches!(create_body(&s, version::CINDER_MAX), Err(Error::InvalidInput(m)) if m.starts_with("size")));
+        assert!(
+            matches!(create_body(&s, version::CINDER_MAX, None), Err(Error::InvalidInput(m)) if m.starts_with("size"))
+        );
         assert_eq!(extend_body(5), br#"{"os-extend":{"new_size":5}}"#);
     }
 }

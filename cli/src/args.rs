@@ -1,12 +1,13 @@
 //! The command line's grammar, python-openstackclient's where it has one: `volume …`,
 //! `volume snapshot …` (also `snapshot …`), `volume backup …` (also `backup …`),
-//! `volume type …`, `volume message list`, `availability zone list`, `limits show`,
-//! `server add|remove volume`, the `--os-*` options, `-f`/`-c`, `--wait`.
+//! `volume type …`, `volume message list`, `volume transfer request …`, `image create
+//! --volume`, `availability zone list`, `limits show`, `server add|remove volume`, the
+//! `--os-*` options, `-f`/`-c`, `--wait`.
 //!
 //! Options whose shape alone can be wrong (`--property`, `--sort`, `--limit`) are checked
 //! here, so that a typo is a usage error naming the option before anything is sent.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -134,6 +135,9 @@ pub enum Command {
     /// `server add volume` and `server remove volume`.
     #[command(subcommand)]
     Server(ServerCmd),
+    /// `image create --volume`: a volume copied into a new image.
+    #[command(subcommand)]
+    Image(ImageCmd),
     /// `availability zone list`.
     #[command(subcommand)]
     Availability(AvailabilityCmd),
@@ -153,8 +157,8 @@ pub enum VolumeCmd {
     },
     /// Create a volume.
     Create(VolumeCreateArgs),
-    /// Delete volumes.
-    Delete(DeleteArgs),
+    /// Delete volumes (with --cascade, their snapshots too).
+    Delete(VolumeDeleteArgs),
     /// Grow a volume to SIZE GiB.
     Extend {
         /// Volume (name or ID).
@@ -165,7 +169,8 @@ pub enum VolumeCmd {
         #[arg(long)]
         wait: bool,
     },
-    /// Change a volume: its size (as `volume extend`), name, description, properties.
+    /// Change a volume: its size (as `volume extend`), name, description, properties,
+    /// bootable and read-only flags, type.
     Set(VolumeSetArgs),
     /// Remove properties from a volume.
     Unset(UnsetArgs),
@@ -173,6 +178,18 @@ pub enum VolumeCmd {
     Attach(AttachArgs),
     /// Detach a volume from a server (through Nova).
     Detach(DetachArgs),
+    /// Revert a volume to a snapshot: the snapshot's volume, to its latest snapshot
+    /// (microversion 3.40+).
+    Revert {
+        /// Snapshot to revert to (name or ID): the latest one of its volume.
+        snapshot: String,
+        /// Wait until the volume is available again.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Hand volumes over to another project (`volume transfer request …`).
+    #[command(subcommand)]
+    Transfer(TransferCmd),
     /// Volume snapshots.
     #[command(subcommand)]
     Snapshot(SnapshotCmd),
@@ -256,17 +273,56 @@ pub struct SetArgs {
     pub target: String,
 }
 
-/// `volume set`: also the size.
+/// `volume set`: also the size, the bootable and read-only flags and the type.
 #[derive(Args, Debug)]
+#[command(group(ArgGroup::new("waitable").args(["size", "volume_type"]).multiple(true)))]
 pub struct VolumeSetArgs {
     /// New size in GiB (as `volume extend`).
     #[arg(long)]
     pub size: Option<u32>,
-    /// With --size: wait until the volume is back to its status at the new size.
-    #[arg(long, requires = "size")]
+    /// Mark the volume bootable.
+    #[arg(long, conflicts_with = "non_bootable")]
+    pub bootable: bool,
+    /// Mark the volume not bootable.
+    #[arg(long)]
+    pub non_bootable: bool,
+    /// Make servers attach the volume read-only (only on an available volume).
+    #[arg(long, conflicts_with = "read_write")]
+    pub read_only: bool,
+    /// Make servers attach the volume read-write again.
+    #[arg(long)]
+    pub read_write: bool,
+    /// New volume type (name or ID): Cinder's retype.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub volume_type: Option<String>,
+    /// With --type: whether Cinder may migrate the volume to another backend [default: never]
+    #[arg(long, value_enum, value_name = "POLICY", requires = "volume_type")]
+    pub retype_policy: Option<RetypePolicy>,
+    /// With --size or --type: wait until the volume is back to its status at the new size,
+    /// and done retyping.
+    #[arg(long, requires = "waitable")]
     pub wait: bool,
     #[command(flatten)]
     pub set: SetArgs,
+}
+
+/// `volume set --retype-policy`: Cinder's `migration_policy`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetypePolicy {
+    /// The volume stays on its backend: a type that needs another backend fails.
+    Never,
+    /// Cinder may migrate the volume to a backend of the new type.
+    OnDemand,
+}
+
+/// `volume delete`: also `--cascade`.
+#[derive(Args, Debug)]
+pub struct VolumeDeleteArgs {
+    /// Delete the volumes' snapshots with them (openstackclient's --purge).
+    #[arg(long, visible_alias = "purge")]
+    pub cascade: bool,
+    #[command(flatten)]
+    pub delete: DeleteArgs,
 }
 
 /// `… unset` of volumes, snapshots and backups.
@@ -372,6 +428,10 @@ pub struct VolumeCreateArgs {
     /// A property KEY=VALUE (repeatable).
     #[arg(long = "property", value_name = "KEY=VALUE", value_parser = key_value)]
     pub properties: Vec<(String, String)>,
+    /// A key that makes the create safe to repeat: a volume of the project created with
+    /// it is returned instead of a new one.
+    #[arg(long, value_name = "KEY")]
+    pub idempotency_key: Option<String>,
     /// Wait until the volume is available.
     #[arg(long)]
     pub wait: bool,
@@ -427,6 +487,10 @@ pub enum SnapshotCmd {
         /// A property KEY=VALUE (repeatable).
         #[arg(long = "property", value_name = "KEY=VALUE", value_parser = key_value)]
         properties: Vec<(String, String)>,
+        /// A key that makes the create safe to repeat: a snapshot created with it is
+        /// returned instead of a new one.
+        #[arg(long, value_name = "KEY")]
+        idempotency_key: Option<String>,
         /// Wait until the snapshot is available.
         #[arg(long)]
         wait: bool,
@@ -476,6 +540,10 @@ pub enum BackupCmd {
         /// Availability zone of the backup.
         #[arg(long, value_name = "AZ")]
         availability_zone: Option<String>,
+        /// A key that makes the create safe to repeat: a backup of the volume created with
+        /// it is returned instead of a new one (microversion 3.43+).
+        #[arg(long, value_name = "KEY")]
+        idempotency_key: Option<String>,
         /// Wait until the backup is available.
         #[arg(long)]
         wait: bool,
@@ -516,6 +584,113 @@ pub struct DeleteArgs {
     /// Names or IDs.
     #[arg(required = true, value_name = "NAME_OR_ID")]
     pub names: Vec<String>,
+}
+
+/// `volume transfer …`.
+#[derive(Subcommand, Debug)]
+pub enum TransferCmd {
+    /// Transfer requests: a volume offered to another project, which accepts it with the
+    /// auth key.
+    #[command(subcommand)]
+    Request(TransferRequestCmd),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TransferRequestCmd {
+    /// Offer a volume for transfer; prints the auth key the receiving project needs (shown
+    /// only here, once).
+    Create {
+        /// Name of the transfer request.
+        #[arg(long)]
+        name: Option<String>,
+        /// Volume to transfer (name or ID).
+        volume: String,
+    },
+    /// List this project's pending transfer requests.
+    List,
+    /// Show a transfer request.
+    Show {
+        /// Transfer request (name or ID).
+        transfer_request: String,
+    },
+    /// Accept a transfer request into this project.
+    Accept {
+        /// The auth key given by `volume transfer request create`.
+        #[arg(long, required = true, value_name = "KEY")]
+        auth_key: String,
+        /// Transfer request ID.
+        #[arg(value_name = "TRANSFER_REQUEST_ID")]
+        transfer_request: String,
+    },
+    /// Delete (cancel) transfer requests.
+    Delete {
+        /// Transfer requests (names or IDs).
+        #[arg(required = true, value_name = "TRANSFER_REQUEST")]
+        transfer_requests: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImageCmd {
+    /// Create an image from a volume (Cinder's upload to image).
+    Create(ImageCreateArgs),
+}
+
+/// `image create --volume`: the only image source this client knows.
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("visibility").args(["public", "private", "community", "shared"])))]
+pub struct ImageCreateArgs {
+    /// Volume to copy into the image (name or ID).
+    #[arg(long, required = true)]
+    pub volume: String,
+    /// Disk format, e.g. raw, qcow2 (Cinder's default: raw).
+    #[arg(long, value_name = "FORMAT")]
+    pub disk_format: Option<String>,
+    /// Container format, e.g. bare (Cinder's default: bare).
+    #[arg(long, value_name = "FORMAT")]
+    pub container_format: Option<String>,
+    /// Upload even an attached (in-use) volume.
+    #[arg(long)]
+    pub force: bool,
+    /// Image is accessible to everyone.
+    #[arg(long)]
+    pub public: bool,
+    /// Image is accessible to the project only (Cinder's default).
+    #[arg(long)]
+    pub private: bool,
+    /// Image is accessible to every project that asks for it.
+    #[arg(long)]
+    pub community: bool,
+    /// Image can be shared with other projects.
+    #[arg(long)]
+    pub shared: bool,
+    /// Protect the image from deletion.
+    #[arg(long, conflicts_with = "unprotected")]
+    pub protected: bool,
+    /// Allow the image to be deleted (the default).
+    #[arg(long)]
+    pub unprotected: bool,
+    /// Wait until Cinder has copied the volume (the volume is no longer uploading).
+    #[arg(long)]
+    pub wait: bool,
+    /// Name of the new image.
+    #[arg(value_name = "IMAGE_NAME")]
+    pub name: String,
+}
+
+impl ImageCreateArgs {
+    /// The visibility asked for, if any.
+    pub fn visibility(&self) -> Option<String> {
+        [
+            (self.public, "public"),
+            (self.private, "private"),
+            (self.community, "community"),
+            (self.shared, "shared"),
+        ]
+        .into_iter()
+        .find(|(on, _)| *on)
+        .map(|(_, v)| v.to_string())
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -592,9 +767,73 @@ mod tests {
             (&["volume", "set", "--property", "novalue", "v"][..], "--property"),
             (&["volume", "unset", "v"][..], "--property"),
             (&["limits", "show"][..], "--absolute"),
+            (&["volume", "set", "--retype-policy", "never", "v"][..], "--type"),
+            (
+                &["volume", "set", "--retype-policy", "sometimes", "--type", "t", "v"][..],
+                "--retype-policy",
+            ),
+            (&["volume", "set", "--wait", "--name", "n", "v"][..], "--wait"),
+            (
+                &["volume", "set", "--bootable", "--non-bootable", "v"][..],
+                "--non-bootable",
+            ),
+            (
+                &["volume", "set", "--read-only", "--read-write", "v"][..],
+                "--read-write",
+            ),
+            (&["image", "create", "i"][..], "--volume"),
+            (
+                &["image", "create", "--volume", "v", "--public", "--private", "i"][..],
+                "--private",
+            ),
+            (&["volume", "transfer", "request", "accept", "t"][..], "--auth-key"),
         ] {
             let e = Cli::try_parse_from(std::iter::once("ibs").chain(args.iter().copied())).unwrap_err();
             assert!(e.to_string().contains(option), "{args:?}: {e}");
         }
+    }
+
+    fn parse(args: &[&str]) -> Command {
+        let cli = Cli::try_parse_from(std::iter::once("ibs").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        cli.command.expect("a command")
+    }
+
+    #[test]
+    fn new_volume_options_parse_as_openstackclient_spells_them() {
+        let Command::Volume(VolumeCmd::Delete(d)) = parse(&["volume", "delete", "--purge", "--force", "v"]) else {
+            panic!("volume delete");
+        };
+        assert!(d.cascade && d.delete.force);
+        let Command::Volume(VolumeCmd::Set(a)) = parse(&[
+            "volume",
+            "set",
+            "--type",
+            "perf1",
+            "--retype-policy",
+            "on-demand",
+            "--wait",
+            "--bootable",
+            "--read-only",
+            "v",
+        ]) else {
+            panic!("volume set");
+        };
+        assert_eq!(a.volume_type.as_deref(), Some("perf1"));
+        assert_eq!(a.retype_policy, Some(RetypePolicy::OnDemand));
+        assert!(a.wait && a.bootable && a.read_only && !a.non_bootable && !a.read_write);
+        parse(&["volume", "set", "--size", "2", "--wait", "v"]);
+        let Command::Image(ImageCmd::Create(i)) = parse(&["image", "create", "--volume", "v", "--community", "img"])
+        else {
+            panic!("image create");
+        };
+        assert_eq!(i.visibility().as_deref(), Some("community"));
+        assert!(!i.protected);
+        let Command::Volume(VolumeCmd::Create(c)) =
+            parse(&["volume", "create", "--size", "1", "--idempotency-key", "k", "v"])
+        else {
+            panic!("volume create");
+        };
+        assert_eq!(c.idempotency_key.as_deref(), Some("k"));
     }
 }

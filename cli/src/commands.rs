@@ -8,17 +8,17 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use infomaniak_block_storage_host::{
-    poll, spec, Backup, BackupCreate, ListOptions, ResourceUpdate, Restored, Result as Call, Session, Snapshot,
-    SnapshotCreate, Volume, VolumeCreate,
+    poll, spec, Backup, BackupCreate, ImageUpload, ListOptions, ResourceUpdate, Restored, Result as Call, Session,
+    Snapshot, SnapshotCreate, UploadedImage, Volume, VolumeCreate,
 };
 
 use crate::args::{
-    AttachArgs, BackupCmd, ChildListArgs, DeleteArgs, DetachArgs, ListArgs, SetArgs, SnapshotCmd, UnsetArgs, VolumeCmd,
-    VolumeCreateArgs, VolumeSetArgs,
+    AttachArgs, BackupCmd, ChildListArgs, DeleteArgs, DetachArgs, ImageCmd, ImageCreateArgs, ListArgs, RetypePolicy,
+    SetArgs, SnapshotCmd, TransferCmd, UnsetArgs, VolumeCmd, VolumeCreateArgs, VolumeSetArgs,
 };
 use crate::output::{Cell, Output};
 use crate::progress::Progress;
-use crate::{project, CliError, Ctx};
+use crate::{project, transfer, CliError, Ctx};
 
 /// What the commands need to know about each kind of resource.
 pub trait Resource: Sized {
@@ -181,13 +181,8 @@ pub fn wait_until<R: Resource>(
                 }
                 if status.starts_with("error") {
                     progress.finish();
-                    let mut text = format!("{} {id} reached status {status} while waiting for {target}", R::KIND);
-                    // Cinder's reason, its newest user message about the resource (3.3+); the
-                    // failure is reported without it when there is none or it cannot be read.
-                    if let Some(m) = s.messages(Some(id)).ok().and_then(|m| m.into_iter().next()) {
-                        text.push_str(&format!(": {}", m.user_message));
-                    }
-                    return Err(CliError::new("resource-failed", text));
+                    let text = format!("{} {id} reached status {status} while waiting for {target}", R::KIND);
+                    return Err(CliError::new("resource-failed", with_reason(s, id, text)));
                 }
             }
             Err(e) if e.kind() == "not-found" && target == "deleted" => {
@@ -208,6 +203,15 @@ pub fn wait_until<R: Resource>(
         }
         std::thread::sleep(Duration::from_millis(pause).min(limit - waited));
         pause = poll::next_interval_ms(pause);
+    }
+}
+
+/// `text` followed by Cinder's reason, its newest user message about resource `id` (3.3+);
+/// `text` alone when there is none or it cannot be read.
+fn with_reason(s: &mut Session, id: &str, text: String) -> String {
+    match s.messages(Some(id)).ok().and_then(|m| m.into_iter().next()) {
+        Some(m) => format!("{text}: {}", m.user_message),
+        None => text,
     }
 }
 
@@ -313,7 +317,9 @@ pub fn volume(ctx: &mut Ctx, cmd: VolumeCmd) -> Result<Output, CliError> {
         }
         VolumeCmd::Show { volume } => Ok(volume_record(&find::<Volume>(ctx.session()?, &volume)?)),
         VolumeCmd::Create(a) => volume_create(ctx, a),
-        VolumeCmd::Delete(d) => delete_all::<Volume>(ctx, &d, |s, id| s.volume_delete(id, d.force)),
+        VolumeCmd::Delete(d) => {
+            delete_all::<Volume>(ctx, &d.delete, |s, id| s.volume_delete(id, d.delete.force, d.cascade))
+        }
         VolumeCmd::Extend { volume, size, wait } => {
             let s = ctx.session()?;
             let v = find::<Volume>(s, &volume)?;
@@ -324,6 +330,8 @@ pub fn volume(ctx: &mut Ctx, cmd: VolumeCmd) -> Result<Output, CliError> {
         VolumeCmd::Unset(a) => unset::<Volume>(ctx, &a),
         VolumeCmd::Attach(a) => attach(ctx, a),
         VolumeCmd::Detach(a) => detach(ctx, a),
+        VolumeCmd::Revert { snapshot, wait } => revert(ctx, &snapshot, wait),
+        VolumeCmd::Transfer(TransferCmd::Request(c)) => transfer::request(ctx, c),
         VolumeCmd::Snapshot(c) => snapshot(ctx, c),
         VolumeCmd::Backup(c) => backup(ctx, c),
         VolumeCmd::Type(c) => project::volume_type(ctx, c),
@@ -345,7 +353,10 @@ fn extend(s: &mut Session, v: &Volume, size: u32, wait: bool, timeout: u32) -> R
     Ok(())
 }
 
-/// `volume set`: the size first (it is the change most likely refused), then the rest.
+/// `volume set`: the size first (it is the change most likely refused), then the
+/// properties, name and description, the bootable and read-only flags, and the type last
+/// (a retype leaves the volume `retyping` a while, and the read-only flag needs it
+/// available).
 fn volume_set(ctx: &mut Ctx, a: &VolumeSetArgs) -> Result<Output, CliError> {
     let timeout = ctx.wait_timeout;
     let s = ctx.session()?;
@@ -354,7 +365,104 @@ fn volume_set(ctx: &mut Ctx, a: &VolumeSetArgs) -> Result<Output, CliError> {
         extend(s, &v, size, a.wait, timeout)?;
     }
     apply_set(s, &v, &a.set)?;
+    if a.bootable || a.non_bootable {
+        s.volume_set_bootable(&v.id, a.bootable)?;
+    }
+    if a.read_only || a.read_write {
+        s.volume_set_read_only(&v.id, a.read_only)?;
+    }
+    if let Some(volume_type) = &a.volume_type {
+        // openstackclient's default policy: never.
+        let migrate = a.retype_policy == Some(RetypePolicy::OnDemand);
+        retype(s, &v, volume_type, migrate, a.wait, timeout)?;
+    }
     Ok(Output::Nothing)
+}
+
+/// `volume set --type`; `wait`: until the volume is done retyping, which fails when its
+/// type is still the old one (Cinder puts it back without an error status when no backend
+/// takes the new type).
+fn retype(
+    s: &mut Session,
+    v: &Volume,
+    volume_type: &str,
+    migrate: bool,
+    wait: bool,
+    timeout: u32,
+) -> Result<(), CliError> {
+    s.volume_retype(&v.id, volume_type, migrate)?;
+    if !wait {
+        return Ok(());
+    }
+    let target = format!("type {volume_type}");
+    let done = wait_until::<Volume>(s, &v.id, &label(v), &target, timeout, |x| {
+        !x.status.eq_ignore_ascii_case("retyping")
+    })?;
+    let now = done.ok_or_else(|| CliError::new("not-found", format!("volume {} is gone", v.id)))?;
+    if now.volume_type == v.volume_type {
+        let text = format!(
+            "volume {} is still of type {} after the retype to {volume_type}",
+            v.id,
+            v.volume_type.as_deref().unwrap_or("None")
+        );
+        return Err(CliError::new("resource-failed", with_reason(s, &v.id, text)));
+    }
+    Ok(())
+}
+
+/// `volume revert SNAPSHOT`: the snapshot's volume back to it (Cinder takes only the
+/// volume's latest snapshot); `wait`: until the volume is available again.
+fn revert(ctx: &mut Ctx, snapshot: &str, wait: bool) -> Result<Output, CliError> {
+    let timeout = ctx.wait_timeout;
+    let s = ctx.session()?;
+    let snap = find::<Snapshot>(s, snapshot)?;
+    let v = s.volume_get(&snap.volume_id)?;
+    s.volume_revert_to_snapshot(&v.id, &snap.id)?;
+    if wait {
+        wait_status(s, &v, "available", timeout)?;
+    }
+    Ok(Output::Nothing)
+}
+
+/// `image create --volume VOLUME NAME`: Cinder copies the volume into a new image;
+/// `--wait`: until the volume is no longer `uploading`.
+pub fn image(ctx: &mut Ctx, cmd: ImageCmd) -> Result<Output, CliError> {
+    let ImageCmd::Create(a) = cmd;
+    let timeout = ctx.wait_timeout;
+    let s = ctx.session()?;
+    let v = find::<Volume>(s, &a.volume)?;
+    let spec = image_upload(&a);
+    let up = s.volume_upload_to_image(&v.id, &spec)?;
+    if a.wait {
+        wait_until::<Volume>(s, &v.id, &label(&v), "the end of the upload", timeout, |x| {
+            !x.status.eq_ignore_ascii_case("uploading")
+        })?;
+    }
+    Ok(uploaded_record(&up, &v.id))
+}
+
+fn image_upload(a: &ImageCreateArgs) -> ImageUpload {
+    ImageUpload {
+        image_name: a.name.clone(),
+        disk_format: a.disk_format.clone(),
+        container_format: a.container_format.clone(),
+        force: a.force,
+        visibility: a.visibility(),
+        protected: a.protected,
+    }
+}
+
+/// The upload's answer: the image (its ID and name), its formats, and the volume's status
+/// as the upload started (`uploading`).
+fn uploaded_record(up: &UploadedImage, volume_id: &str) -> Output {
+    Output::Record(vec![
+        ("container_format", Cell::opt(up.container_format.as_deref())),
+        ("disk_format", Cell::opt(up.disk_format.as_deref())),
+        ("id", Cell::str(&up.image_id)),
+        ("name", Cell::str(&up.image_name)),
+        ("status", Cell::str(&up.status)),
+        ("volume_id", Cell::str(volume_id)),
+    ])
 }
 
 /// The id of a volume's source given by name or id (`--snapshot`, `--source`, `--backup`);
@@ -396,6 +504,7 @@ fn volume_create(ctx: &mut Ctx, a: VolumeCreateArgs) -> Result<Output, CliError>
         image_id: a.image,
         backup_id,
         metadata: a.properties,
+        idempotency_key: a.idempotency_key,
     };
     let mut v = s.volume_create(&spec)?;
     if a.wait {
@@ -533,6 +642,7 @@ fn volume_record(v: &Volume) -> Output {
         ("multiattach", Cell::bool(v.multiattach)),
         ("name", Cell::opt(v.name.as_deref())),
         ("properties", Cell::properties(&v.metadata)),
+        ("read_only", Cell::bool(v.read_only)),
         ("size", Cell::int(v.size)),
         ("snapshot_id", Cell::opt(v.snapshot_id.as_deref())),
         ("source_volid", Cell::opt(v.source_volume_id.as_deref())),
@@ -579,6 +689,7 @@ pub fn snapshot(ctx: &mut Ctx, cmd: SnapshotCmd) -> Result<Output, CliError> {
             description,
             force,
             properties: metadata,
+            idempotency_key,
             wait,
             name,
         } => {
@@ -590,6 +701,7 @@ pub fn snapshot(ctx: &mut Ctx, cmd: SnapshotCmd) -> Result<Output, CliError> {
                 description,
                 force,
                 metadata,
+                idempotency_key,
             };
             let mut snap = s.snapshot_create(&spec)?;
             if wait {
@@ -633,6 +745,7 @@ pub fn backup(ctx: &mut Ctx, cmd: BackupCmd) -> Result<Output, CliError> {
             incremental,
             properties: metadata,
             availability_zone,
+            idempotency_key,
             wait,
             volume,
         } => {
@@ -649,6 +762,7 @@ pub fn backup(ctx: &mut Ctx, cmd: BackupCmd) -> Result<Output, CliError> {
                 container,
                 metadata,
                 availability_zone,
+                idempotency_key,
             };
             backup_create(s, &spec, wait, timeout)
         }

@@ -1,8 +1,9 @@
 //! `--debug`: every HTTP request the component makes and every answer, on stderr, as the
 //! host's `send_request` hook sees them ([`Tap`]). Tokens
-//! (`X-Auth-Token`, `X-Subject-Token`) print as `***`, and so do password, secret and token
-//! fields of JSON bodies; as a last guard any configured secret or token seen on the wire is
-//! replaced by `***` wherever it would show.
+//! (`X-Auth-Token`, `X-Subject-Token`) print as `***`, and so do password, secret, token
+//! and `auth_key` (a volume transfer's) fields of JSON bodies; as a last guard any
+//! configured secret, token or auth key seen on the wire is replaced by `***` wherever it
+//! would show.
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -45,7 +46,8 @@ impl DebugLog {
         })
     }
 
-    fn note_secret(&self, value: &str) {
+    /// From now on `value` prints as `***`.
+    pub fn note_secret(&self, value: &str) {
         let mut all = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
         if !value.is_empty() && !all.iter().any(|s| s == value) {
             all.push(value.to_string());
@@ -78,6 +80,9 @@ impl DebugLog {
     fn body(&self, what: &str, bytes: &[u8]) {
         if bytes.is_empty() {
             return;
+        }
+        for key in auth_keys(bytes) {
+            self.note_secret(&key);
         }
         let shown = mask_body(bytes);
         let cut = if shown.len() > MAX_BODY {
@@ -215,12 +220,41 @@ pub fn mask_body(bytes: &[u8]) -> String {
     }
 }
 
+/// Whether the value of JSON key `k` is a secret.
+fn is_secret_key(k: &str) -> bool {
+    let k = k.to_ascii_lowercase();
+    k.contains("password") || k.contains("secret") || k == "token" || k.ends_with("_token") || k == "auth_key"
+}
+
+/// The volume transfer auth keys in a JSON body (a transfer's create answer, an accept
+/// request), to mask wherever else they would show.
+fn auth_keys(bytes: &[u8]) -> Vec<String> {
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    match v {
+                        Value::String(s) if k.eq_ignore_ascii_case("auth_key") => out.push(s.clone()),
+                        _ => walk(v, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(v) = serde_json::from_slice::<Value>(bytes) {
+        walk(&v, &mut out);
+    }
+    out
+}
+
 fn mask(v: &mut Value) {
     match v {
         Value::Object(map) => {
             for (k, v) in map.iter_mut() {
-                let k = k.to_ascii_lowercase();
-                let secret = k.contains("password") || k.contains("secret") || k == "token" || k.ends_with("_token");
+                let secret = is_secret_key(k);
                 if secret && !v.is_object() && !v.is_array() && !v.is_null() {
                     *v = Value::String("***".into());
                 } else {
@@ -249,6 +283,28 @@ mod tests {
             mask_body(app),
             r#"{"application_credential":{"id":"abc","secret":"***"}}"#
         );
+        let created = br#"{"transfer":{"id":"t1","auth_key":"a1b2c3d4e5f60718","name":"n"}}"#;
+        assert_eq!(
+            mask_body(created),
+            r#"{"transfer":{"auth_key":"***","id":"t1","name":"n"}}"#
+        );
+        let accept = br#"{"accept":{"auth_key":"a1b2c3d4e5f60718"}}"#;
+        assert_eq!(mask_body(accept), r#"{"accept":{"auth_key":"***"}}"#);
+    }
+
+    #[test]
+    fn auth_keys_seen_in_a_body_never_print_again() {
+        let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+        let sink = lines.clone();
+        let log = DebugLog::with_sink(Vec::new(), Box::new(move |s| sink.lock().unwrap().push(s.to_string())));
+        log.body(
+            "RESP BODY",
+            br#"{"transfer":{"id":"t1","auth_key":"a1b2c3d4e5f60718"}}"#,
+        );
+        log.print("later: a1b2c3d4e5f60718");
+        let lines = lines.lock().unwrap();
+        assert_eq!(lines[0], r#"RESP BODY: {"transfer":{"auth_key":"***","id":"t1"}}"#);
+        assert_eq!(lines[1], "later: ***");
     }
 
     #[test]

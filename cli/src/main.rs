@@ -1,7 +1,8 @@
 //! `ibs`: python-openstackclient's volume, snapshot and backup commands through the
 //! infomaniak-block-storage component (`volume list|show|create|delete|extend|set|unset|
-//! attach|detach`, `volume snapshot …`, `volume backup …`, also as `snapshot …` and
-//! `backup …`, `volume type list|show`, `volume message list`, `availability zone list`,
+//! attach|detach|revert`, `volume snapshot …`, `volume backup …`, also as `snapshot …` and
+//! `backup …`, `volume transfer request create|list|show|accept|delete`, `volume type
+//! list|show`, `volume message list`, `image create --volume`, `availability zone list`,
 //! `limits show --absolute`, and `server add|remove volume`).
 //!
 //! Every command connects one session of the component and makes its calls through it:
@@ -20,6 +21,7 @@ mod mock;
 mod output;
 mod progress;
 mod project;
+mod transfer;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -183,6 +185,14 @@ impl Ctx {
         })
     }
 
+    /// Makes `--debug` print `secret` (a transfer's auth key) as `***` wherever it would
+    /// show.
+    pub fn hide(&self, secret: &str) {
+        if let Some(d) = &self.debug {
+            d.note_secret(secret);
+        }
+    }
+
     /// The session, connected on first use.
     pub fn session(&mut self) -> Result<&mut Session, CliError> {
         if self.session.is_none() {
@@ -231,6 +241,7 @@ fn run_and_print(ctx: &mut Ctx, cmd: Command, g: &Global) -> bool {
         Command::Server(ServerCmd::Remove(ServerRemove::Volume { server, volume, wait })) => {
             commands::detach(ctx, DetachArgs { volume, server, wait })
         }
+        Command::Image(c) => commands::image(ctx, c),
         Command::Availability(AvailabilityCmd::Zone(c)) => project::zone(ctx, c),
         Command::Limits(c) => project::limits(ctx, c),
     };

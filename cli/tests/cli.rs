@@ -892,12 +892,13 @@ fn help_lists_the_commands() {
     ] {
         assert!(run.stdout.contains(word), "{word} in:\n{}", run.stdout);
     }
-    for word in ["availability", "limits"] {
+    for word in ["availability", "limits", "image"] {
         assert!(run.stdout.contains(word), "{word} in:\n{}", run.stdout);
     }
     let volume = run_in(&dir, &[], &["volume", "--help"]).ok();
     for word in [
-        "list", "show", "create", "delete", "extend", "set", "unset", "attach", "detach", "type", "message",
+        "list", "show", "create", "delete", "extend", "set", "unset", "attach", "detach", "revert", "transfer", "type",
+        "message",
     ] {
         assert!(volume.stdout.contains(word), "{word} in:\n{}", volume.stdout);
     }
@@ -1312,4 +1313,469 @@ fn a_failed_volume_says_why_and_its_messages_are_listed() {
     assert_eq!(all.len(), messages.len(), "a volume that worked has no messages");
     let none = env.values(&["volume", "message", "list", "--resource-id", &env.volume("other")]);
     assert!(none.is_empty(), "{none:?}");
+}
+
+/// The bodies of the volume actions (`POST …/volumes/{id}/action`) the mock received, in
+/// order.
+fn volume_actions(cloud: &MockCloud, id: &str) -> Vec<Value> {
+    cloud
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with(&format!("/volumes/{id}/action")))
+        .map(|r| serde_json::from_slice::<Value>(&r.body).expect("JSON body"))
+        .collect()
+}
+
+#[test]
+fn volume_delete_cascade_removes_the_snapshots() {
+    let env = Env::new("cascade", 0);
+    let vol = env.volume("parent");
+    for name in ["s1", "s2"] {
+        env.run(&["snapshot", "create", "--volume", "parent", "--wait", name])
+            .ok();
+    }
+    let refused = env.run(&["volume", "delete", "parent"]).failed();
+    assert!(
+        refused.stderr.contains("have snapshots") && refused.stderr.contains("bad-request (400)"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(env.cloud.counts().snapshots, 2, "nothing deleted without --cascade");
+
+    env.run(&["volume", "delete", "--cascade", "--wait", "parent"]).ok();
+    let delete = env
+        .cloud
+        .requests()
+        .into_iter()
+        .rfind(|r| r.method == "DELETE" && r.path.ends_with(&format!("/volumes/{vol}")))
+        .expect("a DELETE of the volume");
+    assert_eq!(delete.query.as_deref(), Some("cascade=true"));
+    assert_eq!(
+        env.run(&["snapshot", "list", "-f", "json"]).ok().json(),
+        Value::Array(vec![])
+    );
+    let left = env.cloud.counts();
+    assert_eq!((left.volumes, left.snapshots), (0, 0), "{left:?}");
+
+    // openstackclient's spelling, --purge.
+    env.volume("again");
+    env.run(&["snapshot", "create", "--volume", "again", "--wait", "s3"])
+        .ok();
+    env.run(&["volume", "delete", "--purge", "--wait", "again"]).ok();
+    let left = env.cloud.counts();
+    assert_eq!((left.volumes, left.snapshots), (0, 0), "{left:?}");
+}
+
+#[test]
+fn volume_set_flags_and_type() {
+    let env = Env::with(
+        "set-flags",
+        MockOptions {
+            transition: Duration::from_millis(300),
+            volume_types: vec![MockVolumeType::new("perf1"), MockVolumeType::new("perf2")],
+            ..MockOptions::default()
+        },
+    );
+    let id = env.volume("flags");
+    let show = |name: &str| env.run(&["volume", "show", name, "-f", "json"]).ok().json();
+    let before = show("flags");
+    assert_eq!(
+        (&before["bootable"], &before["read_only"]),
+        (&Value::from("false"), &Value::from(false))
+    );
+
+    // The new flags combine with the other changes of `volume set`.
+    env.run(&[
+        "volume",
+        "set",
+        "--bootable",
+        "--read-only",
+        "--property",
+        "tier=gold",
+        "--name",
+        "boot",
+        "flags",
+    ])
+    .ok();
+    let after = show("boot");
+    assert_eq!(after["id"], id.as_str());
+    assert_eq!(after["bootable"], "true");
+    assert_eq!(after["read_only"], true);
+    assert_eq!(after["properties"]["tier"], "gold");
+    assert_eq!(after["properties"]["readonly"], "True", "as openstackclient shows it");
+    let table = env.run(&["volume", "show", "boot"]).ok().stdout;
+    assert!(table.contains("| read_only         | True "), "{table}");
+
+    env.run(&["volume", "set", "--non-bootable", "--read-write", "boot"])
+        .ok();
+    let back = show("boot");
+    assert_eq!(
+        (&back["bootable"], &back["read_only"]),
+        (&Value::from("false"), &Value::from(false))
+    );
+
+    // A retype: `never` migrates unless told (openstackclient's default), --wait waits for it.
+    env.run(&["volume", "set", "--type", "perf1", "--wait", "boot"]).ok();
+    assert_eq!(show("boot")["type"], "perf1");
+    // Without --wait it is still retyping right after (one session: within the transition).
+    let script = "volume set --type perf2 --retype-policy on-demand boot\nvolume show boot -f value -c status\n";
+    let during = run_script(&env.dir, &env.vars, &[], script).ok();
+    assert_eq!(during.stdout, "retyping\n", "{}", during.stderr);
+    let settled = (0..50)
+        .map(|_| {
+            std::thread::sleep(Duration::from_millis(100));
+            show("boot")
+        })
+        .find(|v| v["status"] == "available")
+        .expect("the retype ends");
+    assert_eq!(settled["type"], "perf2");
+    let actions = volume_actions(&env.cloud, &id);
+    let retypes: Vec<&Value> = actions.iter().filter_map(|a| a.get("os-retype")).collect();
+    assert_eq!(
+        retypes,
+        [
+            &serde_json::json!({"new_type": "perf1", "migration_policy": "never"}),
+            &serde_json::json!({"new_type": "perf2", "migration_policy": "on-demand"}),
+        ]
+    );
+    for flag in [
+        serde_json::json!({"os-set_bootable": {"bootable": true}}),
+        serde_json::json!({"os-update_readonly_flag": {"readonly": true}}),
+        serde_json::json!({"os-set_bootable": {"bootable": false}}),
+        serde_json::json!({"os-update_readonly_flag": {"readonly": false}}),
+    ] {
+        assert!(actions.contains(&flag), "{flag} in {actions:?}");
+    }
+
+    // The same type again: Cinder's refusal, as the server said it.
+    let same = env
+        .run(&["volume", "set", "--type", "perf2", "--wait", "boot"])
+        .failed();
+    assert!(
+        same.stderr.starts_with("Error: bad-request (400)") && same.stderr.contains("Retype needs volume"),
+        "{}",
+        same.stderr
+    );
+    let usage = env.run(&["volume", "set", "--retype-policy", "never", "boot"]);
+    assert_eq!(usage.code, 2, "--retype-policy needs --type: {}", usage.stderr);
+}
+
+#[test]
+fn volume_revert_to_its_latest_snapshot() {
+    let env = Env::new("revert", 300);
+    let id = env.volume("disk");
+    env.run(&["snapshot", "create", "--volume", "disk", "--wait", "older"])
+        .ok();
+    let latest = env
+        .run(&[
+            "snapshot", "create", "--volume", "disk", "--wait", "-f", "value", "-c", "id", "latest",
+        ])
+        .ok()
+        .line()
+        .to_string();
+
+    let refused = env.run(&["volume", "revert", "older"]).failed();
+    assert!(
+        refused.stderr.starts_with("Error: bad-request (400)")
+            && refused.stderr.contains("is None or not the latest one of volume"),
+        "{}",
+        refused.stderr
+    );
+
+    // By snapshot name: the volume is the snapshot's; not again while it is reverting
+    // (Cinder's 409). One session, so that all of it happens within the transition.
+    let script = "volume revert latest\nvolume show disk -f value -c status\nvolume revert latest\n";
+    let busy = run_script(&env.dir, &env.vars, &[], script).failed();
+    assert_eq!(busy.stdout, "reverting\n", "{}", busy.stderr);
+    assert!(
+        busy.stderr.contains("Volume's status must be 'available'"),
+        "{}",
+        busy.stderr
+    );
+    let waited = (0..30)
+        .map(|_| {
+            std::thread::sleep(Duration::from_millis(100));
+            env.values(&["volume", "show", "disk", "-c", "status"])
+        })
+        .any(|s| s == ["available"]);
+    assert!(waited, "the volume is available again");
+    let waited = env.run(&["volume", "revert", &latest, "--wait"]).ok();
+    assert!(waited.stderr.contains(": reverting"), "{}", waited.stderr);
+    assert_eq!(env.values(&["volume", "show", "disk", "-c", "status"]), ["available"]);
+    let reverts: Vec<Value> = volume_actions(&env.cloud, &id)
+        .into_iter()
+        .filter_map(|a| a.get("revert").cloned())
+        .collect();
+    assert_eq!(reverts.len(), 4, "{reverts:?}");
+    assert_eq!(reverts[3], serde_json::json!({"snapshot_id": latest}));
+}
+
+#[test]
+fn image_create_from_a_volume() {
+    let env = Env::new("image", 100);
+    let vol = env.volume("golden");
+    let image = env
+        .run(&[
+            "image",
+            "create",
+            "--volume",
+            "golden",
+            "--disk-format",
+            "qcow2",
+            "--private",
+            "--protected",
+            "--wait",
+            "-f",
+            "json",
+            "golden-image",
+        ])
+        .ok()
+        .json();
+    let image_id = image["id"].as_str().expect("id");
+    assert_eq!(image_id.len(), 36, "an image UUID: {image}");
+    assert_ne!(image_id, vol.as_str());
+    assert_eq!(image["name"], "golden-image");
+    assert_eq!(image["disk_format"], "qcow2");
+    assert_eq!(image["container_format"], "bare");
+    assert_eq!(image["status"], "uploading");
+    assert_eq!(image["volume_id"], vol.as_str());
+    assert_eq!(
+        env.values(&["volume", "show", "golden", "-c", "status"]),
+        ["available"],
+        "--wait waited for the upload"
+    );
+    let upload = volume_actions(&env.cloud, &vol)
+        .into_iter()
+        .find_map(|a| a.get("os-volume_upload_image").cloned())
+        .expect("an upload");
+    assert_eq!(upload["image_name"], "golden-image");
+    assert_eq!(upload["visibility"], "private");
+    assert_eq!(upload["protected"], true);
+    assert_eq!(upload["force"], false);
+
+    let table = env.run(&["image", "create", "--volume", &vol, "plain"]).ok().stdout;
+    assert!(table.contains("| name             | plain "), "{table}");
+    assert!(table.contains("| disk_format      | raw "), "{table}");
+
+    // A normal project member may not publish an image: the server's policy message.
+    let public = env
+        .run(&["image", "create", "--volume", "golden", "--public", "--force", "pub"])
+        .failed();
+    assert!(
+        public.stderr.starts_with("Error: forbidden (403)") && public.stderr.contains("upload_public"),
+        "{}",
+        public.stderr
+    );
+    let usage = env.run(&["image", "create", "no-volume"]);
+    assert_eq!(usage.code, 2, "--volume is required: {}", usage.stderr);
+}
+
+#[test]
+fn transfer_requests_from_create_to_accept_in_another_project() {
+    let env = Env::new("transfer", 0);
+    let vol = env.volume("moving");
+
+    // The auth key is shown by create, once; --debug masks it.
+    let created = env
+        .run(&[
+            "--debug", "volume", "transfer", "request", "create", "--name", "tr", "moving", "-f", "json",
+        ])
+        .ok();
+    let shown = created.json();
+    let key = shown["auth_key"].as_str().expect("auth_key").to_string();
+    assert!(!key.is_empty());
+    assert!(
+        !created.stderr.contains(&key) && created.stderr.contains(r#""auth_key":"***""#),
+        "{}",
+        created.stderr
+    );
+    let tid = shown["id"].as_str().expect("id").to_string();
+    assert_eq!(shown["name"], "tr");
+    assert_eq!(shown["volume_id"], vol.as_str());
+    assert!(shown["created_at"].as_str().is_some_and(|c| !c.is_empty()), "{shown}");
+
+    let listed = env
+        .run(&["volume", "transfer", "request", "list", "-f", "json"])
+        .ok()
+        .json();
+    assert_eq!(listed, serde_json::json!([{"ID": tid, "Name": "tr", "Volume": vol}]));
+    let by_name = env
+        .run(&["volume", "transfer", "request", "show", "tr", "-f", "json"])
+        .ok();
+    assert_eq!(by_name.json()["id"], tid.as_str());
+    assert!(
+        !by_name.stdout.contains(&key),
+        "show has no auth key: {}",
+        by_name.stdout
+    );
+    assert_eq!(
+        env.values(&["volume", "show", "moving", "-c", "status"]),
+        ["awaiting-transfer"]
+    );
+
+    // A wrong key: the server's 400, and the key given never in --debug.
+    let wrong = "0123456789abcdef";
+    let refused = env
+        .run(&[
+            "--debug",
+            "volume",
+            "transfer",
+            "request",
+            "accept",
+            "--auth-key",
+            wrong,
+            &tid,
+        ])
+        .failed();
+    assert!(
+        refused.stderr.contains("Error: bad-request (400) [req-")
+            && refused.stderr.contains(&format!(
+                "Invalid auth key: Attempt to transfer {tid} with invalid auth key."
+            )),
+        "{}",
+        refused.stderr
+    );
+    assert!(!refused.stderr.contains(wrong), "{}", refused.stderr);
+
+    // Delete cancels it: the volume is available again.
+    env.run(&["volume", "transfer", "request", "delete", "tr"]).ok();
+    assert_eq!(env.run(&["volume", "transfer", "request", "list"]).ok().stdout, "");
+    assert_eq!(env.values(&["volume", "show", "moving", "-c", "status"]), ["available"]);
+    let gone = env.run(&["volume", "transfer", "request", "show", &tid]).failed();
+    assert!(gone.stderr.contains("not-found"), "{}", gone.stderr);
+
+    // Accepted by another project (a token scoped to it, on its Cinder endpoint).
+    let key = env
+        .run(&[
+            "volume", "transfer", "request", "create", "moving", "-f", "value", "-c", "auth_key",
+        ])
+        .ok()
+        .line()
+        .to_string();
+    let tid = env
+        .values(&["volume", "transfer", "request", "list", "-c", "ID"])
+        .remove(0);
+    let other = "fedcba9876543210fedcba9876543210";
+    let receiver = vec![
+        ("OS_AUTH_TYPE", "token".to_string()),
+        ("OS_TOKEN", env.cloud.issue_token_for(other)),
+        (
+            "OS_BLOCK_STORAGE_ENDPOINT_OVERRIDE",
+            env.cloud.block_storage_url_for(other),
+        ),
+    ];
+    assert_eq!(
+        run_in(&env.dir, &receiver, &["volume", "list"]).ok().stdout,
+        "",
+        "the other project has no volume yet"
+    );
+    let accepted = run_in(
+        &env.dir,
+        &receiver,
+        &[
+            "--debug",
+            "volume",
+            "transfer",
+            "request",
+            "accept",
+            "--auth-key",
+            &key,
+            &tid,
+            "-f",
+            "json",
+        ],
+    )
+    .ok();
+    assert_eq!(accepted.json()["volume_id"], vol.as_str());
+    assert_eq!(accepted.json()["id"], tid.as_str());
+    assert!(!accepted.stderr.contains(&key), "{}", accepted.stderr);
+    let theirs = run_in(&env.dir, &receiver, &["volume", "list", "-f", "value", "-c", "ID"]).ok();
+    assert_eq!(theirs.line(), vol);
+    assert_eq!(
+        env.run(&["volume", "list"]).ok().stdout,
+        "",
+        "the volume left this project"
+    );
+    assert_eq!(env.run(&["volume", "transfer", "request", "list"]).ok().stdout, "");
+}
+
+#[test]
+fn idempotency_keys_make_creates_repeatable() {
+    let env = Env::new("idempotency", 0);
+    let create = || {
+        env.run(&[
+            "volume",
+            "create",
+            "--size",
+            "1",
+            "--idempotency-key",
+            "k-vol",
+            "--wait",
+            "-f",
+            "value",
+            "-c",
+            "id",
+            "once",
+        ])
+        .ok()
+        .line()
+        .to_string()
+    };
+    let first = create();
+    assert_eq!(create(), first);
+    assert_eq!(env.values(&["volume", "list", "-c", "ID"]), [first.as_str()]);
+    let changed = env
+        .run(&["volume", "create", "--size", "2", "--idempotency-key", "k-vol", "once"])
+        .failed();
+    assert!(changed.stderr.starts_with("Error: conflict"), "{}", changed.stderr);
+
+    let snapshot = || {
+        env.run(&[
+            "volume",
+            "snapshot",
+            "create",
+            "--volume",
+            "once",
+            "--idempotency-key",
+            "k-snap",
+            "--wait",
+            "-f",
+            "value",
+            "-c",
+            "id",
+            "snap",
+        ])
+        .ok()
+        .line()
+        .to_string()
+    };
+    let snap = snapshot();
+    assert_eq!(snapshot(), snap);
+    assert_eq!(env.values(&["snapshot", "list", "-c", "ID"]), [snap]);
+
+    let backup = || {
+        env.run(&[
+            "volume",
+            "backup",
+            "create",
+            "--name",
+            "bk",
+            "--idempotency-key",
+            "k-bk",
+            "--wait",
+            "-f",
+            "value",
+            "-c",
+            "id",
+            "once",
+        ])
+        .ok()
+        .line()
+        .to_string()
+    };
+    let bk = backup();
+    assert_eq!(backup(), bk);
+    assert_eq!(env.values(&["backup", "list", "-c", "ID"]), [bk]);
+    let left = env.cloud.counts();
+    assert_eq!((left.volumes, left.snapshots, left.backups), (1, 1, 1), "{left:?}");
 }

@@ -103,6 +103,7 @@ class Instance:
         self.snapshots = _Interface(self, "snapshots")
         self.backups = _Interface(self, "backups")
         self.project = _Interface(self, "project")
+        self.transfers = _Interface(self, "transfers")
 
     def func(self, interface: str, name: str) -> Any:
         key = (interface, name)
@@ -119,6 +120,11 @@ class Instance:
         if isinstance(r, Variant):
             raise ComponentError(r.tag, to_py(r.payload))
         return to_py(r)
+
+    def delete(self, interface: str, session: ResourceAny, id_: str, force: bool = False) -> Any:
+        """A plain delete in any interface: `volumes.delete` also takes `cascade` (false here)."""
+        extra = (False,) if interface == "volumes" else ()
+        return self.call(interface, "delete", session, id_, force, *extra)
 
     def connect(self, cfg: Rec) -> ResourceAny:
         return self.call("session", "connect", cfg)

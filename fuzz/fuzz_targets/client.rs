@@ -31,9 +31,9 @@ use std::sync::OnceLock;
 
 use infomaniak_block_storage::client::Client;
 use infomaniak_block_storage::http::{Io, Method, Request, Response, Url};
-use infomaniak_block_storage::{attachments, backups, error, project, resource, snapshots, volumes};
+use infomaniak_block_storage::{attachments, backups, error, project, resource, snapshots, transfers, volumes};
 use infomaniak_block_storage::{
-    ApplicationCredential, Backup, BackupCreate, Config, Credentials, Error, ListOptions, PasswordCredential,
+    ApplicationCredential, Backup, BackupCreate, Config, Credentials, Error, ImageUpload, ListOptions, PasswordCredential,
     ResourceUpdate, Snapshot, SnapshotCreate, Volume, VolumeCreate,
 };
 use libfuzzer_sys::fuzz_target;
@@ -326,7 +326,7 @@ fn config(creds: u8, flags: u8) -> Config {
 }
 
 /// The operations, one byte each.
-const OPS: &[u8] = b"glLcCxwWdDaAsSnvVeEbBkrRuUfFqmMoOtTypPzZh";
+const OPS: &[u8] = b"glLcCxwWdDaAsSnvVeEbBkrRuUfFqmMoOtTypPzZhGHIJNQXYij";
 
 fn volume_spec(backup: bool) -> VolumeCreate {
     VolumeCreate {
@@ -340,6 +340,8 @@ fn volume_spec(backup: bool) -> VolumeCreate {
         image_id: None,
         backup_id: backup.then(|| "b1".into()),
         metadata: vec![("k".into(), "v".into())],
+        // The keyed path: a lookup before the create and after a lost answer.
+        idempotency_key: (!backup).then(|| "fuzz-key".into()),
     }
 }
 
@@ -419,6 +421,30 @@ fn run_op<I: Io>(run: &Run, c: &Client<I>, op: u8) {
         ),
         b'd' => run.check("volumes.delete", &resource::delete::<Volume, _>(c, "v1", false)),
         b'D' => run.check("volumes.delete", &resource::delete::<Volume, _>(c, "v1", true)),
+        b'G' => run.check("volumes.delete", &volumes::delete(c, "v1", true, true)),
+        b'H' => run.check("volumes.set-bootable", &volumes::set_bootable(c, "v1", true)),
+        b'I' => run.check("volumes.set-read-only", &volumes::set_read_only(c, "v1", true)),
+        b'J' => run.check("volumes.retype", &volumes::retype(c, "v1", "fast", true)),
+        b'N' => run.check("volumes.revert-to-snapshot", &volumes::revert_to_snapshot(c, "v1", "s1")),
+        b'Q' => run.check(
+            "volumes.upload-to-image",
+            &volumes::upload_to_image(
+                c,
+                "v1",
+                &ImageUpload {
+                    image_name: "img".into(),
+                    disk_format: Some("qcow2".into()),
+                    container_format: None,
+                    force: true,
+                    visibility: Some("private".into()),
+                    protected: false,
+                },
+            ),
+        ),
+        b'X' => run.check("transfers.create", &transfers::create(c, "v1", &Some("t".into()))),
+        b'Y' => run.check("transfers.list", &transfers::list(c)),
+        b'i' => run.check("transfers.accept", &transfers::accept(c, "t1", "fuzz-auth-key")),
+        b'j' => run.check("transfers.get", &transfers::get(c, "t1")),
         b'a' => run.check(
             "volumes.attach",
             &attachments::attach(c, "v1", "s1", &Some("/dev/vdb".into())),
@@ -436,6 +462,7 @@ fn run_op<I: Io>(run: &Run, c: &Client<I>, op: u8) {
                     description: None,
                     force: true,
                     metadata: vec![],
+                    idempotency_key: None,
                 },
             ),
         ),
@@ -465,6 +492,7 @@ fn run_op<I: Io>(run: &Run, c: &Client<I>, op: u8) {
                     container: None,
                     metadata: vec![("k".into(), "v".into())],
                     availability_zone: Some("nova".into()),
+                    idempotency_key: Some("fuzz-key".into()),
                 },
             ),
         ),

@@ -135,6 +135,7 @@ fuzz_target!(|data: &[u8]| {
             container: None,
             metadata: vec![],
             availability_zone: None,
+            idempotency_key: None,
         },
     ));
     touch(backups::restore(&c, "b1", &None, &Some("r".into())));
@@ -153,6 +154,7 @@ fuzz_target!(|data: &[u8]| {
             image_id: None,
             backup_id: None,
             metadata: vec![],
+            idempotency_key: None,
         },
     ));
     touch(snapshots::create(
@@ -163,6 +165,7 @@ fuzz_target!(|data: &[u8]| {
             description: None,
             force: false,
             metadata: vec![],
+            idempotency_key: None,
         },
     ));
     let all = ListOptions {

@@ -122,7 +122,7 @@ impl Steps for Component {
     }
     fn delete(&mut self, kind: Kind, id: &str) -> Res<()> {
         match kind {
-            Kind::Volume => call(self.0.volume_delete(id, false)),
+            Kind::Volume => call(self.0.volume_delete(id, false, false)),
             Kind::Snapshot => call(self.0.snapshot_delete(id, false)),
             Kind::Backup => call(self.0.backup_delete(id, false)),
         }
@@ -165,6 +165,7 @@ impl Steps for Native {
             image_id: None,
             backup_id: None,
             metadata: vec![],
+            idempotency_key: None,
         };
         Ok(n(native::volumes::create(&self.0, &spec))?.id)
     }
@@ -186,6 +187,7 @@ impl Steps for Native {
             description: None,
             force: false,
             metadata: vec![],
+            idempotency_key: None,
         };
         Ok(n(native::snapshots::create(&self.0, &spec))?.id)
     }
@@ -200,6 +202,7 @@ impl Steps for Native {
             container: None,
             metadata: vec![],
             availability_zone: None,
+            idempotency_key: None,
         };
         Ok(n(native::backups::create(&self.0, &spec))?.id)
     }

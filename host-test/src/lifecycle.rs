@@ -265,7 +265,7 @@ pub fn cleanup(s: &mut Session, created: &mut Created, report: Report) -> Step<(
         report,
         "restored volume",
         &mut created.restored_volume,
-        Session::volume_delete,
+        delete_volume,
         Session::volume_wait_for,
     )?;
     remove(
@@ -289,12 +289,17 @@ pub fn cleanup(s: &mut Session, created: &mut Created, report: Report) -> Step<(
         report,
         "volume",
         &mut created.volume,
-        Session::volume_delete,
+        delete_volume,
         Session::volume_wait_for,
     )
 }
 
 type Delete = fn(&mut Session, &str, bool) -> crate::Result<()>;
+
+/// A volume's delete, without its snapshots (the clean-up removes those itself, first).
+fn delete_volume(s: &mut Session, id: &str, force: bool) -> crate::Result<()> {
+    s.volume_delete(id, force, false)
+}
 type WaitFor<T> = fn(&mut Session, &str, &str, u32) -> crate::Result<Option<T>>;
 
 /// Deletes the resource `id` names, if any, and waits until it is gone.

@@ -11,10 +11,13 @@
 //! A target that is not configured is skipped, and the test says so and why.
 //! Every scenario removes what it made, also when it fails.
 
+#[path = "acceptance/changes.rs"]
+mod changes;
 mod common;
 #[path = "acceptance/target.rs"]
 mod target;
 
+use changes::{cascade_delete, flags_and_revert, idempotent_creates, retype, transfers, upload_to_image};
 use host_test::{spec, BackupCreate, Config, ListOptions, ResourceUpdate, SnapshotCreate, VolumeCreate};
 use target::{all, fails, ok, run, say, Ctx, Kind};
 
@@ -68,7 +71,7 @@ fn volume_lifecycle(cx: &mut Ctx) {
     assert_eq!(cx.wait_volume(&v.id, "available").size, 2);
     fails("extend to the same size", "invalid-input", cx.s.volume_extend(&v.id, 2));
 
-    ok("delete", cx.s.volume_delete(&v.id, false));
+    ok("delete", cx.s.volume_delete(&v.id, false, false));
     let w = cx.wait_s();
     assert!(ok("wait deleted", cx.s.volume_wait_for(&v.id, "deleted", w)).is_none());
     cx.forget(&v.id);
@@ -90,7 +93,7 @@ fn attach_extend_detach(cx: &mut Ctx) {
     assert_eq!(a.server_id.as_deref(), Some(server.as_str()));
     assert!(a.attachment_id.is_some() && a.device.as_deref().is_some_and(|d| d.starts_with("/dev/")));
 
-    fails("delete in-use", "bad-request", cx.s.volume_delete(&v.id, false));
+    fails("delete in-use", "bad-request", cx.s.volume_delete(&v.id, false, false));
     fails("attach twice", "bad-request", cx.s.volume_attach(&v.id, &server, None));
 
     let mut old = cx.session_at("3.41");
@@ -181,7 +184,7 @@ fn snapshot_force_rules(cx: &mut Ctx) {
     fails(
         "delete a volume with snapshots",
         "bad-request",
-        cx.s.volume_delete(&v.id, false),
+        cx.s.volume_delete(&v.id, false, false),
     );
     cx.detach(&v.id);
 }
@@ -295,7 +298,11 @@ fn errors(cx: &mut Ctx) {
     assert!(target::request_id(&e).is_some(), "a 404 carries the request id");
     fails("get missing snapshot", "not-found", cx.s.snapshot_get(MISSING));
     fails("get missing backup", "not-found", cx.s.backup_get(MISSING));
-    fails("delete missing volume", "not-found", cx.s.volume_delete(MISSING, false));
+    fails(
+        "delete missing volume",
+        "not-found",
+        cx.s.volume_delete(MISSING, false, false),
+    );
 
     // Invalid state: Cinder answers 400, not 409.
     let v = cx.volume(spec::volume(1, &cx.name("errvol")));
@@ -303,7 +310,7 @@ fn errors(cx: &mut Ctx) {
     let e = fails(
         "delete a volume with a snapshot",
         "bad-request",
-        cx.s.volume_delete(&v.id, false),
+        cx.s.volume_delete(&v.id, false, false),
     );
     assert_eq!(target::api_status(&e), 400);
     fails(
@@ -530,4 +537,10 @@ suite!(
     project_discovery,
     bounded_lists,
     failure_reason,
+    cascade_delete,
+    flags_and_revert,
+    retype,
+    upload_to_image,
+    transfers,
+    idempotent_creates,
 );

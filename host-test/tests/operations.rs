@@ -171,7 +171,7 @@ fn volume_create_get_list_delete() {
         0
     );
 
-    let e = err(s.volume_delete(&v.id, true));
+    let e = err(s.volume_delete(&v.id, true, false));
     assert_eq!(
         (kind(&e), api(&e).status),
         ("forbidden", 403),
@@ -182,7 +182,7 @@ fn volume_create_get_list_delete() {
         "{}",
         api(&e).message
     );
-    ok(s.volume_delete(&v.id, false));
+    ok(s.volume_delete(&v.id, false, false));
     assert!(ok(s.volume_wait_for(&v.id, "deleted", 30)).is_none());
     let e = err(s.volume_get(&v.id));
     assert_eq!((kind(&e), api(&e).status), ("not-found", 404));
@@ -269,7 +269,7 @@ fn snapshots_create_list_get_delete_and_force_delete_is_forbidden() {
     assert_eq!(ok(s.snapshot_list(&all())).len(), 1);
 
     // A volume with snapshots cannot be deleted: Cinder's 400.
-    let e = err(s.volume_delete(&v.id, false));
+    let e = err(s.volume_delete(&v.id, false, false));
     assert_eq!((kind(&e), api(&e).status), ("bad-request", 400));
 
     let e = err(s.snapshot_delete(&sn.id, true));
@@ -416,7 +416,7 @@ fn attach_and_detach_through_nova() {
     assert!(used.attachments[0].attachment_id.is_some());
 
     // In use: delete is Cinder's invalid-state 400.
-    assert_eq!(kind(&err(s.volume_delete(&v.id, false))), "bad-request");
+    assert_eq!(kind(&err(s.volume_delete(&v.id, false, false))), "bad-request");
 
     let other = cloud.add_server("web-2");
     let e = err(s.volume_detach(&v.id, &other));

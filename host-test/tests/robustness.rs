@@ -65,7 +65,7 @@ fn ops() -> Vec<Op> {
             method: "DELETE",
             path: "/volumes/{v}",
             needs: &["volume"],
-            call: |s, f| s.volume_delete(&f.volume, false),
+            call: |s, f| s.volume_delete(&f.volume, false, false),
         },
         Op {
             name: "volumes.extend",
@@ -374,6 +374,56 @@ fn creates_are_never_repeated_after_the_server_acted() {
     assert!(posts > 0);
 }
 
+/// The same faults with an idempotency key: the create looks the resource up after the
+/// lost answer and returns it, and repeating the call returns it again: one of each.
+#[test]
+fn keyed_creates_return_the_one_resource_after_a_lost_answer() {
+    use host_test::{BackupCreate, SnapshotCreate, VolumeCreate};
+    let cloud = roomy();
+    let mut s = connect(&cloud);
+    let source = ok(s.volume_create(&vol(1, "keyed-source"))).id;
+    ok(s.volume_wait_for(&source, "available", 30));
+    for (n, fault) in [status(503, None), status(500, None), FaultKind::DropConnection]
+        .into_iter()
+        .enumerate()
+    {
+        let before = cloud.counts();
+        let key = |what: &str| Some(format!("{what}-{n}"));
+        let volume = VolumeCreate {
+            idempotency_key: key("volume"),
+            ..vol(1, "keyed")
+        };
+        cloud.inject(Fault::new(Some("POST"), "/volumes", fault.clone()).after());
+        let v = ok(s.volume_create(&volume));
+        assert_eq!(ok(s.volume_create(&volume)).id, v.id, "{fault:?}: the same volume");
+        let snapshot = SnapshotCreate {
+            idempotency_key: key("snapshot"),
+            ..spec::snapshot(&source)
+        };
+        cloud.inject(Fault::new(Some("POST"), "/snapshots", fault.clone()).after());
+        let snap = ok(s.snapshot_create(&snapshot));
+        assert_eq!(ok(s.snapshot_create(&snapshot)).id, snap.id, "{fault:?}");
+        let backup = BackupCreate {
+            idempotency_key: key("backup"),
+            ..spec::backup(&source)
+        };
+        cloud.inject(Fault::new(Some("POST"), "/backups", fault.clone()).after());
+        let b = ok(s.backup_create(&backup));
+        assert_eq!(ok(s.backup_create(&backup)).id, b.id, "{fault:?}");
+        ok(s.backup_wait_for(&b.id, "available", 30));
+        let after = cloud.counts();
+        assert_eq!(
+            (after.volumes, after.snapshots, after.backups),
+            (before.volumes + 1, before.snapshots + 1, before.backups + 1),
+            "{fault:?}: exactly one of each"
+        );
+        // The key with another request is a conflict, and creates nothing.
+        let other = VolumeCreate { size: 2, ..volume };
+        assert_eq!(kind(&err(s.volume_create(&other))), "conflict");
+        assert_eq!(cloud.counts().volumes, after.volumes);
+    }
+}
+
 #[test]
 fn redirects_are_not_followed() {
     let cloud = cloud();
@@ -425,7 +475,7 @@ fn services_on_their_own_ports_are_reached_through_the_catalog() {
         assert_eq!(attached.attachments[0].server_id.as_deref(), Some(server.as_str()));
         ok(s.volume_detach(&v.id, &server));
         ok(s.volume_wait_for(&v.id, "available", 30));
-        ok(s.volume_delete(&v.id, false));
+        ok(s.volume_delete(&v.id, false, false));
         ok(s.volume_wait_for(&v.id, "deleted", 30));
     }
     // Each listener answers only its own service: nothing went to the wrong port.
@@ -454,7 +504,7 @@ fn real_stack_endpoints_are_reached_through_the_catalog() {
         ok(s.volume_wait_for(&v.id, "in-use", 60));
         ok(s.volume_detach(&v.id, &stack.server_id));
         ok(s.volume_wait_for(&v.id, "available", 60));
-        ok(s.volume_delete(&v.id, false));
+        ok(s.volume_delete(&v.id, false, false));
         ok(s.volume_wait_for(&v.id, "deleted", 60));
     }
 }

@@ -54,8 +54,9 @@ mod bindings {
 
 pub use bindings::exports::infomaniak::block_storage::types::{
     ApiError, ApplicationCredential, Attachment, AvailabilityZone, Backup, BackupCreate, Config, Credentials,
-    Error as ComponentError, Failure, Limits as ProjectLimits, ListOptions, Message, PasswordCredential,
-    ResourceUpdate, Restored, Snapshot, SnapshotCreate, Volume, VolumeCreate, VolumeType,
+    Error as ComponentError, Failure, ImageUpload, Limits as ProjectLimits, ListOptions, Message, PasswordCredential,
+    ResourceUpdate, Restored, Snapshot, SnapshotCreate, Transfer, TransferCreated, UploadedImage, Volume, VolumeCreate,
+    VolumeType,
 };
 pub use error::{Error, Result};
 pub use host::{Host, Log};

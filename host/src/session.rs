@@ -8,8 +8,9 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use crate::bindings::BlockStorage;
 use crate::host::State;
 use crate::{
-    sandbox, Attachment, AvailabilityZone, Backup, BackupCreate, ComponentError, Error, ListOptions, Message,
-    ProjectLimits, ResourceUpdate, Restored, Result, Snapshot, SnapshotCreate, Volume, VolumeCreate, VolumeType,
+    sandbox, Attachment, AvailabilityZone, Backup, BackupCreate, ComponentError, Error, ImageUpload, ListOptions,
+    Message, ProjectLimits, ResourceUpdate, Restored, Result, Snapshot, SnapshotCreate, Transfer, TransferCreated,
+    UploadedImage, Volume, VolumeCreate, VolumeType,
 };
 
 /// Metadata items, as the contract passes them.
@@ -111,8 +112,52 @@ impl Session {
         self.call(async |b, st, h| b.infomaniak_block_storage_volumes().call_create(st, h, spec).await)
     }
     /// Deletes a volume (`force`: Cinder's admin-only force-delete).
-    pub fn volume_delete(&mut self, id: &str, force: bool) -> Result<()> {
-        self.call(async |b, st, h| b.infomaniak_block_storage_volumes().call_delete(st, h, id, force).await)
+    pub fn volume_delete(&mut self, id: &str, force: bool, cascade: bool) -> Result<()> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_volumes()
+                .call_delete(st, h, id, force, cascade)
+                .await
+        })
+    }
+    /// Marks a volume bootable or not.
+    pub fn volume_set_bootable(&mut self, id: &str, bootable: bool) -> Result<()> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_volumes()
+                .call_set_bootable(st, h, id, bootable)
+                .await
+        })
+    }
+    /// Makes servers attach a volume read-only, or read-write again.
+    pub fn volume_set_read_only(&mut self, id: &str, read_only: bool) -> Result<()> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_volumes()
+                .call_set_read_only(st, h, id, read_only)
+                .await
+        })
+    }
+    /// Changes a volume's type; `migrate` allows moving it to another backend.
+    pub fn volume_retype(&mut self, id: &str, volume_type: &str, migrate: bool) -> Result<()> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_volumes()
+                .call_retype(st, h, id, volume_type, migrate)
+                .await
+        })
+    }
+    /// Reverts a volume to its latest snapshot (microversion 3.40+).
+    pub fn volume_revert_to_snapshot(&mut self, id: &str, snapshot_id: &str) -> Result<()> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_volumes()
+                .call_revert_to_snapshot(st, h, id, snapshot_id)
+                .await
+        })
+    }
+    /// Starts copying a volume into a new Glance image.
+    pub fn volume_upload_to_image(&mut self, id: &str, spec: &ImageUpload) -> Result<UploadedImage> {
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_volumes()
+                .call_upload_to_image(st, h, id, spec)
+                .await
+        })
     }
     /// Grows a volume to `new_size` GiB.
     pub fn volume_extend(&mut self, id: &str, new_size: u32) -> Result<()> {
@@ -286,6 +331,39 @@ impl Session {
         })
     }
 
+    // Transfers: the auth keys a session sees become secrets the call checks look for.
+    /// Offers a volume for transfer; the answer holds the auth key the receiver needs.
+    pub fn transfer_create(&mut self, volume_id: &str, name: Option<&str>) -> Result<TransferCreated> {
+        let created = self.call(async |b, st, h| {
+            b.infomaniak_block_storage_transfers()
+                .call_create(st, h, volume_id, name)
+                .await
+        })?;
+        self.note_secret("transfer auth key", &created.auth_key);
+        Ok(created)
+    }
+    /// Lists this project's pending transfers.
+    pub fn transfer_list(&mut self) -> Result<Vec<Transfer>> {
+        self.call(async |b, st, h| b.infomaniak_block_storage_transfers().call_list(st, h).await)
+    }
+    /// Reads one transfer.
+    pub fn transfer_get(&mut self, id: &str) -> Result<Transfer> {
+        self.call(async |b, st, h| b.infomaniak_block_storage_transfers().call_get(st, h, id).await)
+    }
+    /// Accepts a transfer into this session's project.
+    pub fn transfer_accept(&mut self, id: &str, auth_key: &str) -> Result<Transfer> {
+        self.note_secret("transfer auth key", auth_key);
+        self.call(async |b, st, h| {
+            b.infomaniak_block_storage_transfers()
+                .call_accept(st, h, id, auth_key)
+                .await
+        })
+    }
+    /// Cancels a pending transfer.
+    pub fn transfer_delete(&mut self, id: &str) -> Result<()> {
+        self.call(async |b, st, h| b.infomaniak_block_storage_transfers().call_delete(st, h, id).await)
+    }
+
     // What the project may use.
     /// Lists the volume types the project may use.
     pub fn volume_types(&mut self) -> Result<Vec<VolumeType>> {
@@ -356,6 +434,13 @@ impl Session {
             scan(s, "trap", &format!("{trap:?}"))?;
         }
         Ok(out?)
+    }
+
+    /// With secret checking on, later calls' logs and errors are searched for `value` too.
+    fn note_secret(&self, kind: &'static str, value: &str) {
+        if let Some(s) = &self.secrets {
+            s.add(kind, value);
+        }
     }
 
     /// The lines logged since the last call.

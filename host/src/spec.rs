@@ -33,6 +33,7 @@ pub fn volume(size: u32, name: &str) -> VolumeCreate {
         image_id: None,
         backup_id: None,
         metadata: vec![],
+        idempotency_key: None,
     }
 }
 
@@ -44,6 +45,7 @@ pub fn snapshot(volume_id: &str) -> SnapshotCreate {
         description: None,
         force: false,
         metadata: vec![],
+        idempotency_key: None,
     }
 }
 
@@ -59,6 +61,7 @@ pub fn backup(volume_id: &str) -> BackupCreate {
         container: None,
         metadata: vec![],
         availability_zone: None,
+        idempotency_key: None,
     }
 }
 

@@ -29,7 +29,7 @@ describe('contract 0.2', () => {
     if (s) {
       if (made.backup) tryCall(() => backups.delete(s, made.backup, false));
       if (made.snapshot) tryCall(() => snapshots.delete(s, made.snapshot, false));
-      for (const id of made.volumes) tryCall(() => volumes.delete(s, id, false));
+      for (const id of made.volumes) tryCall(() => volumes.delete(s, id, false, false));
       s[Symbol.dispose]();
     }
     stderr?.restore();

@@ -120,10 +120,10 @@ describe('errors', () => {
   it('forbidden for force-delete as a normal user, with the policy message', () => {
     const v = volumes.create(s, { size: 1, name: 'node-forbidden', metadata: [] });
     volumes.waitFor(s, v.id, 'available', 60);
-    const e = expectError(() => volumes.delete(s, v.id, true), 'forbidden');
+    const e = expectError(() => volumes.delete(s, v.id, true, false), 'forbidden');
     assert.equal(e.status, 403);
     assert.match(e.message, /force_delete/);
-    volumes.delete(s, v.id, false);
+    volumes.delete(s, v.id, false, false);
     assert.equal(volumes.waitFor(s, v.id, 'deleted', 60), undefined);
   });
 
@@ -135,7 +135,7 @@ describe('errors', () => {
     const v = volumes.create(s, { size: 1, name: 'node-timeout', metadata: [] });
     volumes.waitFor(s, v.id, 'available', 60);
     assert.match(expectError(() => volumes.waitFor(s, v.id, 'in-use', 1), 'wait-timeout'), /available/);
-    volumes.delete(s, v.id, false);
+    volumes.delete(s, v.id, false, false);
     volumes.waitFor(s, v.id, 'deleted', 60);
   });
 

@@ -27,10 +27,10 @@ describe('lifecycle', () => {
     };
     if (s) {
       if (created.attachedTo) tryCall(() => volumes.detach(s, created.volume, created.attachedTo));
-      if (created.restored) tryCall(() => volumes.delete(s, created.restored, false));
+      if (created.restored) tryCall(() => volumes.delete(s, created.restored, false, false));
       if (created.backup) tryCall(() => backups.delete(s, created.backup, false));
       if (created.snapshot) tryCall(() => snapshots.delete(s, created.snapshot, false));
-      if (created.volume) tryCall(() => volumes.delete(s, created.volume, false));
+      if (created.volume) tryCall(() => volumes.delete(s, created.volume, false, false));
       s[Symbol.dispose]();
     }
     stderr?.restore();
@@ -123,7 +123,7 @@ describe('lifecycle', () => {
   });
 
   it('deletes everything and waits until it is gone', () => {
-    volumes.delete(s, created.restored, false);
+    volumes.delete(s, created.restored, false, false);
     assert.equal(volumes.waitFor(s, created.restored, 'deleted', WAIT_S), undefined);
     created.restored = undefined;
     backups.delete(s, created.backup, false);
@@ -132,7 +132,7 @@ describe('lifecycle', () => {
     snapshots.delete(s, created.snapshot, false);
     assert.equal(snapshots.waitFor(s, created.snapshot, 'deleted', WAIT_S), undefined);
     created.snapshot = undefined;
-    volumes.delete(s, created.volume, false);
+    volumes.delete(s, created.volume, false, false);
     assert.equal(volumes.waitFor(s, created.volume, 'deleted', WAIT_S), undefined);
     created.volume = undefined;
   });

@@ -74,7 +74,7 @@ describe('README snippet (JavaScript)', () => {
     assert.equal(v.name, 'readme-js-renamed');
     assert.deepEqual(v.metadata, [['renamed-by', 'example.mjs'], ['team', 'storage']]);
 
-    for (const id of ids) volumes.delete(s, id, false);
+    for (const id of ids) volumes.delete(s, id, false, false);
     volumes.waitFor(s, ids[5], 'deleted', 60); // the last one: the others are gone before it
     assert.deepEqual(volumes.list(s, { metadata: [] }), []);
     s[Symbol.dispose]();

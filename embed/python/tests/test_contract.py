@@ -23,7 +23,7 @@ def s(bs, mock):
     for interface, ids in [("backups", [made.get("backup")]), ("snapshots", [made.get("snapshot")]), ("volumes", made["volumes"])]:
         for id_ in filter(None, ids):
             try:
-                bs.call(interface, "delete", session, id_, False)
+                bs.delete(interface, session, id_)
             except Exception:
                 pass
     bs.drop(session)

@@ -113,10 +113,10 @@ def test_over_limit_above_quota_with_retry_after(bs, s):
 def test_forbidden_force_delete_for_normal_user(bs, s):
     v = bs.volumes.create(s, Rec(size=1, name="python-forbidden", metadata=[]))
     bs.volumes.wait_for(s, v.id, "available", 60)
-    e = error(bs.volumes.delete, s, v.id, True)
+    e = error(bs.volumes.delete, s, v.id, True, False)
     assert (e.tag, e.val.status) == ("forbidden", 403)
     assert "force_delete" in e.val.message
-    bs.volumes.delete(s, v.id, False)
+    bs.volumes.delete(s, v.id, False, False)
     assert bs.volumes.wait_for(s, v.id, "deleted", 60) is None
 
 
@@ -132,7 +132,7 @@ def test_wait_timeout_carries_last_status(bs, s):
     e = error(bs.volumes.wait_for, s, v.id, "in-use", 1)
     assert e.tag == "wait-timeout"
     assert "available" in e.val
-    bs.volumes.delete(s, v.id, False)
+    bs.volumes.delete(s, v.id, False, False)
     bs.volumes.wait_for(s, v.id, "deleted", 60)
 
 

@@ -21,7 +21,7 @@ def bs(host, mock):
             if state.get("attached_to") and key == "volume":
                 _try(lambda: inst.volumes.detach(s, state["volume"], state["attached_to"]))
             if state.get(key):
-                _try(lambda: inst.call(interface, "delete", s, state[key], False))
+                _try(lambda: inst.delete(interface, s, state[key]))
         _try(lambda: inst.drop(s))
 
 
@@ -117,7 +117,7 @@ def test_detach(bs, mock):
 def test_delete_everything(bs):
     s = state["session"]
     for interface, key in [("volumes", "restored"), ("backups", "backup"), ("snapshots", "snapshot"), ("volumes", "volume")]:
-        assert bs.call(interface, "delete", s, state[key], False) is None
+        assert bs.delete(interface, s, state[key]) is None
         assert bs.call(interface, "wait-for", s, state[key], "deleted", WAIT_S) is None
         state[key] = None
 

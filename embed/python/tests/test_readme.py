@@ -75,7 +75,7 @@ def test_example_shows_quota_and_five_newest_then_renames_and_tags_a_volume(host
     assert v.metadata == [("renamed-by", "example.py"), ("team", "storage")]
 
     for id_ in ids:
-        bs.volumes.delete(s, id_, False)
+        bs.volumes.delete(s, id_, False, False)
     bs.volumes.wait_for(s, ids[5], "deleted", 60)  # the last one: the others are gone before it
     assert bs.volumes.list(s, Rec(metadata=[])) == []
     bs.drop(s)

@@ -9,7 +9,7 @@ use host_test::{
     spec, ApplicationCredential, Backup, BackupCreate, Config, Credentials, Error, PasswordCredential, Session,
     Snapshot, SnapshotCreate, Volume, VolumeCreate,
 };
-use mock_cloud::{MockCloud, MockOptions};
+use mock_cloud::{MockCloud, MockOptions, MockVolumeType};
 
 use crate::common::host;
 pub use crate::common::{all, say};
@@ -107,6 +107,8 @@ pub struct Target {
     pub server: Option<String>,
     /// Seconds any one wait may take.
     pub wait_s: u32,
+    /// A session config of a second project, for transfers (where the suite can make one).
+    pub other: Option<Config>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -147,13 +149,22 @@ impl Target {
         let mock = MockCloud::start_with(MockOptions {
             transition: Duration::from_millis(100),
             admin: true,
+            volume_types: vec![MockVolumeType::new("acc-tier-a"), MockVolumeType::new("acc-tier-b")],
             ..MockOptions::default()
         });
         let cfg = Config {
             timeout_ms: Some(10_000),
             ..host_test::mock_config(&mock)
         };
+        let second = "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f";
+        let other = Config {
+            auth_url: String::new(),
+            credentials: Credentials::Token(mock.issue_token_for(second)),
+            block_storage_url: Some(mock.block_storage_url_for(second)),
+            ..cfg.clone()
+        };
         Target {
+            other: Some(other),
             kind: Kind::Mock,
             cfg,
             project: mock.project_id(),
@@ -181,7 +192,14 @@ impl Target {
             timeout_ms: Some(30_000),
             ..spec::config("", Credentials::Token(token.clone()))
         };
+        let second = fresh_project(&format!("{scenario}-receiver"));
+        let other = Config {
+            block_storage_url: Some(format!("{url}/v3/{second}")),
+            credentials: Credentials::Token(format!("acceptance:{second}")),
+            ..cfg.clone()
+        };
         Target {
+            other: Some(other),
             kind: Kind::RealCinder,
             cfg,
             admin: Some(Admin::new(&block_storage, token)),
@@ -215,6 +233,7 @@ impl Target {
             ..spec::config(&auth_url, credentials)
         };
         Ok(Target {
+            other: None,
             kind: Kind::Cloud,
             cfg,
             project: String::new(),
@@ -404,7 +423,7 @@ impl Ctx {
                 Made::Attached { .. } => continue,
                 Made::Volume(id) => settle(
                     &mut s,
-                    |s| s.volume_delete(id, false),
+                    |s| s.volume_delete(id, false, false),
                     |s| s.volume_wait_for(id, "deleted", w),
                 ),
                 Made::Snapshot(id) => settle(
