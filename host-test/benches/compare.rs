@@ -10,7 +10,9 @@
 //! Workloads: `get` of one volume 1,000 times; `list` of 5,000 volumes in pages of 1,000;
 //! the full lifecycle 50 times. Prints median and p95 per operation, requests per
 //! operation, the ratios (1)/(2) and (3)/(1), and the component's size, compile time,
-//! instantiation time and peak linear memory during the list. `BENCH_QUICK=1` runs a tenth.
+//! instantiation time and peak linear memory during the list. Then, for every operation
+//! contract 0.2 added, the requests the component and openstacksdk send for it (one table
+//! of operations, [`ops`]). `BENCH_QUICK=1` runs a tenth.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -458,9 +460,12 @@ fn ms(d: Duration) -> String {
     }
 }
 
-/// Client requests the mock saw (Nova's own calls to Cinder excluded).
-fn requests(cloud: &MockCloud) -> usize {
-    cloud.requests().len()
+/// Runs `f` on a cleared request log; answers what it returned and how many requests
+/// clients sent meanwhile (Nova's own calls to Cinder excluded).
+fn counted<T>(cloud: &MockCloud, f: impl FnOnce() -> Res<T>) -> Res<(T, usize)> {
+    cloud.clear_requests();
+    let out = f()?;
+    Ok((out, cloud.requests().len()))
 }
 
 fn timed(n: usize, mut f: impl FnMut() -> Res<()>) -> Res<Vec<Duration>> {
@@ -470,6 +475,400 @@ fn timed(n: usize, mut f: impl FnMut() -> Res<()>) -> Res<Vec<Duration>> {
             f().map(|()| t.elapsed())
         })
         .collect()
+}
+
+// ---------------------------------------------------------------- contract 0.2: requests per operation
+
+type Session = host_test::Session;
+
+/// What the contract 0.2 operations work on, made through the component before anything
+/// is counted.
+struct Fixture {
+    volume: String,
+    snapshot: String,
+    backup: String,
+    /// A volume whose creation failed: Cinder holds four user messages about it (and four
+    /// about a second one, which a client filtering on its side also receives).
+    failed: String,
+}
+
+impl Fixture {
+    /// A snapshot and a backup of `volume`, and two volumes of `too_big` GiB, which the
+    /// mock's backend accepts and then fails to make.
+    fn make(s: &mut Session, volume: &str, too_big: u32) -> Res<Fixture> {
+        let snapshot = call(s.snapshot_create(&host_test::spec::snapshot(volume)))?.id;
+        call(s.snapshot_wait_for(&snapshot, "available", WAIT_S))?;
+        let backup = call(s.backup_create(&host_test::spec::backup(volume)))?.id;
+        call(s.backup_wait_for(&backup, "available", WAIT_S))?;
+        let mut failed = Vec::new();
+        for name in ["bench-fails-1", "bench-fails-2"] {
+            let id = call(s.volume_create(&host_test::spec::volume(too_big, name)))?.id;
+            call(s.volume_wait_for(&id, "error", WAIT_S))?;
+            failed.push(id);
+        }
+        Ok(Fixture {
+            volume: volume.into(),
+            snapshot,
+            backup,
+            failed: failed.swap_remove(0),
+        })
+    }
+}
+
+/// One operation contract 0.2 added: made ready through the component (not counted),
+/// then called by the component and by openstacksdk, in turn, once per round.
+struct Op {
+    label: &'static str,
+    prepare: fn(&mut Session, &Fixture) -> Res<()>,
+    /// The call; answers how many items a listing returned.
+    component: fn(&mut Session, &Fixture) -> Res<Option<usize>>,
+    /// openstacksdk's call, as the worker's `call` command ([`bs`]).
+    sdk: fn(&Fixture) -> serde_json::Value,
+    /// Called once, not once per round (its requests do not vary, and it takes seconds).
+    once: bool,
+}
+
+/// An operation called once per round.
+fn op(
+    label: &'static str,
+    prepare: fn(&mut Session, &Fixture) -> Res<()>,
+    component: fn(&mut Session, &Fixture) -> Res<Option<usize>>,
+    sdk: fn(&Fixture) -> serde_json::Value,
+) -> Op {
+    Op {
+        label,
+        prepare,
+        component,
+        sdk,
+        once: false,
+    }
+}
+
+impl Op {
+    fn once(self) -> Op {
+        Op { once: true, ..self }
+    }
+}
+
+/// `conn.block_storage.<method>(*args, **kwargs)`, to which `take` (read only so many items
+/// of a listing), `microversion` (pinned for this call) and `stand_in` (openstacksdk has no
+/// such call: this one sends the same request) may be added.
+fn bs(method: &str, args: serde_json::Value, kwargs: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({"op": "call", "call": method, "args": args, "kwargs": kwargs})
+}
+
+/// A worker command as Python for the table, the fixture's ids shown as `id`; `listing`: its
+/// answer was iterated.
+fn python(cmd: &serde_json::Value, f: &Fixture, listing: bool) -> String {
+    let ids = [&f.volume, &f.snapshot, &f.backup, &f.failed];
+    let value = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) if ids.contains(&s) => "id".to_string(),
+        serde_json::Value::Bool(b) => if *b { "True" } else { "False" }.to_string(),
+        v => v.to_string(),
+    };
+    let args = cmd["args"].as_array().into_iter().flatten().map(value);
+    let kwargs = cmd["kwargs"].as_object().into_iter().flatten();
+    let all: Vec<String> = args.chain(kwargs.map(|(k, v)| format!("{k}={}", value(v)))).collect();
+    let mut shown = format!("{}({})", cmd["call"].as_str().unwrap_or("?"), all.join(", "));
+    if let Some(n) = cmd["take"].as_u64() {
+        shown = format!("islice({shown}, {n})");
+    } else if listing {
+        shown = format!("list({shown})");
+    }
+    if let Some(v) = cmd["microversion"].as_str() {
+        shown.push_str(&format!(" at microversion {v}"));
+    }
+    if cmd["stand_in"] == true {
+        shown = format!("none; `{shown}` sends the same request");
+    } else {
+        shown = format!("`{shown}`");
+    }
+    shown
+}
+
+/// The metadata items set before an unset, and the keys unset.
+const KEYS: [&str; 3] = ["bench-a", "bench-b", "bench-c"];
+/// A key never set.
+const ABSENT: &str = "bench-absent";
+
+fn items() -> Vec<(String, String)> {
+    KEYS.iter().map(|k| (k.to_string(), "1".to_string())).collect()
+}
+
+fn keys(n: usize) -> Vec<String> {
+    KEYS[..n].iter().map(|k| k.to_string()).collect()
+}
+
+/// The same items as openstacksdk's keyword arguments.
+fn sdk_items() -> serde_json::Value {
+    items()
+        .into_iter()
+        .map(|(k, v)| (k, serde_json::Value::from(v)))
+        .collect()
+}
+
+fn one<T>(r: host_test::Result<T>) -> Res<Option<usize>> {
+    call(r).map(|_| None)
+}
+
+fn many<T>(r: host_test::Result<Vec<T>>) -> Res<Option<usize>> {
+    call(r).map(|v| Some(v.len()))
+}
+
+fn nothing(_: &mut Session, _: &Fixture) -> Res<()> {
+    Ok(())
+}
+
+/// The same changes as openstacksdk's keyword arguments.
+fn sdk_changes() -> serde_json::Value {
+    let c = changes();
+    serde_json::json!({"name": c.name, "description": c.description})
+}
+
+fn changes() -> host_test::ResourceUpdate {
+    host_test::ResourceUpdate {
+        name: Some("bench-renamed".into()),
+        description: Some("bench".into()),
+    }
+}
+
+fn bounded() -> host_test::ListOptions {
+    host_test::ListOptions {
+        limit: Some(10),
+        ..host_test::spec::list_all()
+    }
+}
+
+/// Every operation contract 0.2 added, as each client calls it.
+fn ops() -> Vec<Op> {
+    use serde_json::json;
+    let set_volume: fn(&mut Session, &Fixture) -> Res<()> =
+        |s, f| one(s.volume_set_metadata(&f.volume, &items())).map(drop);
+    let set_snapshot: fn(&mut Session, &Fixture) -> Res<()> =
+        |s, f| one(s.snapshot_set_metadata(&f.snapshot, &items())).map(drop);
+    let set_backup: fn(&mut Session, &Fixture) -> Res<()> =
+        |s, f| one(s.backup_set_metadata(&f.backup, &items())).map(drop);
+    vec![
+        op(
+            "volume update (name and description)",
+            nothing,
+            |s, f| one(s.volume_update(&f.volume, &changes())),
+            |f| bs("update_volume", json!([f.volume]), sdk_changes()),
+        ),
+        op(
+            "volume set-metadata (3 items)",
+            nothing,
+            |s, f| one(s.volume_set_metadata(&f.volume, &items())),
+            |f| bs("set_volume_metadata", json!([f.volume]), sdk_items()),
+        ),
+        op(
+            "volume unset-metadata (1 key)",
+            set_volume,
+            |s, f| one(s.volume_unset_metadata(&f.volume, &keys(1))),
+            |f| bs("delete_volume_metadata", json!([f.volume]), json!({"keys": keys(1)})),
+        ),
+        op(
+            "volume unset-metadata (3 keys)",
+            set_volume,
+            |s, f| one(s.volume_unset_metadata(&f.volume, &keys(3))),
+            |f| bs("delete_volume_metadata", json!([f.volume]), json!({"keys": keys(3)})),
+        ),
+        op(
+            "volume unset-metadata (1 key that is not there)",
+            nothing,
+            |s, f| one(s.volume_unset_metadata(&f.volume, &[ABSENT.into()])),
+            |f| bs("delete_volume_metadata", json!([f.volume]), json!({"keys": [ABSENT]})),
+        ),
+        op(
+            "snapshot update (name and description)",
+            nothing,
+            |s, f| one(s.snapshot_update(&f.snapshot, &changes())),
+            |f| bs("update_snapshot", json!([f.snapshot]), sdk_changes()),
+        ),
+        op(
+            "snapshot set-metadata (3 items)",
+            nothing,
+            |s, f| one(s.snapshot_set_metadata(&f.snapshot, &items())),
+            |f| bs("set_snapshot_metadata", json!([f.snapshot]), sdk_items()),
+        ),
+        op(
+            "snapshot unset-metadata (3 keys)",
+            set_snapshot,
+            |s, f| one(s.snapshot_unset_metadata(&f.snapshot, &keys(3))),
+            |f| {
+                bs(
+                    "delete_snapshot_metadata",
+                    json!([f.snapshot]),
+                    json!({"keys": keys(3)}),
+                )
+            },
+        ),
+        op(
+            "backup update (name and description)",
+            nothing,
+            |s, f| one(s.backup_update(&f.backup, &changes())),
+            |f| bs("update_backup", json!([f.backup]), sdk_changes()),
+        ),
+        op(
+            "backup set-metadata (3 items)",
+            nothing,
+            |s, f| one(s.backup_set_metadata(&f.backup, &items())),
+            |f| bs("set_backup_metadata", json!([f.backup]), sdk_items()),
+        ),
+        op(
+            "backup unset-metadata (3 keys)",
+            set_backup,
+            |s, f| one(s.backup_unset_metadata(&f.backup, &keys(3))),
+            |f| bs("delete_backup_metadata", json!([f.backup]), json!({"keys": keys(3)})),
+        ),
+        op(
+            "volume types",
+            nothing,
+            |s, _| many(s.volume_types()),
+            |_| bs("types", json!([]), json!({})),
+        ),
+        op(
+            "default volume type",
+            nothing,
+            |s, _| one(s.default_volume_type()),
+            |_| {
+                // No call of its own (`show_default_type` is the admin API `/default-types`).
+                let mut cmd = bs("get_type", json!(["default"]), json!({}));
+                cmd["stand_in"] = true.into();
+                cmd
+            },
+        ),
+        op(
+            "availability zones",
+            nothing,
+            |s, _| many(s.availability_zones()),
+            |_| bs("availability_zones", json!([]), json!({})),
+        ),
+        op(
+            "limits",
+            nothing,
+            |s, _| one(s.limits()),
+            |_| bs("get_limits", json!([]), json!({})),
+        ),
+        // openstacksdk sends no microversion for messages, and Cinder has none below 3.3.
+        op(
+            "user messages of one resource, as openstacksdk calls them",
+            nothing,
+            |s, f| many(s.messages(Some(&f.failed))),
+            |f| bs("messages", json!([]), json!({"resource_uuid": f.failed})),
+        ),
+        op(
+            "user messages of one resource, microversion pinned",
+            nothing,
+            |s, f| many(s.messages(Some(&f.failed))),
+            |f| {
+                let mut cmd = bs("messages", json!([]), json!({"resource_uuid": f.failed}));
+                cmd["microversion"] = "3.3".into();
+                cmd
+            },
+        ),
+        op(
+            "bounded list: limit 10, the first 10 taken",
+            nothing,
+            |s, _| many(s.volume_list(&bounded())),
+            |_| {
+                let mut cmd = bs("volumes", json!([]), json!({"details": true, "limit": 10}));
+                cmd["take"] = 10.into();
+                cmd
+            },
+        ),
+        op(
+            "bounded list: limit 10, iterated to its end",
+            nothing,
+            |s, _| many(s.volume_list(&bounded())),
+            |_| bs("volumes", json!([]), json!({"details": true, "limit": 10})),
+        )
+        .once(),
+    ]
+}
+
+/// One client's figures for one operation.
+#[derive(Default)]
+struct Counts {
+    stats: Stats,
+    /// Items the last call returned, for listings.
+    items: Option<usize>,
+    /// openstacksdk's error, when its call failed.
+    failed: Option<String>,
+}
+
+/// Runs every operation of [`ops`] `runs` times through both clients, counting requests.
+fn count_ops(cloud: &MockCloud, s: &mut Session, sdk: &mut Sdk, f: &Fixture, runs: usize) -> Res<Vec<[Counts; 2]>> {
+    let mut table = Vec::new();
+    for op in ops() {
+        let mut c: [Counts; 2] = Default::default();
+        for _ in 0..if op.once { 1 } else { runs } {
+            (op.prepare)(s, f)?;
+            let ((time, items), n) = counted(cloud, || {
+                let t = Instant::now();
+                let items = (op.component)(s, f).map_err(|e| format!("{}: {e}", op.label))?;
+                Ok((t.elapsed(), items))
+            })?;
+            c[0].record(time, n, items, None);
+            (op.prepare)(s, f)?;
+            let (answer, n) = counted(cloud, || sdk.ask((op.sdk)(f)))?;
+            let time = Duration::from_secs_f64(answer["times"][0].as_f64().unwrap_or(0.0));
+            let items = answer["count"].as_u64().map(|n| n as usize);
+            c[1].record(time, n, items, answer["failed"].as_str().map(str::to_string));
+        }
+        table.push(c);
+    }
+    Ok(table)
+}
+
+impl Counts {
+    fn record(&mut self, time: Duration, requests: usize, items: Option<usize>, failed: Option<String>) {
+        self.stats.times.push(time);
+        self.stats.requests += requests;
+        self.stats.ops += 1;
+        self.items = items;
+        self.failed = failed;
+    }
+    fn requests(&self) -> String {
+        let r = self.stats.per_op();
+        let r = if r.fract() == 0.0 {
+            format!("{r:.0}")
+        } else {
+            format!("{r:.2}")
+        };
+        match &self.failed {
+            Some(e) => format!("{r} (fails: {e})"),
+            None => r,
+        }
+    }
+}
+
+fn print_ops(table: &[[Counts; 2]], f: &Fixture, runs: usize) {
+    println!("\n### Requests per operation of contract 0.2 ({runs} calls per client and operation; median times)\n");
+    println!(
+        "| operation | component | openstacksdk call | openstacksdk | items (component / openstacksdk) | component median | openstacksdk median |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for (op, [c, p]) in ops().iter().zip(table) {
+        // A listing for one client is one for the other: the component's answer tells.
+        let listing = c.items.is_some();
+        let count = |c: &Counts| c.items.map_or("—".to_string(), |n| n.to_string());
+        let items = if listing {
+            format!("{} / {}", count(c), count(p))
+        } else {
+            String::new()
+        };
+        println!(
+            "| {}{} | {} | {} | {} | {items} | {} | {} |",
+            op.label,
+            if op.once { " (one call)" } else { "" },
+            c.requests(),
+            python(&(op.sdk)(f), f, listing),
+            p.requests(),
+            ms(c.stats.pct(0.5)),
+            ms(p.stats.pct(0.5)),
+        );
+    }
 }
 
 fn main() {
@@ -529,11 +928,11 @@ fn run() -> Res<()> {
     // (3)
     let venv = sdk_venv()?;
     let mut sdk = Sdk::start(&venv)?;
-    let before = requests(&cloud);
-    let first = sdk.ask(serde_json::json!({"op": "connect", "auth_url": cloud.auth_url(),
-        "id": mock_cloud::APP_CRED_ID, "secret": mock_cloud::APP_CRED_SECRET, "region": "dc3-a",
-        "server": server}))?;
-    let sdk_first_use = requests(&cloud) - before;
+    let (first, sdk_first_use) = counted(&cloud, || {
+        sdk.ask(serde_json::json!({"op": "connect", "auth_url": cloud.auth_url(),
+            "id": mock_cloud::APP_CRED_ID, "secret": mock_cloud::APP_CRED_SECRET, "region": "dc3-a",
+            "server": server}))
+    })?;
     let sdk_version = Command::new(venv.join("bin/python"))
         .args(["-c", "import importlib.metadata as m; print(m.version('openstacksdk'))"])
         .output()
@@ -554,22 +953,20 @@ fn run() -> Res<()> {
         let per_round = (total / rounds).max(1);
         for _ in 0..*rounds {
             for (i, st) in stats.iter_mut().enumerate() {
-                let before = requests(&cloud);
-                let times = match (w, i) {
-                    (0, 0) => timed(per_round, || component.get(target))?,
-                    (0, 1) => timed(per_round, || native_client.get(target))?,
-                    (0, _) => sdk.times(serde_json::json!({"op": "get", "id": target, "n": per_round}))?,
-                    (1, 0) => timed(per_round, || expect_5000(component.list(1000)))?,
-                    (1, 1) => timed(per_round, || expect_5000(native_client.list(1000)))?,
-                    (1, _) => sdk.times(serde_json::json!({"op": "list", "limit": 1000, "n": per_round}))?,
-                    (_, 0) => timed(per_round, || component.lifecycle(&server))?,
-                    (_, 1) => timed(per_round, || native_client.lifecycle(&server))?,
-                    (_, _) => sdk.times(serde_json::json!({"op": "lifecycle", "server": server, "n": per_round}))?,
-                };
-                st.requests += requests(&cloud) - before;
+                let (times, requests) = counted(&cloud, || match (w, i) {
+                    (0, 0) => timed(per_round, || component.get(target)),
+                    (0, 1) => timed(per_round, || native_client.get(target)),
+                    (0, _) => sdk.times(serde_json::json!({"op": "get", "id": target, "n": per_round})),
+                    (1, 0) => timed(per_round, || expect_5000(component.list(1000))),
+                    (1, 1) => timed(per_round, || expect_5000(native_client.list(1000))),
+                    (1, _) => sdk.times(serde_json::json!({"op": "list", "limit": 1000, "n": per_round})),
+                    (_, 0) => timed(per_round, || component.lifecycle(&server)),
+                    (_, 1) => timed(per_round, || native_client.lifecycle(&server)),
+                    (_, _) => sdk.times(serde_json::json!({"op": "lifecycle", "server": server, "n": per_round})),
+                })?;
+                st.requests += requests;
                 st.ops += times.len();
                 st.times.extend(times);
-                cloud.clear_requests();
             }
         }
         if w == 1 {
@@ -577,6 +974,12 @@ fn run() -> Res<()> {
         }
         table.push((label.to_string(), stats));
     }
+
+    // Contract 0.2, operation by operation.
+    let too_big = MockOptions::default().backend_max_volume_gb + 1;
+    let fixture = Fixture::make(&mut component.0, &ids[1], too_big as u32)?;
+    let runs = scale(ROUNDS);
+    let per_op = count_ops(&cloud, &mut component.0, &mut sdk, &fixture, runs)?;
 
     // Report.
     let size = host_test::COMPONENT.len();
@@ -623,6 +1026,7 @@ fn run() -> Res<()> {
         "| openstacksdk first use (auth + discovery) | {sdk_first_use} requests, {:.1} ms |",
         first["first_use_s"].as_f64().unwrap_or(0.0) * 1000.0
     );
+    print_ops(&per_op, &fixture, runs);
     Ok(())
 }
 

@@ -4,11 +4,13 @@ A long-lived worker: one JSON command per stdin line, one JSON answer per stdout
 the Rust benchmark can alternate it with the other clients round by round. Times are
 per operation, in seconds, measured around the SDK calls only.
 """
+import itertools
 import json
 import sys
 import time
 
 import openstack
+import openstack.exceptions
 
 conn = None
 STEPS = ["create", "wait", "extend", "wait", "snapshot", "wait", "backup", "wait", "restore", "wait",
@@ -48,6 +50,32 @@ def lifecycle(server_id):
         bs.wait_for_delete(res, interval=1, wait=120)
 
 
+def call(cmd):
+    """One call on `conn.block_storage`, timed, for the table of requests per operation.
+
+    A listing is a generator: it is iterated the way a user would, every item, or only
+    the first `take` (`itertools.islice`: no page is fetched beyond them). `microversion`
+    pins the proxy's default microversion for this call only. An SDK error is an answer
+    (`failed`), not a failure of the benchmark: the table shows it.
+    """
+    bs = conn.block_storage
+    method = getattr(bs, cmd["call"])
+    saved = bs.default_microversion
+    if "microversion" in cmd:
+        bs.default_microversion = cmd["microversion"]
+    failed, count = None, None
+    t = time.perf_counter()
+    try:
+        out = method(*cmd.get("args", []), **cmd.get("kwargs", {}))
+        if hasattr(out, "__next__"):
+            count = sum(1 for _ in itertools.islice(out, cmd.get("take")))
+    except openstack.exceptions.SDKException as e:
+        failed = str(getattr(e, "status_code", None) or type(e).__name__)
+    finally:
+        bs.default_microversion = saved
+    return {"times": [time.perf_counter() - t], "failed": failed, "count": count}
+
+
 def handle(cmd):
     global conn
     op = cmd["op"]
@@ -76,6 +104,8 @@ def handle(cmd):
         return {"times": times, "count": counts[-1]}
     if op == "lifecycle":
         return {"times": timed(lambda: lifecycle(cmd["server"]), cmd["n"])}
+    if op == "call":
+        return call(cmd)
     if op == "version":
         return {"version": openstack.version.__version__}
     raise ValueError(f"unknown op {op}")
