@@ -20,7 +20,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use infomaniak_block_storage as native;
-use mock_cloud::{MockCloud, MockOptions};
+use mock_cloud::{MockCloud, MockOptions, MockVolumeType};
 use native::http::{Io, Request, Response};
 
 type Res<T> = Result<T, String>;
@@ -515,15 +515,23 @@ impl Fixture {
     }
 }
 
+/// What one call works on, made for it alone by [`Op::prepare`] (not counted): ids of
+/// fresh resources, or an idempotency key; empty when the fixture is enough.
+type Fresh = Vec<String>;
+
+/// Stands for a [`Fresh`] id in the table's Python.
+const FRESH: &str = "<fresh>";
+
 /// One operation contract 0.2 added: made ready through the component (not counted),
 /// then called by the component and by openstacksdk, in turn, once per round.
 struct Op {
     label: &'static str,
-    prepare: fn(&mut Session, &Fixture) -> Res<()>,
+    /// Answers what this one call works on ([`Fresh`]).
+    prepare: fn(&mut Session, &Fixture) -> Res<Fresh>,
     /// The call; answers how many items a listing returned.
-    component: fn(&mut Session, &Fixture) -> Res<Option<usize>>,
+    component: fn(&mut Session, &Fixture, &Fresh) -> Res<Option<usize>>,
     /// openstacksdk's call, as the worker's `call` command ([`bs`]).
-    sdk: fn(&Fixture) -> serde_json::Value,
+    sdk: fn(&Fixture, &Fresh) -> serde_json::Value,
     /// Called once, not once per round (its requests do not vary, and it takes seconds).
     once: bool,
 }
@@ -531,9 +539,9 @@ struct Op {
 /// An operation called once per round.
 fn op(
     label: &'static str,
-    prepare: fn(&mut Session, &Fixture) -> Res<()>,
-    component: fn(&mut Session, &Fixture) -> Res<Option<usize>>,
-    sdk: fn(&Fixture) -> serde_json::Value,
+    prepare: fn(&mut Session, &Fixture) -> Res<Fresh>,
+    component: fn(&mut Session, &Fixture, &Fresh) -> Res<Option<usize>>,
+    sdk: fn(&Fixture, &Fresh) -> serde_json::Value,
 ) -> Op {
     Op {
         label,
@@ -562,7 +570,7 @@ fn bs(method: &str, args: serde_json::Value, kwargs: serde_json::Value) -> serde
 fn python(cmd: &serde_json::Value, f: &Fixture, listing: bool) -> String {
     let ids = [&f.volume, &f.snapshot, &f.backup, &f.failed];
     let value = |v: &serde_json::Value| match v {
-        serde_json::Value::String(s) if ids.contains(&s) => "id".to_string(),
+        serde_json::Value::String(s) if ids.contains(&s) || s == FRESH => "id".to_string(),
         serde_json::Value::Bool(b) => if *b { "True" } else { "False" }.to_string(),
         v => v.to_string(),
     };
@@ -615,8 +623,8 @@ fn many<T>(r: host_test::Result<Vec<T>>) -> Res<Option<usize>> {
     call(r).map(|v| Some(v.len()))
 }
 
-fn nothing(_: &mut Session, _: &Fixture) -> Res<()> {
-    Ok(())
+fn nothing(_: &mut Session, _: &Fixture) -> Res<Fresh> {
+    Ok(vec![])
 }
 
 /// The same changes as openstacksdk's keyword arguments.
@@ -642,60 +650,60 @@ fn bounded() -> host_test::ListOptions {
 /// Every operation contract 0.2 added, as each client calls it.
 fn ops() -> Vec<Op> {
     use serde_json::json;
-    let set_volume: fn(&mut Session, &Fixture) -> Res<()> =
-        |s, f| one(s.volume_set_metadata(&f.volume, &items())).map(drop);
-    let set_snapshot: fn(&mut Session, &Fixture) -> Res<()> =
-        |s, f| one(s.snapshot_set_metadata(&f.snapshot, &items())).map(drop);
-    let set_backup: fn(&mut Session, &Fixture) -> Res<()> =
-        |s, f| one(s.backup_set_metadata(&f.backup, &items())).map(drop);
+    let set_volume: fn(&mut Session, &Fixture) -> Res<Fresh> =
+        |s, f| one(s.volume_set_metadata(&f.volume, &items())).map(|_| vec![]);
+    let set_snapshot: fn(&mut Session, &Fixture) -> Res<Fresh> =
+        |s, f| one(s.snapshot_set_metadata(&f.snapshot, &items())).map(|_| vec![]);
+    let set_backup: fn(&mut Session, &Fixture) -> Res<Fresh> =
+        |s, f| one(s.backup_set_metadata(&f.backup, &items())).map(|_| vec![]);
     vec![
         op(
             "volume update (name and description)",
             nothing,
-            |s, f| one(s.volume_update(&f.volume, &changes())),
-            |f| bs("update_volume", json!([f.volume]), sdk_changes()),
+            |s, f, _| one(s.volume_update(&f.volume, &changes())),
+            |f, _| bs("update_volume", json!([f.volume]), sdk_changes()),
         ),
         op(
             "volume set-metadata (3 items)",
             nothing,
-            |s, f| one(s.volume_set_metadata(&f.volume, &items())),
-            |f| bs("set_volume_metadata", json!([f.volume]), sdk_items()),
+            |s, f, _| one(s.volume_set_metadata(&f.volume, &items())),
+            |f, _| bs("set_volume_metadata", json!([f.volume]), sdk_items()),
         ),
         op(
             "volume unset-metadata (1 key)",
             set_volume,
-            |s, f| one(s.volume_unset_metadata(&f.volume, &keys(1))),
-            |f| bs("delete_volume_metadata", json!([f.volume]), json!({"keys": keys(1)})),
+            |s, f, _| one(s.volume_unset_metadata(&f.volume, &keys(1))),
+            |f, _| bs("delete_volume_metadata", json!([f.volume]), json!({"keys": keys(1)})),
         ),
         op(
             "volume unset-metadata (3 keys)",
             set_volume,
-            |s, f| one(s.volume_unset_metadata(&f.volume, &keys(3))),
-            |f| bs("delete_volume_metadata", json!([f.volume]), json!({"keys": keys(3)})),
+            |s, f, _| one(s.volume_unset_metadata(&f.volume, &keys(3))),
+            |f, _| bs("delete_volume_metadata", json!([f.volume]), json!({"keys": keys(3)})),
         ),
         op(
             "volume unset-metadata (1 key that is not there)",
             nothing,
-            |s, f| one(s.volume_unset_metadata(&f.volume, &[ABSENT.into()])),
-            |f| bs("delete_volume_metadata", json!([f.volume]), json!({"keys": [ABSENT]})),
+            |s, f, _| one(s.volume_unset_metadata(&f.volume, &[ABSENT.into()])),
+            |f, _| bs("delete_volume_metadata", json!([f.volume]), json!({"keys": [ABSENT]})),
         ),
         op(
             "snapshot update (name and description)",
             nothing,
-            |s, f| one(s.snapshot_update(&f.snapshot, &changes())),
-            |f| bs("update_snapshot", json!([f.snapshot]), sdk_changes()),
+            |s, f, _| one(s.snapshot_update(&f.snapshot, &changes())),
+            |f, _| bs("update_snapshot", json!([f.snapshot]), sdk_changes()),
         ),
         op(
             "snapshot set-metadata (3 items)",
             nothing,
-            |s, f| one(s.snapshot_set_metadata(&f.snapshot, &items())),
-            |f| bs("set_snapshot_metadata", json!([f.snapshot]), sdk_items()),
+            |s, f, _| one(s.snapshot_set_metadata(&f.snapshot, &items())),
+            |f, _| bs("set_snapshot_metadata", json!([f.snapshot]), sdk_items()),
         ),
         op(
             "snapshot unset-metadata (3 keys)",
             set_snapshot,
-            |s, f| one(s.snapshot_unset_metadata(&f.snapshot, &keys(3))),
-            |f| {
+            |s, f, _| one(s.snapshot_unset_metadata(&f.snapshot, &keys(3))),
+            |f, _| {
                 bs(
                     "delete_snapshot_metadata",
                     json!([f.snapshot]),
@@ -706,32 +714,32 @@ fn ops() -> Vec<Op> {
         op(
             "backup update (name and description)",
             nothing,
-            |s, f| one(s.backup_update(&f.backup, &changes())),
-            |f| bs("update_backup", json!([f.backup]), sdk_changes()),
+            |s, f, _| one(s.backup_update(&f.backup, &changes())),
+            |f, _| bs("update_backup", json!([f.backup]), sdk_changes()),
         ),
         op(
             "backup set-metadata (3 items)",
             nothing,
-            |s, f| one(s.backup_set_metadata(&f.backup, &items())),
-            |f| bs("set_backup_metadata", json!([f.backup]), sdk_items()),
+            |s, f, _| one(s.backup_set_metadata(&f.backup, &items())),
+            |f, _| bs("set_backup_metadata", json!([f.backup]), sdk_items()),
         ),
         op(
             "backup unset-metadata (3 keys)",
             set_backup,
-            |s, f| one(s.backup_unset_metadata(&f.backup, &keys(3))),
-            |f| bs("delete_backup_metadata", json!([f.backup]), json!({"keys": keys(3)})),
+            |s, f, _| one(s.backup_unset_metadata(&f.backup, &keys(3))),
+            |f, _| bs("delete_backup_metadata", json!([f.backup]), json!({"keys": keys(3)})),
         ),
         op(
             "volume types",
             nothing,
-            |s, _| many(s.volume_types()),
-            |_| bs("types", json!([]), json!({})),
+            |s, _, _| many(s.volume_types()),
+            |_, _| bs("types", json!([]), json!({})),
         ),
         op(
             "default volume type",
             nothing,
-            |s, _| one(s.default_volume_type()),
-            |_| {
+            |s, _, _| one(s.default_volume_type()),
+            |_, _| {
                 // No call of its own (`show_default_type` is the admin API `/default-types`).
                 let mut cmd = bs("get_type", json!(["default"]), json!({}));
                 cmd["stand_in"] = true.into();
@@ -741,27 +749,27 @@ fn ops() -> Vec<Op> {
         op(
             "availability zones",
             nothing,
-            |s, _| many(s.availability_zones()),
-            |_| bs("availability_zones", json!([]), json!({})),
+            |s, _, _| many(s.availability_zones()),
+            |_, _| bs("availability_zones", json!([]), json!({})),
         ),
         op(
             "limits",
             nothing,
-            |s, _| one(s.limits()),
-            |_| bs("get_limits", json!([]), json!({})),
+            |s, _, _| one(s.limits()),
+            |_, _| bs("get_limits", json!([]), json!({})),
         ),
         // openstacksdk sends no microversion for messages, and Cinder has none below 3.3.
         op(
             "user messages of one resource, as openstacksdk calls them",
             nothing,
-            |s, f| many(s.messages(Some(&f.failed))),
-            |f| bs("messages", json!([]), json!({"resource_uuid": f.failed})),
+            |s, f, _| many(s.messages(Some(&f.failed))),
+            |f, _| bs("messages", json!([]), json!({"resource_uuid": f.failed})),
         ),
         op(
             "user messages of one resource, microversion pinned",
             nothing,
-            |s, f| many(s.messages(Some(&f.failed))),
-            |f| {
+            |s, f, _| many(s.messages(Some(&f.failed))),
+            |f, _| {
                 let mut cmd = bs("messages", json!([]), json!({"resource_uuid": f.failed}));
                 cmd["microversion"] = "3.3".into();
                 cmd
@@ -770,8 +778,8 @@ fn ops() -> Vec<Op> {
         op(
             "bounded list: limit 10, the first 10 taken",
             nothing,
-            |s, _| many(s.volume_list(&bounded())),
-            |_| {
+            |s, _, _| many(s.volume_list(&bounded())),
+            |_, _| {
                 let mut cmd = bs("volumes", json!([]), json!({"details": true, "limit": 10}));
                 cmd["take"] = 10.into();
                 cmd
@@ -780,11 +788,158 @@ fn ops() -> Vec<Op> {
         op(
             "bounded list: limit 10, iterated to its end",
             nothing,
-            |s, _| many(s.volume_list(&bounded())),
-            |_| bs("volumes", json!([]), json!({"details": true, "limit": 10})),
+            |s, _, _| many(s.volume_list(&bounded())),
+            |_, _| bs("volumes", json!([]), json!({"details": true, "limit": 10})),
         )
         .once(),
+        // Contract 0.2's second part, each call on resources of its own (after the bounded
+        // list, which the volumes made here would lengthen).
+        op(
+            "volume delete, cascade (volume with 1 snapshot)",
+            |s, _| {
+                let v = fresh_volume(s)?;
+                let snap = fresh_snapshot(s, &v)?;
+                Ok(vec![v, snap])
+            },
+            |s, _, v| one(s.volume_delete(&v[0], false, true)),
+            |_, v| bs("delete_volume", json!([v[0]]), json!({"cascade": true})),
+        ),
+        op(
+            "volume set-bootable",
+            |s, _| Ok(vec![fresh_volume(s)?]),
+            |s, _, v| one(s.volume_set_bootable(&v[0], true)),
+            |_, v| bs("set_volume_bootable_status", json!([v[0], true]), json!({})),
+        ),
+        op(
+            "volume set-read-only",
+            |s, _| Ok(vec![fresh_volume(s)?]),
+            |s, _, v| one(s.volume_set_read_only(&v[0], true)),
+            |_, v| bs("set_volume_readonly", json!([v[0], true]), json!({})),
+        ),
+        op(
+            "volume retype (no migration)",
+            |s, _| Ok(vec![fresh_volume(s)?]),
+            |s, _, v| one(s.volume_retype(&v[0], TIER, false)),
+            |_, v| bs("retype_volume", json!([v[0], TIER]), json!({})),
+        ),
+        op(
+            "volume revert to its latest snapshot",
+            |s, _| {
+                let v = fresh_volume(s)?;
+                let snap = fresh_snapshot(s, &v)?;
+                Ok(vec![v, snap])
+            },
+            |s, _, v| one(s.volume_revert_to_snapshot(&v[0], &v[1])),
+            |_, v| bs("revert_volume_to_snapshot", json!([v[0], v[1]]), json!({})),
+        ),
+        op(
+            "volume upload to image",
+            |s, _| Ok(vec![fresh_volume(s)?]),
+            |s, _, v| one(s.volume_upload_to_image(&v[0], &image_upload())),
+            |_, v| bs("upload_volume_to_image", json!([v[0], IMAGE]), json!({})),
+        ),
+        op(
+            "transfer create",
+            |s, _| Ok(vec![fresh_volume(s)?]),
+            |s, _, v| one(s.transfer_create(&v[0], Some("bench"))),
+            |_, v| {
+                bs(
+                    "create_transfer",
+                    json!([]),
+                    json!({"volume_id": v[0], "name": "bench"}),
+                )
+            },
+        ),
+        op(
+            "transfer list",
+            fresh_transfer,
+            |s, _, _| many(s.transfer_list()),
+            |_, _| bs("transfers", json!([]), json!({})),
+        ),
+        op(
+            "transfer get",
+            fresh_transfer,
+            |s, _, t| one(s.transfer_get(&t[0])),
+            |_, t| bs("get_transfer", json!([t[0]]), json!({})),
+        ),
+        op(
+            "transfer delete",
+            fresh_transfer,
+            |s, _, t| one(s.transfer_delete(&t[0])),
+            |_, t| bs("delete_transfer", json!([t[0]]), json!({})),
+        ),
+        // openstacksdk has no idempotency key: its column is a plain `create_volume`.
+        op(
+            "keyed volume create, first call (openstacksdk: plain create, no key)",
+            |_, _| Ok(vec![fresh_key()]),
+            |s, _, k| one(s.volume_create(&keyed(&k[0]))),
+            |_, _| bs("create_volume", json!([]), json!({"size": 1, "name": "bench-keyed"})),
+        ),
+        op(
+            "keyed volume create, repeated with the same key (openstacksdk: plain create, no key)",
+            |s, _| {
+                let key = fresh_key();
+                let first = call(s.volume_create(&keyed(&key)))?.id;
+                Ok(vec![key, first])
+            },
+            // The repeat answers the volume the first call made, or the benchmark fails.
+            |s, _, k| match call(s.volume_create(&keyed(&k[0])))?.id {
+                id if id == k[1] => Ok(None),
+                id => Err(format!("the repeated keyed create made {id}, not {}", k[1])),
+            },
+            |_, _| bs("create_volume", json!([]), json!({"size": 1, "name": "bench-keyed"})),
+        ),
     ]
+}
+
+/// The second volume type, for the retype.
+const TIER: &str = "bench-tier";
+/// The image name of the upload.
+const IMAGE: &str = "bench-image";
+
+/// A new available 1 GiB volume.
+fn fresh_volume(s: &mut Session) -> Res<String> {
+    let id = call(s.volume_create(&host_test::spec::volume(1, "bench-fresh")))?.id;
+    call(s.volume_wait_for(&id, "available", WAIT_S))?;
+    Ok(id)
+}
+
+/// A new available snapshot of `volume`.
+fn fresh_snapshot(s: &mut Session, volume: &str) -> Res<String> {
+    let id = call(s.snapshot_create(&host_test::spec::snapshot(volume)))?.id;
+    call(s.snapshot_wait_for(&id, "available", WAIT_S))?;
+    Ok(id)
+}
+
+/// A new transfer of a new volume.
+fn fresh_transfer(s: &mut Session, _: &Fixture) -> Res<Fresh> {
+    let v = fresh_volume(s)?;
+    Ok(vec![call(s.transfer_create(&v, Some("bench")))?.transfer.id])
+}
+
+/// An idempotency key used by no call before.
+fn fresh_key() -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("bench-key-{}-{n}", std::process::id())
+}
+
+fn keyed(key: &str) -> host_test::VolumeCreate {
+    host_test::VolumeCreate {
+        idempotency_key: Some(key.into()),
+        ..host_test::spec::volume(1, "bench-keyed")
+    }
+}
+
+fn image_upload() -> host_test::ImageUpload {
+    host_test::ImageUpload {
+        image_name: IMAGE.into(),
+        disk_format: None,
+        container_format: None,
+        force: false,
+        visibility: None,
+        protected: false,
+    }
 }
 
 /// One client's figures for one operation.
@@ -803,15 +958,15 @@ fn count_ops(cloud: &MockCloud, s: &mut Session, sdk: &mut Sdk, f: &Fixture, run
     for op in ops() {
         let mut c: [Counts; 2] = Default::default();
         for _ in 0..if op.once { 1 } else { runs } {
-            (op.prepare)(s, f)?;
+            let fresh = (op.prepare)(s, f)?;
             let ((time, items), n) = counted(cloud, || {
                 let t = Instant::now();
-                let items = (op.component)(s, f).map_err(|e| format!("{}: {e}", op.label))?;
+                let items = (op.component)(s, f, &fresh).map_err(|e| format!("{}: {e}", op.label))?;
                 Ok((t.elapsed(), items))
             })?;
             c[0].record(time, n, items, None);
-            (op.prepare)(s, f)?;
-            let (answer, n) = counted(cloud, || sdk.ask((op.sdk)(f)))?;
+            let fresh = (op.prepare)(s, f)?;
+            let (answer, n) = counted(cloud, || sdk.ask((op.sdk)(f, &fresh)))?;
             let time = Duration::from_secs_f64(answer["times"][0].as_f64().unwrap_or(0.0));
             let items = answer["count"].as_u64().map(|n| n as usize);
             c[1].record(time, n, items, answer["failed"].as_str().map(str::to_string));
@@ -863,7 +1018,7 @@ fn print_ops(table: &[[Counts; 2]], f: &Fixture, runs: usize) {
             op.label,
             if op.once { " (one call)" } else { "" },
             c.requests(),
-            python(&(op.sdk)(f), f, listing),
+            python(&(op.sdk)(f, &vec![FRESH.to_string(); 2]), f, listing),
             p.requests(),
             ms(c.stats.pct(0.5)),
             ms(p.stats.pct(0.5)),
@@ -886,6 +1041,7 @@ fn run() -> Res<()> {
     let cloud = MockCloud::start_with(MockOptions {
         transition: Duration::ZERO,
         max_page: 1000,
+        volume_types: vec![MockVolumeType::new(TIER)],
         ..MockOptions::default()
     });
     for q in ["volumes", "snapshots", "backups", "gigabytes", "backup_gigabytes"] {
