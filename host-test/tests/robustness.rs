@@ -61,6 +61,18 @@ fn ops() -> Vec<Op> {
             call: |s, _| done(s.volume_create(&vol(1, "fault"))),
         },
         Op {
+            name: "volumes.create (idempotency key)",
+            method: "POST",
+            path: "/volumes",
+            needs: &[],
+            call: |s, _| {
+                done(s.volume_create(&host_test::VolumeCreate {
+                    idempotency_key: Some("fault-matrix".into()),
+                    ..vol(1, "fault-keyed")
+                }))
+            },
+        },
+        Op {
             name: "volumes.delete",
             method: "DELETE",
             path: "/volumes/{v}",
