@@ -9,6 +9,7 @@ use crate::http::{Io, Method, Request, Response, Url};
 use crate::json::{self, Decode, JsonError};
 use crate::prelude::*;
 use crate::retry::{self, Jitter};
+use crate::scrub::Secrets;
 use crate::version::{self, Microversion};
 use crate::{Config, Credentials, Error};
 
@@ -57,6 +58,8 @@ pub struct Client<I: Io> {
     project_id: Option<String>,
     microversion: Microversion,
     jitter: Jitter,
+    /// What errors are scrubbed of before they leave the component.
+    secrets: Secrets,
 }
 
 impl<I: Io> core::fmt::Debug for Client<I> {
@@ -88,8 +91,13 @@ struct Checked {
     pinned: Option<Microversion>,
 }
 
+/// A base URL: paths are appended to it, so a query or fragment would end up in the
+/// middle of every request's URL (or cut it off).
 fn check_url(field: &str, v: &str) -> Result<String, Error> {
     Url::parse(v).map_err(|why| invalid(field, why))?;
+    if v.contains(['?', '#']) {
+        return Err(invalid(field, "must not have a query or fragment (? or #)"));
+    }
     Ok(v.trim_end_matches('/').to_string())
 }
 
@@ -223,8 +231,13 @@ fn project_from_url(url: &str) -> Option<String> {
 
 impl<I: Io> Client<I> {
     /// Authenticates (unless given a token), resolves the endpoints and negotiates the
-    /// microversion.
+    /// microversion. A failure is scrubbed of the credentials' secrets and the token.
     pub fn connect(io: I, cfg: Config) -> Result<Client<I>, Error> {
+        let secrets = Secrets::of(&cfg.credentials);
+        Client::open(io, cfg, &secrets).map_err(|e| secrets.error(e))
+    }
+
+    fn open(io: I, cfg: Config, secrets: &Secrets) -> Result<Client<I>, Error> {
         let c = check_config(cfg)?;
         let jitter = Jitter::new(io.now_ms() ^ io.unix_time_s().rotate_left(32));
         let (token, expires_at, project_id, catalog, renew) = match c.login {
@@ -240,6 +253,7 @@ impl<I: Io> Client<I> {
             }
             Login::Token(token) => (token, None, None, Vec::new(), None),
         };
+        secrets.token(token.expose());
         let mut block_storage_url = match c.block_storage_url {
             Some(u) => u,
             None => catalog_endpoint(&catalog, auth::BLOCK_STORAGE_TYPES, c.region.as_deref(), &c.interface)?,
@@ -271,6 +285,7 @@ impl<I: Io> Client<I> {
             project_id,
             microversion: version::CINDER_MIN,
             jitter,
+            secrets: secrets.clone(),
         };
         let doc_url = version::version_doc_url(
             &Url::parse(&client.block_storage_url).map_err(|e| invalid("block-storage-url", e))?,
@@ -293,6 +308,18 @@ impl<I: Io> Client<I> {
     }
     pub fn microversion(&self) -> Microversion {
         self.microversion
+    }
+    /// The time limit of one request.
+    pub fn timeout_ms(&self) -> u32 {
+        self.timeout_ms
+    }
+    /// The secrets the session holds (transfers add their auth keys).
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
+    }
+    /// `err` as it may leave the component: cleaned, every secret as `***`.
+    pub fn scrub(&self, err: Error) -> Error {
+        self.secrets.error(err)
     }
 
     /// Sends `method path` to a service (path relative to its base URL, query included)
@@ -377,6 +404,7 @@ impl<I: Io> Client<I> {
             return Ok(());
         };
         let t = authenticate(&self.io, url, renew, self.timeout_ms, self.max_body, &self.jitter)?;
+        self.secrets.token(t.token.expose());
         *self.token.borrow_mut() = TokenState::new(t.token, t.expires_at, self.io.unix_time_s());
         Ok(())
     }

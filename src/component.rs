@@ -20,8 +20,14 @@ struct Component;
 /// The `session` resource: one authenticated client.
 pub struct Session(Client<WasiIo>);
 
-/// Runs an operation and logs its failure (never its inputs, so no secret).
-fn logged<T>(op: &str, id: &str, r: Result<T, Error>) -> Result<T, Error> {
+/// Returns an operation's result with its error scrubbed of the session's secrets, and
+/// logs the failure (never the inputs).
+fn logged<T>(s: &session::SessionBorrow<'_>, op: &str, id: &str, r: Result<T, Error>) -> Result<T, Error> {
+    reported(op, id, r.map_err(|e| client(s).scrub(e)))
+}
+
+/// Logs a failure already scrubbed.
+fn reported<T>(op: &str, id: &str, r: Result<T, Error>) -> Result<T, Error> {
     if let Err(e) = &r {
         WasiIo.log(&error::log_line(op, id, e));
     }
@@ -36,7 +42,7 @@ impl session::Guest for Component {
     type Session = Session;
 
     fn connect(cfg: Config) -> Result<session::Session, Error> {
-        let c = logged("session.connect", "", Client::connect(WasiIo, cfg))?;
+        let c = reported("session.connect", "", Client::connect(WasiIo, cfg))?;
         Ok(session::Session::new(Session(c)))
     }
 }
@@ -55,23 +61,29 @@ impl session::GuestSession for Session {
 
 impl volumes::Guest for Component {
     fn list(s: session::SessionBorrow<'_>, opts: ListOptions) -> Result<Vec<Volume>, Error> {
-        logged("volumes.list", "", resource::list::<Volume, _>(client(&s), &opts))
+        logged(&s, "volumes.list", "", resource::list::<Volume, _>(client(&s), &opts))
     }
     fn get(s: session::SessionBorrow<'_>, id: String) -> Result<Volume, Error> {
-        logged("volumes.get", &id, resource::get::<Volume, _>(client(&s), &id))
+        logged(&s, "volumes.get", &id, resource::get::<Volume, _>(client(&s), &id))
     }
     fn create(s: session::SessionBorrow<'_>, spec: VolumeCreate) -> Result<Volume, Error> {
-        logged("volumes.create", "", crate::volumes::create(client(&s), &spec))
+        logged(&s, "volumes.create", "", crate::volumes::create(client(&s), &spec))
     }
     fn delete(s: session::SessionBorrow<'_>, id: String, force: bool, cascade: bool) -> Result<(), Error> {
         logged(
+            &s,
             "volumes.delete",
             &id,
             crate::volumes::delete(client(&s), &id, force, cascade),
         )
     }
     fn extend(s: session::SessionBorrow<'_>, id: String, new_size: u32) -> Result<(), Error> {
-        logged("volumes.extend", &id, crate::volumes::extend(client(&s), &id, new_size))
+        logged(
+            &s,
+            "volumes.extend",
+            &id,
+            crate::volumes::extend(client(&s), &id, new_size),
+        )
     }
     fn attach(
         s: session::SessionBorrow<'_>,
@@ -80,13 +92,19 @@ impl volumes::Guest for Component {
         device: Option<String>,
     ) -> Result<Attachment, Error> {
         logged(
+            &s,
             "volumes.attach",
             &id,
             attachments::attach(client(&s), &id, &server_id, &device),
         )
     }
     fn detach(s: session::SessionBorrow<'_>, id: String, server_id: String) -> Result<(), Error> {
-        logged("volumes.detach", &id, attachments::detach(client(&s), &id, &server_id))
+        logged(
+            &s,
+            "volumes.detach",
+            &id,
+            attachments::detach(client(&s), &id, &server_id),
+        )
     }
     fn wait_for(
         s: session::SessionBorrow<'_>,
@@ -95,6 +113,7 @@ impl volumes::Guest for Component {
         timeout_s: u32,
     ) -> Result<Option<Volume>, Error> {
         logged(
+            &s,
             "volumes.wait-for",
             &id,
             resource::wait_for::<Volume, _>(client(&s), &id, &status, timeout_s),
@@ -102,6 +121,7 @@ impl volumes::Guest for Component {
     }
     fn update(s: session::SessionBorrow<'_>, id: String, changes: ResourceUpdate) -> Result<Volume, Error> {
         logged(
+            &s,
             "volumes.update",
             &id,
             resource::update::<Volume, _>(client(&s), &id, &changes),
@@ -109,6 +129,7 @@ impl volumes::Guest for Component {
     }
     fn set_metadata(s: session::SessionBorrow<'_>, id: String, items: Pairs) -> Result<Pairs, Error> {
         logged(
+            &s,
             "volumes.set-metadata",
             &id,
             resource::set_metadata::<Volume, _>(client(&s), &id, &items),
@@ -116,6 +137,7 @@ impl volumes::Guest for Component {
     }
     fn unset_metadata(s: session::SessionBorrow<'_>, id: String, keys: Vec<String>) -> Result<(), Error> {
         logged(
+            &s,
             "volumes.unset-metadata",
             &id,
             resource::unset_metadata::<Volume, _>(client(&s), &id, &keys),
@@ -123,6 +145,7 @@ impl volumes::Guest for Component {
     }
     fn set_bootable(s: session::SessionBorrow<'_>, id: String, bootable: bool) -> Result<(), Error> {
         logged(
+            &s,
             "volumes.set-bootable",
             &id,
             crate::volumes::set_bootable(client(&s), &id, bootable),
@@ -130,6 +153,7 @@ impl volumes::Guest for Component {
     }
     fn set_read_only(s: session::SessionBorrow<'_>, id: String, read_only: bool) -> Result<(), Error> {
         logged(
+            &s,
             "volumes.set-read-only",
             &id,
             crate::volumes::set_read_only(client(&s), &id, read_only),
@@ -137,6 +161,7 @@ impl volumes::Guest for Component {
     }
     fn retype(s: session::SessionBorrow<'_>, id: String, volume_type: String, migrate: bool) -> Result<(), Error> {
         logged(
+            &s,
             "volumes.retype",
             &id,
             crate::volumes::retype(client(&s), &id, &volume_type, migrate),
@@ -144,6 +169,7 @@ impl volumes::Guest for Component {
     }
     fn revert_to_snapshot(s: session::SessionBorrow<'_>, id: String, snapshot_id: String) -> Result<(), Error> {
         logged(
+            &s,
             "volumes.revert-to-snapshot",
             &id,
             crate::volumes::revert_to_snapshot(client(&s), &id, &snapshot_id),
@@ -151,6 +177,7 @@ impl volumes::Guest for Component {
     }
     fn upload_to_image(s: session::SessionBorrow<'_>, id: String, spec: ImageUpload) -> Result<UploadedImage, Error> {
         logged(
+            &s,
             "volumes.upload-to-image",
             &id,
             crate::volumes::upload_to_image(client(&s), &id, &spec),
@@ -160,16 +187,22 @@ impl volumes::Guest for Component {
 
 impl snapshots::Guest for Component {
     fn list(s: session::SessionBorrow<'_>, opts: ListOptions) -> Result<Vec<Snapshot>, Error> {
-        logged("snapshots.list", "", resource::list::<Snapshot, _>(client(&s), &opts))
+        logged(
+            &s,
+            "snapshots.list",
+            "",
+            resource::list::<Snapshot, _>(client(&s), &opts),
+        )
     }
     fn get(s: session::SessionBorrow<'_>, id: String) -> Result<Snapshot, Error> {
-        logged("snapshots.get", &id, resource::get::<Snapshot, _>(client(&s), &id))
+        logged(&s, "snapshots.get", &id, resource::get::<Snapshot, _>(client(&s), &id))
     }
     fn create(s: session::SessionBorrow<'_>, spec: SnapshotCreate) -> Result<Snapshot, Error> {
-        logged("snapshots.create", "", crate::snapshots::create(client(&s), &spec))
+        logged(&s, "snapshots.create", "", crate::snapshots::create(client(&s), &spec))
     }
     fn delete(s: session::SessionBorrow<'_>, id: String, force: bool) -> Result<(), Error> {
         logged(
+            &s,
             "snapshots.delete",
             &id,
             resource::delete::<Snapshot, _>(client(&s), &id, force),
@@ -182,6 +215,7 @@ impl snapshots::Guest for Component {
         timeout_s: u32,
     ) -> Result<Option<Snapshot>, Error> {
         logged(
+            &s,
             "snapshots.wait-for",
             &id,
             resource::wait_for::<Snapshot, _>(client(&s), &id, &status, timeout_s),
@@ -189,6 +223,7 @@ impl snapshots::Guest for Component {
     }
     fn update(s: session::SessionBorrow<'_>, id: String, changes: ResourceUpdate) -> Result<Snapshot, Error> {
         logged(
+            &s,
             "snapshots.update",
             &id,
             resource::update::<Snapshot, _>(client(&s), &id, &changes),
@@ -196,6 +231,7 @@ impl snapshots::Guest for Component {
     }
     fn set_metadata(s: session::SessionBorrow<'_>, id: String, items: Pairs) -> Result<Pairs, Error> {
         logged(
+            &s,
             "snapshots.set-metadata",
             &id,
             resource::set_metadata::<Snapshot, _>(client(&s), &id, &items),
@@ -203,6 +239,7 @@ impl snapshots::Guest for Component {
     }
     fn unset_metadata(s: session::SessionBorrow<'_>, id: String, keys: Vec<String>) -> Result<(), Error> {
         logged(
+            &s,
             "snapshots.unset-metadata",
             &id,
             resource::unset_metadata::<Snapshot, _>(client(&s), &id, &keys),
@@ -212,13 +249,13 @@ impl snapshots::Guest for Component {
 
 impl backups::Guest for Component {
     fn list(s: session::SessionBorrow<'_>, opts: ListOptions) -> Result<Vec<Backup>, Error> {
-        logged("backups.list", "", resource::list::<Backup, _>(client(&s), &opts))
+        logged(&s, "backups.list", "", resource::list::<Backup, _>(client(&s), &opts))
     }
     fn get(s: session::SessionBorrow<'_>, id: String) -> Result<Backup, Error> {
-        logged("backups.get", &id, resource::get::<Backup, _>(client(&s), &id))
+        logged(&s, "backups.get", &id, resource::get::<Backup, _>(client(&s), &id))
     }
     fn create(s: session::SessionBorrow<'_>, spec: BackupCreate) -> Result<Backup, Error> {
-        logged("backups.create", "", crate::backups::create(client(&s), &spec))
+        logged(&s, "backups.create", "", crate::backups::create(client(&s), &spec))
     }
     fn restore(
         s: session::SessionBorrow<'_>,
@@ -227,6 +264,7 @@ impl backups::Guest for Component {
         name: Option<String>,
     ) -> Result<Restored, Error> {
         logged(
+            &s,
             "backups.restore",
             &id,
             crate::backups::restore(client(&s), &id, &volume_id, &name),
@@ -234,6 +272,7 @@ impl backups::Guest for Component {
     }
     fn delete(s: session::SessionBorrow<'_>, id: String, force: bool) -> Result<(), Error> {
         logged(
+            &s,
             "backups.delete",
             &id,
             resource::delete::<Backup, _>(client(&s), &id, force),
@@ -246,16 +285,23 @@ impl backups::Guest for Component {
         timeout_s: u32,
     ) -> Result<Option<Backup>, Error> {
         logged(
+            &s,
             "backups.wait-for",
             &id,
             resource::wait_for::<Backup, _>(client(&s), &id, &status, timeout_s),
         )
     }
     fn update(s: session::SessionBorrow<'_>, id: String, changes: ResourceUpdate) -> Result<Backup, Error> {
-        logged("backups.update", &id, crate::backups::update(client(&s), &id, &changes))
+        logged(
+            &s,
+            "backups.update",
+            &id,
+            crate::backups::update(client(&s), &id, &changes),
+        )
     }
     fn set_metadata(s: session::SessionBorrow<'_>, id: String, items: Pairs) -> Result<Pairs, Error> {
         logged(
+            &s,
             "backups.set-metadata",
             &id,
             crate::backups::set_metadata(client(&s), &id, &items),
@@ -263,6 +309,7 @@ impl backups::Guest for Component {
     }
     fn unset_metadata(s: session::SessionBorrow<'_>, id: String, keys: Vec<String>) -> Result<(), Error> {
         logged(
+            &s,
             "backups.unset-metadata",
             &id,
             crate::backups::unset_metadata(client(&s), &id, &keys),
@@ -272,10 +319,11 @@ impl backups::Guest for Component {
 
 impl project::Guest for Component {
     fn volume_types(s: session::SessionBorrow<'_>) -> Result<Vec<VolumeType>, Error> {
-        logged("project.volume-types", "", crate::project::volume_types(client(&s)))
+        logged(&s, "project.volume-types", "", crate::project::volume_types(client(&s)))
     }
     fn default_volume_type(s: session::SessionBorrow<'_>) -> Result<VolumeType, Error> {
         logged(
+            &s,
             "project.default-volume-type",
             "",
             crate::project::default_volume_type(client(&s)),
@@ -283,17 +331,19 @@ impl project::Guest for Component {
     }
     fn availability_zones(s: session::SessionBorrow<'_>) -> Result<Vec<AvailabilityZone>, Error> {
         logged(
+            &s,
             "project.availability-zones",
             "",
             crate::project::availability_zones(client(&s)),
         )
     }
     fn limits(s: session::SessionBorrow<'_>) -> Result<Limits, Error> {
-        logged("project.limits", "", crate::project::limits(client(&s)))
+        logged(&s, "project.limits", "", crate::project::limits(client(&s)))
     }
     fn messages(s: session::SessionBorrow<'_>, resource_id: Option<String>) -> Result<Vec<Message>, Error> {
         let id = resource_id.clone().unwrap_or_default();
         logged(
+            &s,
             "project.messages",
             &id,
             crate::project::messages(client(&s), &resource_id),
@@ -308,27 +358,29 @@ impl transfers::Guest for Component {
         name: Option<String>,
     ) -> Result<TransferCreated, Error> {
         logged(
+            &s,
             "transfers.create",
             &volume_id,
             crate::transfers::create(client(&s), &volume_id, &name),
         )
     }
     fn list(s: session::SessionBorrow<'_>) -> Result<Vec<Transfer>, Error> {
-        logged("transfers.list", "", crate::transfers::list(client(&s)))
+        logged(&s, "transfers.list", "", crate::transfers::list(client(&s)))
     }
     fn get(s: session::SessionBorrow<'_>, id: String) -> Result<Transfer, Error> {
-        logged("transfers.get", &id, crate::transfers::get(client(&s), &id))
+        logged(&s, "transfers.get", &id, crate::transfers::get(client(&s), &id))
     }
     /// The auth key is passed on, never logged: the log line names only the transfer.
     fn accept(s: session::SessionBorrow<'_>, id: String, auth_key: String) -> Result<Transfer, Error> {
         logged(
+            &s,
             "transfers.accept",
             &id,
             crate::transfers::accept(client(&s), &id, &auth_key),
         )
     }
     fn delete(s: session::SessionBorrow<'_>, id: String) -> Result<(), Error> {
-        logged("transfers.delete", &id, crate::transfers::delete(client(&s), &id))
+        logged(&s, "transfers.delete", &id, crate::transfers::delete(client(&s), &id))
     }
 }
 

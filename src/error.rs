@@ -89,13 +89,22 @@ fn fallback_message(resp: &Response) -> String {
     format!("HTTP {} {}", resp.status, reason(resp.status))
 }
 
-/// The server's text with control characters (newlines, terminal escapes) turned into
-/// spaces, trimmed and capped, so a hostile server cannot smuggle escapes or megabytes
-/// into logs. Spacing is otherwise kept as the server wrote it.
+/// The server's text with control characters (newlines, terminal escapes) and bidi
+/// overrides turned into spaces, trimmed and capped, so a hostile server cannot smuggle
+/// escapes, reordered text or megabytes into errors and logs. Spacing is otherwise kept as
+/// the server wrote it.
 pub fn clean(s: &str) -> String {
-    let mut out: String = s.trim().chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if out.len() > MAX_MESSAGE {
-        let mut cut = MAX_MESSAGE;
+    capped(s, MAX_MESSAGE)
+}
+
+/// [`clean`] with a cap of `max` bytes (then cut at a character and marked with `…`).
+pub fn capped(s: &str, max: usize) -> String {
+    let unsafe_char = |c: char| {
+        c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    let mut out: String = s.trim().chars().map(|c| if unsafe_char(c) { ' ' } else { c }).collect();
+    if out.len() > max {
+        let mut cut = max;
         while !out.is_char_boundary(cut) {
             cut -= 1;
         }

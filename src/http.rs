@@ -94,13 +94,18 @@ impl Response {
         u32::try_from(v).ok()
     }
 
-    /// The request id OpenStack services put on every answer.
+    /// The request id OpenStack services put on every answer (`req-` and a UUID), cleaned
+    /// and capped: it goes into errors and log lines.
     pub fn request_id(&self) -> Option<String> {
         self.header("x-openstack-request-id")
             .or_else(|| self.header("x-compute-request-id"))
-            .map(str::to_owned)
+            .map(|r| crate::error::capped(r, MAX_REQUEST_ID))
+            .filter(|r| !r.is_empty())
     }
 }
+
+/// Longest request id kept (a real one has 40 characters).
+const MAX_REQUEST_ID: usize = 128;
 
 /// How a transport error starts when the host refused to send a request at all (an origin
 /// outside its allow-list); such a request is never retried.

@@ -615,6 +615,19 @@ impl Writer {
     }
 }
 
+/// `s` as a [`Writer`] writes it inside a JSON string's quotes (the form in which a server
+/// may echo a value back inside its own JSON).
+pub fn escaped(s: &str) -> String {
+    let mut w = Writer {
+        out: Vec::new(),
+        open: 0,
+        comma: false,
+    };
+    w.string(s);
+    let inner = w.out.get(1..w.out.len() - 1).unwrap_or_default();
+    String::from_utf8_lossy(inner).into_owned()
+}
+
 #[cfg(test)]
 mod diff_tests;
 

@@ -14,7 +14,6 @@ extern crate alloc;
 
 /// The `alloc` items every module uses (std's prelude is absent on wasm).
 mod prelude {
-    pub use alloc::borrow::ToOwned;
     pub use alloc::string::{String, ToString};
     pub use alloc::vec::Vec;
     pub use alloc::{format, vec};
@@ -77,6 +76,7 @@ pub mod pagination;
 pub mod project;
 pub mod resource;
 pub mod retry;
+pub mod scrub;
 pub mod snapshots;
 pub mod transfers;
 pub mod validate;

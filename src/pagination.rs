@@ -8,9 +8,17 @@ use crate::prelude::*;
 use crate::version::{self, Microversion};
 use crate::wire::{Enveloped, Link, Many};
 use crate::{validate, Error, ListOptions};
+use alloc::collections::BTreeSet;
 
-/// Upper bound on pages followed, against a server that links pages in a circle.
-const MAX_PAGES: usize = 100_000;
+/// Most pages one listing follows: 10 million items at Cinder's default page of 1,000, and
+/// a bound on a server that keeps linking one more page.
+pub const MAX_PAGES: usize = 10_000;
+
+/// How long one listing may take, all pages together, in units of the request timeout
+/// (and never less than [`MIN_LIST_MS`]): a server that answers each page just in time
+/// cannot keep a listing going forever.
+const LIST_TIMEOUTS: u64 = 10;
+const MIN_LIST_MS: u64 = 120_000;
 
 /// GETs `path` + `query` and every next page, or only as many pages as hold `limit` items
 /// (the rest of the last one is dropped). The next link's query is applied to our own
@@ -46,7 +54,9 @@ fn follow<I: Io>(
     what: &str,
     page: &mut PageReader<'_>,
 ) -> Result<(), Error> {
-    let mut seen: Vec<String> = Vec::new();
+    let deadline = c.io().now_ms().saturating_add(list_time_ms(c.timeout_ms()));
+    // Every query asked so far: a link back to one of them would repeat items forever.
+    let mut seen = BTreeSet::new();
     for _ in 0..MAX_PAGES {
         let resp = c.request(Service::BlockStorage, Method::Get, &format!("{path}{query}"), None)?;
         let (fetched, links, enough) = page(&resp)?;
@@ -60,16 +70,29 @@ fn follow<I: Io>(
             .transpose()?;
         match next {
             Some(q) if fetched > 0 && q != query => {
-                // A link back to an earlier page would repeat items forever.
-                seen.push(core::mem::replace(&mut query, q));
+                seen.insert(core::mem::replace(&mut query, q));
                 if seen.contains(&query) {
                     return Err(Error::InvalidResponse(format!("{what}: the next links go in a circle")));
                 }
             }
             _ => return Ok(()),
         }
+        if c.io().now_ms() >= deadline {
+            return Err(Error::Transport(format!(
+                "timed out: {what} took longer than {} s over {} pages",
+                list_time_ms(c.timeout_ms()) / 1000,
+                seen.len()
+            )));
+        }
     }
-    Err(Error::InvalidResponse(format!("{what}: more than {MAX_PAGES} pages")))
+    Err(Error::InvalidResponse(format!(
+        "{what}: more than {MAX_PAGES} pages (ask for fewer with limit, or larger pages)"
+    )))
+}
+
+/// The time one listing may take, for a request timeout of `timeout_ms`.
+pub fn list_time_ms(timeout_ms: u32) -> u64 {
+    (u64::from(timeout_ms) * LIST_TIMEOUTS).max(MIN_LIST_MS)
 }
 
 /// The query of a next link, with anything a URL may not carry as is percent-encoded, so

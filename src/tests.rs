@@ -18,6 +18,8 @@ struct Fake {
     script: RefCell<VecDeque<Scripted>>,
     sent: RefCell<Vec<Request>>,
     clock_ms: Cell<u64>,
+    /// How long each answer takes on the fake clock.
+    answer_ms: Cell<u64>,
     logs: RefCell<Vec<String>>,
 }
 
@@ -73,6 +75,7 @@ impl Fake {
 impl Io for &Fake {
     fn send(&self, req: &Request) -> Result<Response, Error> {
         self.sent.borrow_mut().push(req.clone());
+        self.sleep_ms(self.answer_ms.get());
         let (method, part, resp) = self
             .script
             .borrow_mut()
@@ -1202,3 +1205,4 @@ fn a_failure_reason_is_cleaned_like_every_server_text() {
     assert_eq!(reason(), None, "an empty message is no reason");
 }
 mod changes;
+mod hostile;

@@ -69,6 +69,7 @@ pub fn create<I: Io>(c: &Client<I>, volume_id: &str, name: &Option<String>) -> R
         .opt_str("name", name.as_deref());
     let resp = c.request(Service::BlockStorage, Method::Post, COLLECTION, Some(w.finish()))?;
     let t = decode::<One<Created>>(&resp, "created transfer")?.0;
+    c.secrets().auth_key(&t.auth_key);
     Ok(TransferCreated {
         transfer: Transfer {
             id: t.id,
@@ -101,6 +102,7 @@ pub fn accept<I: Io>(c: &Client<I>, id: &str, auth_key: &str) -> Result<Transfer
     if auth_key.chars().any(char::is_control) {
         return Err(invalid("auth-key", "must not contain control characters"));
     }
+    c.secrets().auth_key(auth_key);
     let body = Writer::object().obj("accept").str("auth_key", auth_key).finish();
     let resp = c.request(
         Service::BlockStorage,

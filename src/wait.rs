@@ -3,6 +3,7 @@
 //! "until 404".
 
 use crate::client::Client;
+use crate::error::capped;
 use crate::http::Io;
 use crate::prelude::*;
 use crate::{project, validate, Error, Failure};
@@ -11,6 +12,8 @@ use crate::{project, validate, Error, Failure};
 pub const FIRST_INTERVAL_MS: u64 = 1_000;
 /// Longest polling interval.
 pub const MAX_INTERVAL_MS: u64 = 10_000;
+/// Longest status kept in an error (Cinder's longest, `awaiting-transfer`, has 17).
+const MAX_STATUS: usize = 64;
 
 /// The interval after `interval`: the one poll schedule (1, 2, 4, 8, then 10 s), which hosts
 /// that draw their own progress take from here too.
@@ -70,11 +73,12 @@ fn poll<I: Io>(
             return Err(Error::ResourceFailed(Failure {
                 resource_id: id.to_string(),
                 reason: project::latest_reason(c, id),
-                status: last,
+                status: capped(&last, MAX_STATUS),
             }));
         }
         let now = io.now_ms();
         if now >= deadline {
+            let last = capped(&last, MAX_STATUS);
             return Err(Error::WaitTimeout(format!(
                 "{what} {id} is still {last} after {timeout_s} s (waiting for {target})"
             )));
