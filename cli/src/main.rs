@@ -18,6 +18,7 @@ mod config;
 mod debug;
 #[cfg(feature = "mock")]
 mod mock;
+mod nesting;
 mod output;
 mod progress;
 mod project;
