@@ -8,7 +8,9 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use mock_cloud::{MockCloud, MockOptions, MockVolumeType, APP_CRED_ID, APP_CRED_SECRET, PASSWORD, USER_NAME};
+use mock_cloud::{
+    Fault, FaultKind, MockCloud, MockOptions, MockVolumeType, APP_CRED_ID, APP_CRED_SECRET, PASSWORD, USER_NAME,
+};
 use serde_json::Value;
 
 /// What a run printed and how it exited.
@@ -1778,4 +1780,34 @@ fn idempotency_keys_make_creates_repeatable() {
     assert_eq!(env.values(&["backup", "list", "-c", "ID"]), [bk]);
     let left = env.cloud.counts();
     assert_eq!((left.volumes, left.snapshots, left.backups), (1, 1, 1), "{left:?}");
+}
+
+#[test]
+fn names_with_terminal_controls_print_escaped() {
+    let env = Env::new("controls", 0);
+    let name = "evil\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}txt";
+    let shown = r"evil\x1b]0;pwned\x07\x1b[2J\u{202e}txt";
+    let id = "6f1b7c2e-0000-4000-8000-000000000001";
+    let body = serde_json::json!({"volumes": [{"id": id, "name": name, "status": "available", "size": 1,
+        "availability_zone": "nova", "created_at": "2024-01-01T00:00:00.000000", "description": null,
+        "volume_type": "standard", "attachments": [], "bootable": "false", "encrypted": false,
+        "multiattach": false, "metadata": {}, "links": []}]});
+    for format in ["table", "value"] {
+        env.cloud.inject(Fault::new(
+            Some("GET"),
+            "/volumes",
+            FaultKind::Status {
+                status: 200,
+                body: Some(body.to_string()),
+                retry_after: None,
+            },
+        ));
+        let run = env.run(&["volume", "list", "-f", format]).ok();
+        assert!(run.stdout.contains(shown), "{}", run.stdout);
+        assert!(
+            !run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{202e}'),
+            "{}",
+            run.stdout
+        );
+    }
 }
