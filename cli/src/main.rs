@@ -22,12 +22,12 @@ mod nesting;
 mod output;
 mod progress;
 mod project;
+mod stderr;
 mod transfer;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Parser;
 
@@ -37,6 +37,7 @@ use self::args::{
     AttachArgs, AvailabilityCmd, Cli, Command, DetachArgs, Format, Global, ServerAdd, ServerCmd, ServerRemove,
 };
 use self::debug::DebugLog;
+use self::stderr::Masker;
 
 /// How long `--wait` waits unless told (`--wait-timeout`).
 const WAIT_TIMEOUT_S: u32 = 3600;
@@ -46,7 +47,7 @@ fn main() -> ExitCode {
     let mut ctx = match Ctx::new(&cli.global) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("Error: {e}");
+            e.report(&Masker::stderr());
             return ExitCode::FAILURE;
         }
     };
@@ -82,6 +83,11 @@ impl CliError {
     pub fn is_trap(&self) -> bool {
         matches!(self, CliError::Host(e) if e.component().is_none())
     }
+
+    /// Prints `Error: …` through the masker, as all of stderr.
+    fn report(&self, out: &Masker) {
+        out.print(&format!("Error: {self}"));
+    }
 }
 
 impl From<infomaniak_block_storage_host::Error> for CliError {
@@ -108,7 +114,10 @@ pub struct Ctx {
     session: Option<Session>,
     pub servers: Vec<(String, String)>,
     pub wait_timeout: u32,
-    debug: Option<Arc<DebugLog>>,
+    /// `--debug`: the component's log is shown.
+    debug: bool,
+    /// How much of the session's log is shown already.
+    logged: usize,
     #[cfg(feature = "mock")]
     _mock: Option<mock::Mock>,
 }
@@ -156,9 +165,15 @@ impl Ctx {
             Some(dir) => Host::from_bytes_cached(COMPONENT, &dir),
             None => Host::new(),
         };
+        let out = Masker::stderr();
+        for secret in &src.secrets {
+            out.note_secret(secret);
+        }
+        // Captured even with `--debug`: it is shown through the masker (see `show_log`).
         let mut host = loaded
             .map_err(|e| CliError::new("trap", format!("loading the component: {e}")))?
-            .with_log(if g.debug { Log::Inherit } else { Log::Capture });
+            .with_log(Log::Capture)
+            .with_debug(DebugLog::new(out, g.debug));
         if let Some(path) = src.cacert {
             let pem = std::fs::read(&path)
                 .map_err(|e| CliError::new("config", format!("reading the CA bundle {}: {e}", path.display())))?;
@@ -166,13 +181,9 @@ impl Ctx {
                 .with_extra_ca(&pem)
                 .map_err(|e| CliError::new("config", format!("{}: {e:#}", path.display())))?;
         }
-        let debug = g.debug.then(|| DebugLog::stderr(src.secrets));
-        if let Some(d) = &debug {
-            #[cfg(feature = "mock")]
-            if let Some(m) = &src.mock {
-                d.print(&m.describe());
-            }
-            host = host.with_debug(d.clone());
+        #[cfg(feature = "mock")]
+        if let Some(m) = src.mock.as_ref().filter(|_| g.debug) {
+            stderr::line(&m.describe());
         }
         Ok(Ctx {
             host,
@@ -180,32 +191,52 @@ impl Ctx {
             session: None,
             servers: src.servers,
             wait_timeout: g.wait_timeout.unwrap_or(WAIT_TIMEOUT_S),
-            debug,
+            debug: g.debug,
+            logged: 0,
             #[cfg(feature = "mock")]
             _mock: src.mock,
         })
     }
 
-    /// Makes `--debug` print `secret` (a transfer's auth key) as `***` wherever it would
-    /// show.
+    /// Makes stderr print `secret` (a transfer's auth key) as `***` wherever it would show.
     pub fn hide(&self, secret: &str) {
-        if let Some(d) = &self.debug {
-            d.note_secret(secret);
-        }
+        Masker::stderr().note_secret(secret);
     }
 
     /// The session, connected on first use.
     pub fn session(&mut self) -> Result<&mut Session, CliError> {
+        self.show_log();
         if self.session.is_none() {
-            let mut s = self.host.connect(&self.cfg)?;
-            if let Some(d) = &self.debug {
+            let connected = self.host.connect(&self.cfg);
+            if let Err(e) = &connected {
+                self.show_lines(e.log());
+            }
+            let mut s = connected?;
+            if self.debug {
                 let url = s.block_storage_url()?;
                 let mv = s.microversion()?;
-                d.print(&format!("connected: block storage {url}, microversion {mv}"));
+                stderr::line(&format!("connected: block storage {url}, microversion {mv}"));
             }
             self.session = Some(s);
         }
         self.session.as_mut().ok_or_else(|| CliError::new("", "no session"))
+    }
+
+    /// With `--debug`, shows what the component logged since the last time. (The host
+    /// library can only inherit or capture the component's stderr, so its lines show
+    /// after the call that wrote them rather than as it writes them.)
+    fn show_log(&mut self) {
+        let Some(log) = self.session.as_ref().filter(|_| self.debug).map(Session::log) else {
+            return;
+        };
+        self.show_lines(log.get(self.logged..).unwrap_or_default());
+        self.logged = log.len();
+    }
+
+    fn show_lines(&self, log: &str) {
+        if self.debug {
+            log.lines().for_each(stderr::line);
+        }
     }
 }
 
@@ -246,6 +277,7 @@ fn run_and_print(ctx: &mut Ctx, cmd: Command, g: &Global) -> bool {
         Command::Availability(AvailabilityCmd::Zone(c)) => project::zone(ctx, c),
         Command::Limits(c) => project::limits(ctx, c),
     };
+    ctx.show_log();
     let format = g.format.unwrap_or(Format::Table);
     match result.and_then(|out| output::render(out, format, &g.columns)) {
         Ok(text) => {
@@ -255,7 +287,7 @@ fn run_and_print(ctx: &mut Ctx, cmd: Command, g: &Global) -> bool {
             true
         }
         Err(e) => {
-            eprintln!("Error: {e}");
+            e.report(&Masker::stderr());
             false
         }
     }
@@ -282,7 +314,7 @@ fn shell(ctx: &mut Ctx, outer: &Global) -> bool {
             Ok(0) => break,
             Ok(_) => {}
             Err(e) => {
-                eprintln!("Error: reading standard input: {e}");
+                stderr::line(&format!("Error: reading standard input: {e}"));
                 return false;
             }
         }
@@ -296,7 +328,7 @@ fn shell(ctx: &mut Ctx, outer: &Global) -> bool {
         let words = match split_words(line) {
             Ok(w) => w,
             Err(e) => {
-                eprintln!("Error: invalid-input: {e}");
+                stderr::line(&format!("Error: invalid-input: {e}"));
                 all_ok = false;
                 continue;
             }
