@@ -47,7 +47,7 @@ fn main() -> ExitCode {
     let mut ctx = match Ctx::new(&cli.global) {
         Ok(c) => c,
         Err(e) => {
-            e.report(&Masker::stderr());
+            e.report(cli.global.debug, &Masker::stderr());
             return ExitCode::FAILURE;
         }
     };
@@ -81,11 +81,22 @@ impl CliError {
 
     /// A trap: the component or the host broke, so going on makes no sense.
     pub fn is_trap(&self) -> bool {
-        matches!(self, CliError::Host(e) if e.component().is_none())
+        self.trap().is_some()
     }
 
-    /// Prints `Error: …` through the masker, as all of stderr.
-    fn report(&self, out: &Masker) {
+    fn trap(&self) -> Option<&wasmtime::Error> {
+        match self {
+            CliError::Host(infomaniak_block_storage_host::Error::Trap(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Prints `Error: …` on one line (through the masker, as all of stderr); with
+    /// `--debug` a trap's whole story (causes, wasm backtrace) comes first.
+    fn report(&self, debug: bool, out: &Masker) {
+        if let Some(t) = self.trap().filter(|_| debug) {
+            out.print(&format!("{t:?}"));
+        }
         out.print(&format!("Error: {self}"));
     }
 }
@@ -99,6 +110,11 @@ impl From<infomaniak_block_storage_host::Error> for CliError {
 impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            // The root cause only: the rest is a wasm backtrace, for `--debug`.
+            CliError::Host(infomaniak_block_storage_host::Error::Trap(t)) => {
+                let cause = t.root_cause().to_string();
+                write!(f, "trap: {}", cause.lines().next().unwrap_or_default())
+            }
             CliError::Host(e) => e.fmt(f),
             CliError::Other { kind: "", message } => f.write_str(message),
             CliError::Other { kind, message } => write!(f, "{kind}: {message}"),
@@ -287,7 +303,7 @@ fn run_and_print(ctx: &mut Ctx, cmd: Command, g: &Global) -> bool {
             true
         }
         Err(e) => {
-            e.report(&Masker::stderr());
+            e.report(g.debug, &Masker::stderr());
             false
         }
     }
@@ -426,5 +442,54 @@ mod tests {
         );
         assert_eq!(split_words("a ''").unwrap(), vec!["a", ""]);
         assert!(split_words("'open").is_err());
+    }
+
+    /// `(module (func (export "f") (loop (br 0))))`: runs until stopped.
+    const ENDLESS: &[u8] = &[
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // type: () -> ()
+        0x03, 0x02, 0x01, 0x00, // func 0 of type 0
+        0x07, 0x05, 0x01, 0x01, b'f', 0x00, 0x00, // export "f"
+        0x0a, 0x09, 0x01, 0x07, 0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b, // loop br 0
+    ];
+
+    /// A call stopped as the host stops one past its CPU budget: a real wasmtime trap,
+    /// with its wasm backtrace.
+    fn cpu_budget_trap() -> CliError {
+        let mut cfg = wasmtime::Config::new();
+        cfg.epoch_interruption(true);
+        let engine = wasmtime::Engine::new(&cfg).unwrap();
+        let module = wasmtime::Module::new(&engine, ENDLESS).unwrap();
+        let mut store = wasmtime::Store::new(&engine, ());
+        store.epoch_deadline_callback(|_| Err(wasmtime::format_err!("the call used more than its CPU budget of 10s")));
+        store.set_epoch_deadline(1);
+        engine.increment_epoch();
+        let instance = wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
+        let f = instance.get_typed_func::<(), ()>(&mut store, "f").unwrap();
+        let trap = f.call(&mut store, ()).unwrap_err();
+        CliError::from(infomaniak_block_storage_host::Error::from(trap))
+    }
+
+    #[test]
+    fn a_trap_is_one_line_and_its_backtrace_only_for_debug() {
+        let e = cpu_budget_trap();
+        assert!(e.is_trap());
+        assert_eq!(e.to_string(), "trap: the call used more than its CPU budget of 10s");
+        let (out, lines) = stderr::tests::buffered();
+        e.report(false, &out);
+        assert_eq!(
+            *lines.lock().unwrap(),
+            ["Error: trap: the call used more than its CPU budget of 10s"]
+        );
+        lines.lock().unwrap().clear();
+        e.report(true, &out);
+        let lines = lines.lock().unwrap();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].contains("wasm backtrace") && lines[0].contains('\n'),
+            "{}",
+            lines[0]
+        );
+        assert_eq!(lines[1], "Error: trap: the call used more than its CPU budget of 10s");
     }
 }
