@@ -288,7 +288,7 @@ fn delete_all<R: Resource>(
             Err(e) if e.is_trap() => return Err(e),
             Err(e) => {
                 failed += 1;
-                eprintln!("Failed to delete {} with name or ID '{arg}': {e}", R::KIND);
+                crate::stderr::line(&format!("Failed to delete {} with name or ID '{arg}': {e}", R::KIND));
             }
         }
     }

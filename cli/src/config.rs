@@ -7,6 +7,7 @@
 //! `auth_url` of a cloud's `auth` section.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -360,16 +361,34 @@ fn cloud_settings(
 
 /// `clouds.<name>` of a YAML (or JSON) file, if it has one.
 fn read_cloud(path: &Path, name: &str) -> Result<Option<Value>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let text = read_capped(path)?;
     let doc = parse_yaml(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(doc.get("clouds").and_then(|c| c.get(name)).cloned())
 }
 
-/// A YAML document as JSON values.
+/// Largest configuration file read: real ones are a few KB, and the file may be anyone's
+/// (`./clouds.yaml` is read first).
+const MAX_FILE: u64 = 1 << 20;
+
+/// The file's text, refused past [`MAX_FILE`] without reading further.
+fn read_capped(path: &Path) -> Result<String, String> {
+    let failed = |e: std::io::Error| format!("reading {}: {e}", path.display());
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE + 1).read_to_end(&mut bytes))
+        .map_err(failed)?;
+    if bytes.len() as u64 > MAX_FILE {
+        return Err(format!("{}: larger than 1 MiB", path.display()));
+    }
+    String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8 text", path.display()))
+}
+
+/// A YAML document as JSON values; deep nesting is refused before parsing.
 pub fn parse_yaml(text: &str) -> Result<Value, String> {
     if text.trim().is_empty() {
         return Ok(Value::Null);
     }
+    crate::nesting::check(text)?;
     serde_yaml_ng::from_str::<Value>(text).map_err(|e| e.to_string())
 }
 
@@ -533,6 +552,34 @@ mod tests {
         let token = [("OS_AUTH_TYPE", "token"), ("OS_TOKEN", "gAAAA-token")];
         let e = resolve_with(&OsOptions::default(), &token, Path::new("/nonexistent")).unwrap_err();
         assert!(e.contains("OS_BLOCK_STORAGE_ENDPOINT_OVERRIDE"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing() {
+        let brackets = "[".repeat(400 * 1024);
+        let e = parse_yaml(&brackets).unwrap_err();
+        assert!(e.contains("nested deeper than 64 levels"), "{e}");
+        let blocks: String = (0..100).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
+        let e = parse_yaml(&blocks).unwrap_err();
+        assert!(e.contains("nested deeper than 64 levels"), "{e}");
+        let dashes = format!("{}x\n", "- ".repeat(100));
+        assert!(parse_yaml(&dashes).unwrap_err().contains("deeper than 64"));
+    }
+
+    #[test]
+    fn a_file_over_one_mib_is_refused() {
+        let dir = std::env::temp_dir().join(format!("cli-config-big-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("clouds.yaml");
+        let comment = format!("# {}\n", "x".repeat(1021));
+        std::fs::write(
+            &path,
+            format!("clouds:\n  c:\n    auth_url: x\n{}", comment.repeat(1024)),
+        )
+        .unwrap();
+        let e = read_cloud(&path, "c").unwrap_err();
+        assert_eq!(e, format!("{}: larger than 1 MiB", path.display()));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

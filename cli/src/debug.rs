@@ -1,12 +1,12 @@
 //! `--debug`: every HTTP request the component makes and every answer, on stderr, as the
 //! host's `send_request` hook sees them ([`Tap`]). Tokens
 //! (`X-Auth-Token`, `X-Subject-Token`) print as `***`, and so do password, secret, token
-//! and `auth_key` (a volume transfer's) fields of JSON bodies; as a last guard any
-//! configured secret, token or auth key seen on the wire is replaced by `***` wherever it
-//! would show.
+//! and `auth_key` (a volume transfer's) fields of JSON bodies, whatever their length.
+//! Without `--debug` the same hook prints nothing but still teaches the [`Masker`] the
+//! tokens that cross, so that an error message echoing one never shows it.
 
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -17,57 +17,45 @@ use wasmtime_wasi_http::{Error as HttpError, WasiBody};
 
 use infomaniak_block_storage_host::{Next, SendFuture, Tap};
 
+use crate::stderr::Masker;
+
 /// Bodies longer than this are cut in the output.
 const MAX_BODY: usize = 8 * 1024;
 
 /// Headers whose values are secrets.
 const SECRET_HEADERS: &[&str] = &["x-auth-token", "x-subject-token", "authorization", "x-service-token"];
 
-/// Where debug lines go.
-pub type Sink = Box<dyn FnMut(&str) + Send>;
-
-/// The `--debug` printer.
+/// The `--debug` printer (or, quiet, the token learner).
 pub struct DebugLog {
-    secrets: Mutex<Vec<String>>,
-    /// Where lines go: stderr, or a buffer in tests.
-    sink: Mutex<Sink>,
+    out: Arc<Masker>,
+    /// Whether the traffic prints (`--debug`).
+    shown: bool,
 }
 
 impl DebugLog {
-    /// Prints to stderr, masking `secrets` (and every token it sees).
-    pub fn stderr(secrets: Vec<String>) -> Arc<DebugLog> {
-        DebugLog::with_sink(secrets, Box::new(|s| eprintln!("{s}")))
+    /// Prints through `out` if `shown`; teaches `out` every token it sees either way.
+    pub fn new(out: Arc<Masker>, shown: bool) -> Arc<DebugLog> {
+        Arc::new(DebugLog { out, shown })
     }
 
-    pub fn with_sink(secrets: Vec<String>, sink: Sink) -> Arc<DebugLog> {
-        Arc::new(DebugLog {
-            secrets: Mutex::new(secrets.into_iter().filter(|s| !s.is_empty()).collect()),
-            sink: Mutex::new(sink),
-        })
-    }
-
-    /// From now on `value` prints as `***`.
-    pub fn note_secret(&self, value: &str) {
-        let mut all = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
-        if !value.is_empty() && !all.iter().any(|s| s == value) {
-            all.push(value.to_string());
+    /// Teaches the masker the values of the secret headers among `headers`.
+    fn note_headers(&self, headers: &http::HeaderMap) {
+        for name in SECRET_HEADERS {
+            for value in headers.get_all(*name) {
+                let value = String::from_utf8_lossy(value.as_bytes());
+                // `Authorization: Bearer <token>`: the token alone may show elsewhere.
+                for secret in [&*value, value.rsplit(' ').next().unwrap_or_default()] {
+                    self.out.note_secret(secret);
+                }
+            }
         }
-    }
-
-    /// Prints `text`, any known secret in it replaced by `***`.
-    pub fn print(&self, text: &str) {
-        let mut text = text.to_string();
-        for s in self.secrets.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            text = text.replace(s.as_str(), "***");
-        }
-        (self.sink.lock().unwrap_or_else(|e| e.into_inner()))(&text);
     }
 
     fn headers(&self, headers: &http::HeaderMap) -> String {
+        self.note_headers(headers);
         let mut out = String::new();
         for (name, value) in headers {
             let shown = if SECRET_HEADERS.contains(&name.as_str()) {
-                self.note_secret(&String::from_utf8_lossy(value.as_bytes()));
                 "***".to_string()
             } else {
                 String::from_utf8_lossy(value.as_bytes()).into_owned()
@@ -82,9 +70,10 @@ impl DebugLog {
             return;
         }
         for key in auth_keys(bytes) {
-            self.note_secret(&key);
+            self.out.note_secret(&key);
         }
-        let shown = mask_body(bytes);
+        // Masked whole, then cut: a secret across the cut would show its first part.
+        let shown = self.out.mask(&mask_body(bytes));
         let cut = if shown.len() > MAX_BODY {
             let mut end = MAX_BODY;
             while !shown.is_char_boundary(end) {
@@ -94,18 +83,33 @@ impl DebugLog {
         } else {
             shown
         };
-        self.print(&format!("{what}: {cut}"));
+        self.out.print(&format!("{what}: {cut}"));
+    }
+
+    /// Without `--debug`: notes the tokens of the request and its answer, prints nothing.
+    fn learn(self: Arc<Self>, request: http::Request<WasiBody>, next: Next) -> SendFuture {
+        self.note_headers(request.headers());
+        Box::new(async move {
+            let answer = Pin::from(next(request)).await;
+            if let Ok((response, _)) = &answer {
+                self.note_headers(response.headers());
+            }
+            answer
+        })
     }
 }
 
 impl Tap for DebugLog {
     fn send(self: Arc<Self>, request: http::Request<WasiBody>, next: Next) -> SendFuture {
+        if !self.shown {
+            return self.learn(request, next);
+        }
         Box::new(async move {
             let (parts, body) = request.into_parts();
             let bytes = body.collect().await?.to_bytes();
             let (method, uri) = (parts.method.clone(), parts.uri.clone());
             let headers = self.headers(&parts.headers);
-            self.print(&format!("REQ: {method} {uri}{headers}"));
+            self.out.print(&format!("REQ: {method} {uri}{headers}"));
             self.body("REQ BODY", &bytes);
             let body = Full::new(bytes).map_err(|never| match never {}).boxed_unsync();
             let started = Instant::now();
@@ -116,7 +120,7 @@ impl Tap for DebugLog {
                     let (parts, body) = response.into_parts();
                     let reason = parts.status.canonical_reason().unwrap_or("");
                     let headers = self.headers(&parts.headers);
-                    self.print(&format!(
+                    self.out.print(&format!(
                         "RESP: [{} {reason}] {method} {uri} {ms} ms{headers}",
                         parts.status.as_u16()
                     ));
@@ -128,7 +132,7 @@ impl Tap for DebugLog {
                     Ok((http::Response::from_parts(parts, body.boxed_unsync()), io))
                 }
                 Err(e) => {
-                    self.print(&format!("RESP: failed {method} {uri} {ms} ms: {e}"));
+                    self.out.print(&format!("RESP: failed {method} {uri} {ms} ms: {e}"));
                     Err(e)
                 }
             }
@@ -173,7 +177,8 @@ impl Body for Recorded {
             Poll::Ready(None) => this.done(),
             Poll::Ready(Some(Err(e))) => {
                 if let Some(log) = this.log.take() {
-                    log.print(&format!("RESP BODY: failed after {} bytes: {e}", this.seen.len()));
+                    log.out
+                        .print(&format!("RESP BODY: failed after {} bytes: {e}", this.seen.len()));
                 }
             }
             Poll::Pending => {}
@@ -292,16 +297,19 @@ mod tests {
         assert_eq!(mask_body(accept), r#"{"accept":{"auth_key":"***"}}"#);
     }
 
+    fn shown() -> (Arc<DebugLog>, Arc<Masker>, Arc<std::sync::Mutex<Vec<String>>>) {
+        let (masker, lines) = crate::stderr::tests::buffered();
+        (DebugLog::new(masker.clone(), true), masker, lines)
+    }
+
     #[test]
     fn auth_keys_seen_in_a_body_never_print_again() {
-        let lines = Arc::new(Mutex::new(Vec::<String>::new()));
-        let sink = lines.clone();
-        let log = DebugLog::with_sink(Vec::new(), Box::new(move |s| sink.lock().unwrap().push(s.to_string())));
+        let (log, out, lines) = shown();
         log.body(
             "RESP BODY",
             br#"{"transfer":{"id":"t1","auth_key":"a1b2c3d4e5f60718"}}"#,
         );
-        log.print("later: a1b2c3d4e5f60718");
+        out.print("later: a1b2c3d4e5f60718");
         let lines = lines.lock().unwrap();
         assert_eq!(lines[0], r#"RESP BODY: {"transfer":{"auth_key":"***","id":"t1"}}"#);
         assert_eq!(lines[1], "later: ***");
@@ -309,17 +317,70 @@ mod tests {
 
     #[test]
     fn known_secrets_never_print() {
-        let lines = Arc::new(Mutex::new(Vec::<String>::new()));
-        let sink = lines.clone();
-        let log = DebugLog::with_sink(
-            vec!["pa55word".into()],
-            Box::new(move |s| sink.lock().unwrap().push(s.to_string())),
-        );
+        let (log, out, lines) = shown();
+        out.note_secret("pa55word");
         let mut h = http::HeaderMap::new();
         h.insert("x-subject-token", "gAAAAtoken".parse().unwrap());
         let shown = log.headers(&h);
         assert_eq!(shown, "\n  X-Subject-Token: ***");
-        log.print("oops pa55word and gAAAAtoken");
+        out.print("oops pa55word and gAAAAtoken");
         assert_eq!(lines.lock().unwrap()[0], "oops *** and ***");
+    }
+
+    #[test]
+    fn a_short_password_is_masked_by_its_field_only() {
+        let (log, out, lines) = shown();
+        out.note_secret("e");
+        log.body(
+            "REQ BODY",
+            br#"{"auth":{"identity":{"methods":["password"],"password":{"user":{"password":"e"}}}}}"#,
+        );
+        assert_eq!(
+            lines.lock().unwrap()[0],
+            r#"REQ BODY: {"auth":{"identity":{"methods":["password"],"password":{"user":{"password":"***"}}}}}"#
+        );
+    }
+
+    #[test]
+    fn a_token_escaped_in_a_body_is_masked() {
+        let (log, _, lines) = shown();
+        let mut h = http::HeaderMap::new();
+        h.insert("x-auth-token", "gAAAAB/tok+en==".parse().unwrap());
+        log.headers(&h);
+        // Not JSON (cut short), so printed as it came, with JSON's `\/`.
+        log.body(
+            "RESP BODY",
+            br#"{"badRequest": {"message": "bad token gAAAAB\/tok+en==""#,
+        );
+        assert_eq!(
+            lines.lock().unwrap()[0],
+            r#"RESP BODY: {"badRequest": {"message": "bad token ***""#
+        );
+    }
+
+    #[test]
+    fn quiet_it_prints_nothing_and_learns_the_tokens() {
+        let (masker, lines) = crate::stderr::tests::buffered();
+        let log = DebugLog::new(masker.clone(), false);
+        let request = http::Request::builder()
+            .header("x-auth-token", "gAAAAB-request-token")
+            .body(WasiBody::default())
+            .unwrap();
+        let next: Next = Box::new(|_| {
+            Box::new(async {
+                let response = http::Response::builder()
+                    .header("x-subject-token", "gAAAAB-answer-token")
+                    .body(WasiBody::default())
+                    .unwrap();
+                let io: Box<dyn std::future::Future<Output = Result<(), HttpError>> + Send> =
+                    Box::new(async { Ok(()) });
+                Ok((response, io))
+            })
+        });
+        let mut sent = Pin::from(log.send(request, next));
+        let polled = std::future::Future::poll(sent.as_mut(), &mut Context::from_waker(std::task::Waker::noop()));
+        assert!(matches!(polled, Poll::Ready(Ok(_))));
+        masker.print("gAAAAB-request-token gAAAAB-answer-token");
+        assert_eq!(*lines.lock().unwrap(), vec!["*** ***".to_string()]);
     }
 }

@@ -18,15 +18,16 @@ mod config;
 mod debug;
 #[cfg(feature = "mock")]
 mod mock;
+mod nesting;
 mod output;
 mod progress;
 mod project;
+mod stderr;
 mod transfer;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Parser;
 
@@ -36,6 +37,7 @@ use self::args::{
     AttachArgs, AvailabilityCmd, Cli, Command, DetachArgs, Format, Global, ServerAdd, ServerCmd, ServerRemove,
 };
 use self::debug::DebugLog;
+use self::stderr::Masker;
 
 /// How long `--wait` waits unless told (`--wait-timeout`).
 const WAIT_TIMEOUT_S: u32 = 3600;
@@ -45,7 +47,7 @@ fn main() -> ExitCode {
     let mut ctx = match Ctx::new(&cli.global) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("Error: {e}");
+            e.report(cli.global.debug, &Masker::stderr());
             return ExitCode::FAILURE;
         }
     };
@@ -79,7 +81,23 @@ impl CliError {
 
     /// A trap: the component or the host broke, so going on makes no sense.
     pub fn is_trap(&self) -> bool {
-        matches!(self, CliError::Host(e) if e.component().is_none())
+        self.trap().is_some()
+    }
+
+    fn trap(&self) -> Option<&wasmtime::Error> {
+        match self {
+            CliError::Host(infomaniak_block_storage_host::Error::Trap(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Prints `Error: …` on one line (through the masker, as all of stderr); with
+    /// `--debug` a trap's whole story (causes, wasm backtrace) comes first.
+    fn report(&self, debug: bool, out: &Masker) {
+        if let Some(t) = self.trap().filter(|_| debug) {
+            out.print(&format!("{t:?}"));
+        }
+        out.print(&format!("Error: {self}"));
     }
 }
 
@@ -92,6 +110,11 @@ impl From<infomaniak_block_storage_host::Error> for CliError {
 impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            // The root cause only: the rest is a wasm backtrace, for `--debug`.
+            CliError::Host(infomaniak_block_storage_host::Error::Trap(t)) => {
+                let cause = t.root_cause().to_string();
+                write!(f, "trap: {}", cause.lines().next().unwrap_or_default())
+            }
             CliError::Host(e) => e.fmt(f),
             CliError::Other { kind: "", message } => f.write_str(message),
             CliError::Other { kind, message } => write!(f, "{kind}: {message}"),
@@ -107,7 +130,10 @@ pub struct Ctx {
     session: Option<Session>,
     pub servers: Vec<(String, String)>,
     pub wait_timeout: u32,
-    debug: Option<Arc<DebugLog>>,
+    /// `--debug`: the component's log is shown.
+    debug: bool,
+    /// How much of the session's log is shown already.
+    logged: usize,
     #[cfg(feature = "mock")]
     _mock: Option<mock::Mock>,
 }
@@ -155,9 +181,15 @@ impl Ctx {
             Some(dir) => Host::from_bytes_cached(COMPONENT, &dir),
             None => Host::new(),
         };
+        let out = Masker::stderr();
+        for secret in &src.secrets {
+            out.note_secret(secret);
+        }
+        // Captured even with `--debug`: it is shown through the masker (see `show_log`).
         let mut host = loaded
             .map_err(|e| CliError::new("trap", format!("loading the component: {e}")))?
-            .with_log(if g.debug { Log::Inherit } else { Log::Capture });
+            .with_log(Log::Capture)
+            .with_debug(DebugLog::new(out, g.debug));
         if let Some(path) = src.cacert {
             let pem = std::fs::read(&path)
                 .map_err(|e| CliError::new("config", format!("reading the CA bundle {}: {e}", path.display())))?;
@@ -165,13 +197,9 @@ impl Ctx {
                 .with_extra_ca(&pem)
                 .map_err(|e| CliError::new("config", format!("{}: {e:#}", path.display())))?;
         }
-        let debug = g.debug.then(|| DebugLog::stderr(src.secrets));
-        if let Some(d) = &debug {
-            #[cfg(feature = "mock")]
-            if let Some(m) = &src.mock {
-                d.print(&m.describe());
-            }
-            host = host.with_debug(d.clone());
+        #[cfg(feature = "mock")]
+        if let Some(m) = src.mock.as_ref().filter(|_| g.debug) {
+            stderr::line(&m.describe());
         }
         Ok(Ctx {
             host,
@@ -179,32 +207,52 @@ impl Ctx {
             session: None,
             servers: src.servers,
             wait_timeout: g.wait_timeout.unwrap_or(WAIT_TIMEOUT_S),
-            debug,
+            debug: g.debug,
+            logged: 0,
             #[cfg(feature = "mock")]
             _mock: src.mock,
         })
     }
 
-    /// Makes `--debug` print `secret` (a transfer's auth key) as `***` wherever it would
-    /// show.
+    /// Makes stderr print `secret` (a transfer's auth key) as `***` wherever it would show.
     pub fn hide(&self, secret: &str) {
-        if let Some(d) = &self.debug {
-            d.note_secret(secret);
-        }
+        Masker::stderr().note_secret(secret);
     }
 
     /// The session, connected on first use.
     pub fn session(&mut self) -> Result<&mut Session, CliError> {
+        self.show_log();
         if self.session.is_none() {
-            let mut s = self.host.connect(&self.cfg)?;
-            if let Some(d) = &self.debug {
+            let connected = self.host.connect(&self.cfg);
+            if let Err(e) = &connected {
+                self.show_lines(e.log());
+            }
+            let mut s = connected?;
+            if self.debug {
                 let url = s.block_storage_url()?;
                 let mv = s.microversion()?;
-                d.print(&format!("connected: block storage {url}, microversion {mv}"));
+                stderr::line(&format!("connected: block storage {url}, microversion {mv}"));
             }
             self.session = Some(s);
         }
         self.session.as_mut().ok_or_else(|| CliError::new("", "no session"))
+    }
+
+    /// With `--debug`, shows what the component logged since the last time. (The host
+    /// library can only inherit or capture the component's stderr, so its lines show
+    /// after the call that wrote them rather than as it writes them.)
+    fn show_log(&mut self) {
+        let Some(log) = self.session.as_ref().filter(|_| self.debug).map(Session::log) else {
+            return;
+        };
+        self.show_lines(log.get(self.logged..).unwrap_or_default());
+        self.logged = log.len();
+    }
+
+    fn show_lines(&self, log: &str) {
+        if self.debug {
+            log.lines().for_each(stderr::line);
+        }
     }
 }
 
@@ -245,6 +293,7 @@ fn run_and_print(ctx: &mut Ctx, cmd: Command, g: &Global) -> bool {
         Command::Availability(AvailabilityCmd::Zone(c)) => project::zone(ctx, c),
         Command::Limits(c) => project::limits(ctx, c),
     };
+    ctx.show_log();
     let format = g.format.unwrap_or(Format::Table);
     match result.and_then(|out| output::render(out, format, &g.columns)) {
         Ok(text) => {
@@ -254,7 +303,7 @@ fn run_and_print(ctx: &mut Ctx, cmd: Command, g: &Global) -> bool {
             true
         }
         Err(e) => {
-            eprintln!("Error: {e}");
+            e.report(g.debug, &Masker::stderr());
             false
         }
     }
@@ -281,7 +330,7 @@ fn shell(ctx: &mut Ctx, outer: &Global) -> bool {
             Ok(0) => break,
             Ok(_) => {}
             Err(e) => {
-                eprintln!("Error: reading standard input: {e}");
+                stderr::line(&format!("Error: reading standard input: {e}"));
                 return false;
             }
         }
@@ -295,7 +344,7 @@ fn shell(ctx: &mut Ctx, outer: &Global) -> bool {
         let words = match split_words(line) {
             Ok(w) => w,
             Err(e) => {
-                eprintln!("Error: invalid-input: {e}");
+                stderr::line(&format!("Error: invalid-input: {e}"));
                 all_ok = false;
                 continue;
             }
@@ -393,5 +442,54 @@ mod tests {
         );
         assert_eq!(split_words("a ''").unwrap(), vec!["a", ""]);
         assert!(split_words("'open").is_err());
+    }
+
+    /// `(module (func (export "f") (loop (br 0))))`: runs until stopped.
+    const ENDLESS: &[u8] = &[
+        0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // type: () -> ()
+        0x03, 0x02, 0x01, 0x00, // func 0 of type 0
+        0x07, 0x05, 0x01, 0x01, b'f', 0x00, 0x00, // export "f"
+        0x0a, 0x09, 0x01, 0x07, 0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b, // loop br 0
+    ];
+
+    /// A call stopped as the host stops one past its CPU budget: a real wasmtime trap,
+    /// with its wasm backtrace.
+    fn cpu_budget_trap() -> CliError {
+        let mut cfg = wasmtime::Config::new();
+        cfg.epoch_interruption(true);
+        let engine = wasmtime::Engine::new(&cfg).unwrap();
+        let module = wasmtime::Module::new(&engine, ENDLESS).unwrap();
+        let mut store = wasmtime::Store::new(&engine, ());
+        store.epoch_deadline_callback(|_| Err(wasmtime::format_err!("the call used more than its CPU budget of 10s")));
+        store.set_epoch_deadline(1);
+        engine.increment_epoch();
+        let instance = wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
+        let f = instance.get_typed_func::<(), ()>(&mut store, "f").unwrap();
+        let trap = f.call(&mut store, ()).unwrap_err();
+        CliError::from(infomaniak_block_storage_host::Error::from(trap))
+    }
+
+    #[test]
+    fn a_trap_is_one_line_and_its_backtrace_only_for_debug() {
+        let e = cpu_budget_trap();
+        assert!(e.is_trap());
+        assert_eq!(e.to_string(), "trap: the call used more than its CPU budget of 10s");
+        let (out, lines) = stderr::tests::buffered();
+        e.report(false, &out);
+        assert_eq!(
+            *lines.lock().unwrap(),
+            ["Error: trap: the call used more than its CPU budget of 10s"]
+        );
+        lines.lock().unwrap().clear();
+        e.report(true, &out);
+        let lines = lines.lock().unwrap();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].contains("wasm backtrace") && lines[0].contains('\n'),
+            "{}",
+            lines[0]
+        );
+        assert_eq!(lines[1], "Error: trap: the call used more than its CPU budget of 10s");
     }
 }

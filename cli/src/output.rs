@@ -1,7 +1,8 @@
 //! Output as python-openstackclient (cliff) prints it: `-f table` an ASCII box table
 //! (numbers right-aligned, `None` for missing values, nothing at all for an empty list),
 //! `-f json` an array of objects (lists) or one object (show), `-f value` the values only,
-//! and `-c COLUMN` to keep some columns (in their usual order).
+//! and `-c COLUMN` to keep some columns (in their usual order). Table and value print
+//! control characters and bidi controls escaped ([`printable`]).
 
 use serde_json::Value;
 
@@ -84,8 +85,60 @@ pub enum Output {
     Nothing,
 }
 
+impl Output {
+    /// The same output with every cell's text [`printable`] (JSON keeps the values as
+    /// they are: serde_json escapes control characters itself).
+    fn printable(self) -> Output {
+        let cells = |row: Vec<Cell>| row.into_iter().map(Cell::printable).collect();
+        match self {
+            Output::List { columns, rows } => Output::List {
+                columns,
+                rows: rows.into_iter().map(cells).collect(),
+            },
+            Output::Record(fields) => Output::Record(fields.into_iter().map(|(n, c)| (n, c.printable())).collect()),
+            Output::Nothing => Output::Nothing,
+        }
+    }
+}
+
+impl Cell {
+    fn printable(self) -> Cell {
+        Cell {
+            text: printable(&self.text),
+            ..self
+        }
+    }
+}
+
+/// Whether `c` would act on the terminal instead of showing: a control character (C0,
+/// DEL, C1) other than the line break, or a bidi mark, override or isolate, which
+/// reorders what follows it.
+fn acts_on_terminal(c: char) -> bool {
+    (c.is_control() && c != '\n')
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` with every character that would act on the terminal written out (`\x1b`,
+/// `\u{202e}`): names and messages come from the server, and could otherwise retitle or
+/// clear the terminal, or disguise what is printed. Line breaks stay.
+pub fn printable(s: &str) -> String {
+    if !s.chars().any(acts_on_terminal) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            c if !acts_on_terminal(c) => out.push(c),
+            c if c.is_ascii() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    out
+}
+
 /// Renders `out` in `format`, keeping only `columns` when some are named.
 pub fn render(out: Output, format: Format, columns: &[String]) -> Result<String, CliError> {
+    let out = if format == Format::Json { out } else { out.printable() };
     match out {
         Output::Nothing => Ok(String::new()),
         Output::List { columns: names, rows } => {
@@ -279,5 +332,38 @@ mod tests {
         assert_eq!(reparsed[0]["Tags"]["k"], "v");
         let bad = Output::Record(vec![("id", Cell::str("a1"))]);
         assert!(render(bad, Format::Json, &["nope".into()]).is_err());
+    }
+
+    /// A name that would retitle the terminal, clear it, and reverse the text after it.
+    const HOSTILE: &str = "a\x1b]0;pwned\x07b\x1b[2J\u{9b}c\u{202e}d\u{2066}\r\te\x7f";
+    const SHOWN: &str = r"a\x1b]0;pwned\x07b\x1b[2J\u{9b}c\u{202e}d\u{2066}\x0d\x09e\x7f";
+
+    fn hostile_list() -> Output {
+        Output::List {
+            columns: vec!["ID", "Name"],
+            rows: vec![vec![Cell::str("a1"), Cell::str(HOSTILE)]],
+        }
+    }
+
+    #[test]
+    fn control_characters_print_escaped_in_table_and_value() {
+        let table = render(hostile_list(), Format::Table, &[]).unwrap();
+        assert!(table.contains(&format!("| a1 | {SHOWN} |")), "{table}");
+        let value = render(hostile_list(), Format::Value, &[]).unwrap();
+        assert_eq!(value, format!("a1 {SHOWN}\n"));
+        let record = Output::Record(vec![("name", Cell::str(HOSTILE))]);
+        assert_eq!(render(record, Format::Value, &[]).unwrap(), format!("{SHOWN}\n"));
+        let record = Output::Record(vec![("name", Cell::str(HOSTILE))]);
+        assert!(render(record, Format::Table, &[]).unwrap().contains(SHOWN));
+        let ordinary = Output::Record(vec![("name", Cell::str("Zoë \\ 名前\nline two"))]);
+        assert_eq!(render(ordinary, Format::Value, &[]).unwrap(), "Zoë \\ 名前\nline two\n");
+    }
+
+    #[test]
+    fn json_keeps_the_exact_value_escaped_as_json() {
+        let json = render(hostile_list(), Format::Json, &[]).unwrap();
+        assert!(json.contains(r#""a\u001b]0;pwned\u0007b"#), "{json}");
+        let back: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back[0]["Name"], HOSTILE);
     }
 }

@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::stderr::Masker;
+
 struct Line {
     label: String,
     target: String,
@@ -88,7 +90,12 @@ impl Progress {
             drop(l);
             redraw(&self.line);
         } else {
-            eprintln!("{}: {} ({:.1} s)", l.label, l.status, l.started.elapsed().as_secs_f64());
+            crate::stderr::line(&format!(
+                "{}: {} ({:.1} s)",
+                l.label,
+                l.status,
+                l.started.elapsed().as_secs_f64()
+            ));
         }
     }
 
@@ -119,6 +126,7 @@ impl Drop for Progress {
 
 fn redraw(line: &Mutex<Line>) {
     let text = line.lock().unwrap_or_else(|e| e.into_inner()).render(terminal_width());
+    let text = Masker::stderr().shown(&text);
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "\r\x1b[2K{text}");
     let _ = err.flush();

@@ -96,7 +96,7 @@ fn delete(s: &mut Session, args: &[String]) -> Result<Output, CliError> {
             Err(e) if e.is_trap() => return Err(e),
             Err(e) => {
                 failed += 1;
-                eprintln!("Failed to delete {KIND} with name or ID '{arg}': {e}");
+                crate::stderr::line(&format!("Failed to delete {KIND} with name or ID '{arg}': {e}"));
             }
         }
     }

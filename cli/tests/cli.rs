@@ -8,7 +8,9 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use mock_cloud::{MockCloud, MockOptions, MockVolumeType, APP_CRED_ID, APP_CRED_SECRET, PASSWORD, USER_NAME};
+use mock_cloud::{
+    Fault, FaultKind, MockCloud, MockOptions, MockVolumeType, APP_CRED_ID, APP_CRED_SECRET, PASSWORD, USER_NAME,
+};
 use serde_json::Value;
 
 /// What a run printed and how it exited.
@@ -1778,4 +1780,171 @@ fn idempotency_keys_make_creates_repeatable() {
     assert_eq!(env.values(&["backup", "list", "-c", "ID"]), [bk]);
     let left = env.cloud.counts();
     assert_eq!((left.volumes, left.snapshots, left.backups), (1, 1, 1), "{left:?}");
+}
+
+/// How `secret` may show: as is, or JSON-escaped (`\"`, `\\`, `\/`).
+fn forms(secret: &str) -> Vec<String> {
+    let json = serde_json::to_string(secret).unwrap();
+    let json = json.trim_matches('"').to_string();
+    vec![secret.to_string(), json.replace('/', "\\/"), json]
+}
+
+fn assert_hidden(out: &str, secret: &str) {
+    for form in forms(secret) {
+        assert!(!out.contains(&form), "{form:?} shows in:\n{out}");
+    }
+}
+
+/// A 401 from Keystone whose message names `secret`, as some deployments send it.
+fn echoing_401(secret: &str) -> Fault {
+    let body = serde_json::json!({"error": {"code": 401, "title": "Unauthorized",
+        "message": format!("Invalid password {secret}")}});
+    Fault::new(
+        Some("POST"),
+        "/auth/tokens",
+        FaultKind::Status {
+            status: 401,
+            body: Some(body.to_string()),
+            retry_after: None,
+        },
+    )
+}
+
+/// A 400 from Cinder's volume list whose message names `secret`.
+fn echoing_400(secret: &str) -> Fault {
+    let body = serde_json::json!({"badRequest": {"code": 400, "message": format!("bad token {secret}")}});
+    Fault::new(
+        Some("GET"),
+        "/volumes",
+        FaultKind::Status {
+            status: 400,
+            body: Some(body.to_string()),
+            retry_after: None,
+        },
+    )
+}
+
+#[test]
+fn a_password_keystone_echoes_never_prints() {
+    let env = Env::new("echo-password", 0);
+    let password = r#"pa"ss/w\ord-1234"#;
+    let vars = vec![
+        ("OS_AUTH_URL", env.cloud.auth_url()),
+        ("OS_USERNAME", USER_NAME.to_string()),
+        ("OS_PASSWORD", password.to_string()),
+        ("OS_PROJECT_NAME", "demo-project".to_string()),
+        ("OS_USER_DOMAIN_NAME", "Default".to_string()),
+        ("OS_PROJECT_DOMAIN_NAME", "Default".to_string()),
+    ];
+    for debug in [false, true] {
+        env.cloud.inject(echoing_401(password));
+        let args: &[&str] = if debug {
+            &["--debug", "volume", "list"]
+        } else {
+            &["volume", "list"]
+        };
+        let run = run_in(&env.dir, &vars, args).failed();
+        assert_hidden(&run.stderr, password);
+        assert!(
+            run.stderr.contains("Error: unauthorized (401)") && run.stderr.contains("Invalid password ***"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn a_token_cinder_echoes_never_prints() {
+    let env = Env::new("echo-token", 0);
+    let token = env.cloud.issue_token();
+    let vars = vec![
+        ("OS_AUTH_TYPE", "token".to_string()),
+        ("OS_TOKEN", token.clone()),
+        ("OS_BLOCK_STORAGE_ENDPOINT_OVERRIDE", env.cloud.block_storage_url()),
+    ];
+    env.cloud.inject(echoing_400(&token));
+    let run = run_in(&env.dir, &vars, &["volume", "list"]).failed();
+    assert_hidden(&run.stderr, &token);
+    assert!(run.stderr.contains("bad token ***"), "{}", run.stderr);
+}
+
+/// A token Keystone gave during the run, not configured: the CLI learns it on the wire.
+#[test]
+fn a_token_learned_on_the_wire_never_prints() {
+    use std::io::BufRead;
+    let env = Env::new("echo-learned", 0);
+    warm_up();
+    let mut child = command(&env.dir, &env.vars, &[])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ibs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"volume list -f json\n").expect("write");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("the first list");
+    assert_eq!(first, "[]\n");
+    let token = env
+        .cloud
+        .requests()
+        .iter()
+        .flat_map(|r| r.headers.clone())
+        .find_map(|(k, v)| k.eq_ignore_ascii_case("x-auth-token").then_some(v))
+        .expect("the child's token");
+    env.cloud.inject(echoing_400(&token));
+    stdin.write_all(b"volume list\n").expect("write");
+    drop(stdin);
+    let run = finish(child.wait_with_output().expect("wait")).failed();
+    assert_hidden(&run.stderr, &token);
+    assert!(run.stderr.contains("bad token ***"), "{}", run.stderr);
+}
+
+#[test]
+fn debug_masks_short_secrets_by_structure_only() {
+    let env = Env::new("short-secret", 0);
+    let vars = vec![
+        ("OS_AUTH_URL", env.cloud.auth_url()),
+        ("OS_USERNAME", USER_NAME.to_string()),
+        ("OS_PASSWORD", "e".to_string()),
+        ("OS_PROJECT_NAME", "demo-project".to_string()),
+        ("OS_USER_DOMAIN_NAME", "Default".to_string()),
+        ("OS_PROJECT_DOMAIN_NAME", "Default".to_string()),
+    ];
+    let run = run_in(&env.dir, &vars, &["--debug", "volume", "list"]).failed();
+    let err = &run.stderr;
+    assert!(err.contains("/identity/v3/auth/tokens"), "{err}");
+    assert!(err.contains(r#""password":"***""#), "{err}");
+    assert!(!err.contains("id***ntity"), "{err}");
+}
+
+#[test]
+fn names_with_terminal_controls_print_escaped() {
+    let env = Env::new("controls", 0);
+    let name = "evil\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}txt";
+    let shown = r"evil\x1b]0;pwned\x07\x1b[2J\u{202e}txt";
+    let id = "6f1b7c2e-0000-4000-8000-000000000001";
+    let body = serde_json::json!({"volumes": [{"id": id, "name": name, "status": "available", "size": 1,
+        "availability_zone": "nova", "created_at": "2024-01-01T00:00:00.000000", "description": null,
+        "volume_type": "standard", "attachments": [], "bootable": "false", "encrypted": false,
+        "multiattach": false, "metadata": {}, "links": []}]});
+    for format in ["table", "value"] {
+        env.cloud.inject(Fault::new(
+            Some("GET"),
+            "/volumes",
+            FaultKind::Status {
+                status: 200,
+                body: Some(body.to_string()),
+                retry_after: None,
+            },
+        ));
+        let run = env.run(&["volume", "list", "-f", format]).ok();
+        assert!(run.stdout.contains(shown), "{}", run.stdout);
+        assert!(
+            !run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{202e}'),
+            "{}",
+            run.stdout
+        );
+    }
 }
