@@ -22,6 +22,11 @@ pub const DEFAULT_MAX_BODY: u32 = 16 << 20;
 /// A token is renewed this long before Keystone says it expires (or at half its
 /// lifetime, for short-lived tokens).
 const RENEW_MARGIN_S: u64 = 120;
+/// New tokens one request may ask for after 401s: one at once, one more a second later.
+const MAX_REAUTHENTICATIONS: u32 = 2;
+/// The wait before the second: Keystone truncates times to the second and revokes a token
+/// issued in the same second as a revocation event.
+const REVOCATION_SECOND_MS: u64 = 1_000;
 const USER_AGENT: &str = concat!("infomaniak-block-storage/", env!("CARGO_PKG_VERSION"));
 
 /// Which service a request is for (decides base URL and version headers).
@@ -359,20 +364,25 @@ impl<I: Io> Client<I> {
             timeout_ms: self.timeout_ms,
             max_body: self.max_body,
         };
-        let mut reauthenticated = false;
+        let mut reauthentications = 0;
         loop {
             req.headers = self.headers(svc, req.body.is_some());
             req.timeout_ms = self.timeout_ms;
             let resp = retry::send(&self.io, &mut req, &self.jitter)?;
-            if resp.status == 401 && self.renew.is_some() && !reauthenticated {
-                reauthenticated = true;
+            if resp.status == 401 && self.renew.is_some() && reauthentications < MAX_REAUTHENTICATIONS {
+                // A fresh token refused too was issued in the second of a revocation, which
+                // Keystone counts as revoked: the next second's token is good.
+                if reauthentications > 0 {
+                    self.io.sleep_ms(REVOCATION_SECOND_MS);
+                }
+                reauthentications += 1;
                 self.reauthenticate()?;
                 continue;
             }
-            return if ok(resp.status) {
-                Ok(resp)
-            } else {
-                Err(error::from_response(&resp))
+            return match (ok(resp.status), resp.status) {
+                (true, _) => Ok(resp),
+                (false, 401) if self.renew.is_none() => Err(token_refused(&resp)),
+                _ => Err(error::from_response(&resp)),
             };
         }
     }
@@ -407,6 +417,20 @@ impl<I: Io> Client<I> {
         self.secrets.token(t.token.expose());
         *self.token.borrow_mut() = TokenState::new(t.token, t.expires_at, self.io.unix_time_s());
         Ok(())
+    }
+}
+
+/// A 401 to a session on token credentials: nothing to renew the token with.
+fn token_refused(resp: &Response) -> Error {
+    match error::from_response(resp) {
+        Error::Unauthorized(mut a) => {
+            a.message = format!(
+                "the token was refused (expired or revoked) and token credentials cannot be renewed: {}",
+                a.message
+            );
+            Error::Unauthorized(a)
+        }
+        other => other,
     }
 }
 

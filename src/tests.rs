@@ -184,7 +184,7 @@ fn every_cinder_request_carries_token_and_microversion() {
 }
 
 #[test]
-fn reauthenticates_once_on_401_then_gives_up() {
+fn reauthenticates_on_401_then_a_second_later_then_gives_up() {
     let unauthorized = r#"{"error": {"code": 401, "title": "Unauthorized", "message": "The request you have made requires authentication."}}"#;
     let fake = connected(Fake::default())
         .expect(Method::Get, "/volumes/v1", 401, &[], unauthorized)
@@ -192,6 +192,8 @@ fn reauthenticates_once_on_401_then_gives_up() {
         .get_volume_v1("available")
         .expect(Method::Get, "/volumes/v1", 401, &[], unauthorized)
         .new_token("tok3")
+        .expect(Method::Get, "/volumes/v1", 401, &[], unauthorized)
+        .new_token("tok4")
         .expect(
             Method::Get,
             "/volumes/v1",
@@ -208,6 +210,24 @@ fn reauthenticates_once_on_401_then_gives_up() {
         "{e:?}"
     );
     assert!(fake.script.borrow().is_empty());
+    // One pause, of a second, before the last token: never more per call.
+    assert_eq!(fake.clock_ms.get(), 1_000);
+}
+
+#[test]
+fn a_token_revoked_in_its_own_second_is_replaced_a_second_later() {
+    // Keystone revokes a token issued in the second of a revocation event: the first new
+    // token is refused too, the next second's is good.
+    let unauthorized = r#"{"error": {"code": 401, "message": "The request you have made requires authentication."}}"#;
+    let fake = connected(Fake::default())
+        .expect(Method::Get, "/volumes/v1", 401, &[], unauthorized)
+        .new_token("tok2")
+        .expect(Method::Get, "/volumes/v1", 401, &[], unauthorized)
+        .new_token("tok3")
+        .get_volume_v1("available");
+    let c = Client::connect(&fake, cfg()).unwrap();
+    assert_eq!(resource::get::<Volume, _>(&c, "v1").unwrap().id, "v1");
+    assert_eq!(fake.clock_ms.get(), 1_000);
 }
 
 #[test]
@@ -221,10 +241,11 @@ fn token_credentials_make_no_keystone_call_and_are_not_renewed() {
     cfg.auth_url = String::new();
     let c = Client::connect(&fake, cfg).unwrap();
     assert_eq!(c.project_id().as_deref(), Some("0123"));
-    assert!(matches!(
-        resource::get::<Volume, _>(&c, "v1"),
-        Err(Error::Unauthorized(_))
-    ));
+    let e = resource::get::<Volume, _>(&c, "v1").unwrap_err();
+    assert!(
+        matches!(&e, Error::Unauthorized(a) if a.message.starts_with("the token was refused (expired or revoked) and token credentials cannot be renewed: ")),
+        "{e:?}"
+    );
     assert!(matches!(
         crate::attachments::detach(&c, "v1", "s1"),
         Err(Error::NoEndpoint(_))
