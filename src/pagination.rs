@@ -8,7 +8,6 @@ use crate::prelude::*;
 use crate::version::{self, Microversion};
 use crate::wire::{Enveloped, Link, Many};
 use crate::{validate, Error, ListOptions};
-use alloc::collections::BTreeSet;
 
 /// Most pages one listing follows: 10 million items at Cinder's default page of 1,000, and
 /// a bound on a server that keeps linking one more page.
@@ -55,9 +54,12 @@ fn follow<I: Io>(
     page: &mut PageReader<'_>,
 ) -> Result<(), Error> {
     let deadline = c.io().now_ms().saturating_add(list_time_ms(c.timeout_ms()));
-    // Every query asked so far: a link back to one of them would repeat items forever.
-    let mut seen = BTreeSet::new();
-    for _ in 0..MAX_PAGES {
+    // A link back to an earlier page would repeat items forever: Brent's cycle detection
+    // finds it in linear time and constant memory (one saved query, checkpoints at powers
+    // of two), within twice the circle's length.
+    let mut saved = query.clone();
+    let (mut power, mut steps) = (1usize, 0usize);
+    for pages in 1..=MAX_PAGES {
         let resp = c.request(Service::BlockStorage, Method::Get, &format!("{path}{query}"), None)?;
         let (fetched, links, enough) = page(&resp)?;
         if enough {
@@ -70,18 +72,22 @@ fn follow<I: Io>(
             .transpose()?;
         match next {
             Some(q) if fetched > 0 && q != query => {
-                seen.insert(core::mem::replace(&mut query, q));
-                if seen.contains(&query) {
+                if q == saved {
                     return Err(Error::InvalidResponse(format!("{what}: the next links go in a circle")));
+                }
+                query = q;
+                steps += 1;
+                if steps == power {
+                    saved = query.clone();
+                    (power, steps) = (power * 2, 0);
                 }
             }
             _ => return Ok(()),
         }
         if c.io().now_ms() >= deadline {
             return Err(Error::Transport(format!(
-                "timed out: {what} took longer than {} s over {} pages",
+                "timed out: {what} took longer than {} s over {pages} pages",
                 list_time_ms(c.timeout_ms()) / 1000,
-                seen.len()
             )));
         }
     }

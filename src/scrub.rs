@@ -82,12 +82,14 @@ impl Secrets {
 
     /// `text` cleaned, with every secret, raw or in a JSON-escaped form, as `***`.
     pub fn text(&self, text: &str) -> String {
+        // Longest first, so no secret is half-replaced by a shorter one inside it.
         let mut forms: Vec<String> = Vec::new();
         for (_, v) in self.0.borrow().iter() {
-            forms.extend(json_forms(v));
+            for f in json_forms(v) {
+                let at = forms.iter().position(|g| g.len() < f.len()).unwrap_or(forms.len());
+                forms.insert(at, f);
+            }
         }
-        // Longest first, so no secret is half-replaced by a shorter one inside it.
-        forms.sort_by_key(|f| core::cmp::Reverse(f.len()));
         let mut out = clean(text);
         for f in &forms {
             if out.contains(f.as_str()) {
@@ -150,9 +152,13 @@ fn ascii_escaped(s: &str) -> String {
             out.push(c);
             continue;
         }
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut units = [0u16; 2];
         for u in c.encode_utf16(&mut units) {
-            out.push_str(&format!("\\u{:04x}", u));
+            out.push_str("\\u");
+            for shift in [12, 8, 4, 0] {
+                out.push(char::from(HEX[usize::from((*u >> shift) & 15)]));
+            }
         }
     }
     out

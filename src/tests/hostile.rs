@@ -149,3 +149,26 @@ fn base_urls_with_a_query_or_fragment_are_refused() {
         assert!(fake.sent.borrow().is_empty(), "{url}");
     }
 }
+
+#[test]
+fn a_circle_after_a_prefix_is_found_within_twice_its_length() {
+    // m0 → m1 → … → m5 → back to m2: a circle of four pages after a prefix of two.
+    let fake = (0..12).fold(connected(Fake::default()), |f, i| {
+        let next = format!(
+            "https://bs.example/volume/v3/p1/volumes/detail?marker=m{}",
+            if i < 5 { i + 1 } else { 2 + (i - 5) % 4 }
+        );
+        f.expect(
+            Method::Get,
+            "/volumes/detail",
+            200,
+            &[],
+            volume_page(&[&format!("m{i}")], Some(&next)),
+        )
+    });
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let e = resource::list::<Volume, _>(&c, &crate::pagination::tests::all()).unwrap_err();
+    assert!(matches!(&e, Error::InvalidResponse(m) if m.contains("circle")), "{e:?}");
+    let pages = fake.sent.borrow().len() - 2;
+    assert!(pages <= 2 + 2 * 4 + 1, "{pages} pages");
+}
