@@ -111,6 +111,11 @@ const MAX_REQUEST_ID: usize = 128;
 /// outside its allow-list); such a request is never retried.
 pub const DENIED: &str = "request refused by the host:";
 
+/// How a transport error starts when the TLS handshake failed (a refused certificate, a
+/// protocol error, an alert): the same request would fail the same way, so it is never
+/// retried.
+pub const TLS: &str = "TLS:";
+
 /// What the client needs from its host. Implemented over wasi:http/clocks/cli in the
 /// component, and by scripted fakes in unit tests.
 pub trait Io {

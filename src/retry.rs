@@ -27,10 +27,18 @@ pub fn idempotent(method: Method) -> bool {
 /// availability status or a failed connection, `None` for anything else.
 fn transient(result: &Result<Response, Error>) -> Option<Option<u32>> {
     match result {
-        Err(Error::Transport(m)) if !m.starts_with(crate::http::DENIED) => Some(None),
+        Err(Error::Transport(m)) if !repeats(m) => Some(None),
         Ok(r) if matches!(r.status, 502..=504) => Some(r.retry_after_s()),
         _ => None,
     }
+}
+
+/// Whether a transport error would come back the same: the host refused the request, or
+/// the TLS handshake failed.
+fn repeats(message: &str) -> bool {
+    [crate::http::DENIED, crate::http::TLS]
+        .iter()
+        .any(|p| message.starts_with(p))
 }
 
 /// A small xorshift generator for jitter (no randomness import is in the contract, and the

@@ -66,7 +66,12 @@ impl Fake {
 
     /// The next request fails without an answer (connection refused or dropped).
     fn drop_connection(self, method: Method, url_contains: &'static str) -> Self {
-        let err = Error::Transport("connection reset".into());
+        self.fail(method, url_contains, "connection reset".into())
+    }
+
+    /// The next request fails without an answer, with `message` as its transport error.
+    fn fail(self, method: Method, url_contains: &'static str, message: String) -> Self {
+        let err = Error::Transport(message);
         self.script.borrow_mut().push_back((method, url_contains, Err(err)));
         self
     }
@@ -592,6 +597,20 @@ fn creates_are_never_retried() {
         ); // token + create
         assert!(sleeps(&fake).is_empty());
     }
+}
+
+#[test]
+fn tls_failures_are_not_retried() {
+    let refused = format!(
+        "{} the server's certificate was refused: unknown issuer",
+        crate::http::TLS
+    );
+    let fake = connected(Fake::default()).fail(Method::Get, "/volumes/v1", refused.clone());
+    let c = Client::connect(&fake, cfg()).unwrap();
+    let e = resource::get::<Volume, _>(&c, "v1").unwrap_err();
+    assert!(matches!(&e, Error::Transport(m) if *m == refused), "{e:?}");
+    assert!(sleeps(&fake).is_empty());
+    assert!(fake.script.borrow().is_empty());
 }
 
 #[test]

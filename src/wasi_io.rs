@@ -6,7 +6,7 @@ use wasip2::clocks::{monotonic_clock, wall_clock};
 use wasip2::http::outgoing_handler;
 use wasip2::http::types::{
     ErrorCode, Fields, HeaderError, IncomingBody, IncomingResponse, Method as WasiMethod, OutgoingBody,
-    OutgoingRequest, RequestOptions, Scheme as WasiScheme,
+    OutgoingRequest, RequestOptions, Scheme as WasiScheme, TlsAlertReceivedPayload,
 };
 use wasip2::io::poll::{self, Pollable};
 use wasip2::io::streams::StreamError;
@@ -222,6 +222,12 @@ fn describe(e: &ErrorCode, req: &Request) -> Error {
         }
         ErrorCode::DnsTimeout | ErrorCode::ConnectionTimeout | ErrorCode::ConnectionReadTimeout => {
             Error::Transport(format!("timed out: {}", code_text(e)))
+        }
+        ErrorCode::TlsAlertReceived(TlsAlertReceivedPayload {
+            alert_message: Some(m), ..
+        }) => Error::Transport(format!("{} {m}", crate::http::TLS)),
+        ErrorCode::TlsProtocolError | ErrorCode::TlsCertificateError | ErrorCode::TlsAlertReceived(_) => {
+            Error::Transport(format!("{} {}", crate::http::TLS, code_text(e)))
         }
         ErrorCode::HttpResponseBodySize(_) | ErrorCode::HttpResponseHeaderSize(_) => {
             Error::InvalidResponse(format!("response too large: {}", code_text(e)))

@@ -86,8 +86,10 @@ impl Host {
 
     /// Like [`Host::from_bytes`], keeping the compiled artifact in `dir` (keyed by the
     /// component's SHA-256 and the engine's settings), so the next process start skips
-    /// Cranelift. `dir` must be writable only by trusted users: artifacts are loaded as
-    /// native code.
+    /// Cranelift. Artifacts are native code, so `dir` (created 0700) and the artifact
+    /// (0600) are used only when owned by the current user and writable by no one else;
+    /// otherwise the component is compiled in memory, nothing is written, and one
+    /// `warning:` line on stderr says why.
     pub fn from_bytes_cached(wasm: &[u8], dir: &std::path::Path) -> Result<Host> {
         Host::load(wasm, Some(dir))
     }
@@ -99,7 +101,13 @@ impl Host {
         let engine = Engine::new(&cfg)?;
         sandbox::start_ticker(&engine);
         let component = match cache {
-            Some(dir) => cache::component(&engine, wasm, dir)?,
+            Some(dir) => {
+                let (component, untrusted) = cache::component(&engine, wasm, dir)?;
+                if let Some(why) = untrusted {
+                    eprintln!("warning: not using the artifact cache: {why}");
+                }
+                component
+            }
             None => Component::new(&engine, wasm)?,
         };
         let mut linker = Linker::<State>::new(&engine);

@@ -38,6 +38,7 @@ pub mod allow;
 mod cache;
 mod error;
 mod host;
+mod pin;
 mod sandbox;
 mod session;
 pub mod spec;

@@ -4,6 +4,7 @@
 //! an optional extra CA bundle (private clouds). wasmtime's `default_send_request` opens a
 //! new connection for every request and trusts only built-in web roots.
 
+use std::error::Error;
 use std::time::Duration;
 
 use http_body_util::BodyExt;
@@ -11,6 +12,8 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls::pki_types::CertificateDer;
+use rustls::{AlertDescription, CertificateError};
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody};
 
 /// How long an idle connection stays in the pool.
@@ -31,27 +34,23 @@ impl std::fmt::Debug for Transport {
 
 impl Transport {
     /// A client trusting the system's roots and, when given, the PEM certificates of
-    /// `extra_ca` (a private cloud's CA bundle).
+    /// `extra_ca` (a private cloud's CA bundle, whose self-signed certificates are also
+    /// pinned: see [`crate::pin`]).
     pub fn new(extra_ca: Option<&[u8]>) -> Result<Transport, String> {
         let mut roots = rustls::RootCertStore::empty();
         let native = rustls_native_certs::load_native_certs();
         roots.add_parsable_certificates(native.certs);
-        if let Some(pem) = extra_ca {
-            let certs: Vec<_> = rustls_pemfile::certs(&mut &pem[..])
-                .collect::<Result<_, _>>()
-                .map_err(|e| format!("extra CA bundle: {e}"))?;
-            if certs.is_empty() {
-                return Err("extra CA bundle: no PEM certificate in it".into());
-            }
-            for cert in certs {
-                roots.add(cert).map_err(|e| format!("extra CA bundle: {e}"))?;
-            }
+        let extra = extra_ca.map(bundle).transpose()?.unwrap_or_default();
+        for cert in &extra {
+            roots.add(cert.clone()).map_err(|e| format!("extra CA bundle: {e}"))?;
         }
         let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = crate::pin::Verifier::new(roots, &extra, provider.clone())?;
         let tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| format!("TLS: {e}"))?
-            .with_root_certificates(roots)
+            .dangerous()
+            .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
             .with_no_client_auth();
         let client = Transport::client(tls.clone());
         Ok(Transport { tls, client })
@@ -105,11 +104,27 @@ impl Transport {
     }
 }
 
+/// The certificates of a PEM bundle: at least one.
+fn bundle(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs: Vec<_> = rustls_pemfile::certs(&mut &pem[..])
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("extra CA bundle: {e}"))?;
+    if certs.is_empty() {
+        return Err("extra CA bundle: no PEM certificate in it".into());
+    }
+    Ok(certs)
+}
+
+/// wasi:http's error for a failed request. TLS failures keep their reason (see
+/// [`tls_error`]) and are told apart from refused connections.
 fn map_error(e: hyper_util::client::legacy::Error) -> HttpError {
+    if let Some(tls) = chain(&e).find_map(|l| l.downcast_ref::<rustls::Error>()) {
+        return tls_error(tls);
+    }
     if e.is_connect() {
-        let refused = std::error::Error::source(&e)
-            .and_then(|s| s.downcast_ref::<std::io::Error>())
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
+        let refused = chain(&e)
+            .filter_map(|l| l.downcast_ref::<std::io::Error>())
+            .any(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
         return if refused {
             HttpError::ConnectionRefused
         } else {
@@ -119,5 +134,52 @@ fn map_error(e: hyper_util::client::legacy::Error) -> HttpError {
     match std::error::Error::source(&e).and_then(|s| s.downcast_ref::<hyper::Error>()) {
         Some(_) => HttpError::ConnectionTerminated,
         None => HttpError::Connect(std::io::Error::other(e.to_string())),
+    }
+}
+
+/// An error and its causes, looking inside `io::Error`s too: their `source()` skips the
+/// error they wrap (how hyper-rustls and tokio-rustls carry a `rustls::Error`).
+fn chain<'a>(e: &'a (dyn Error + 'static)) -> impl Iterator<Item = &'a (dyn Error + 'static)> {
+    std::iter::successors(Some(e), |&link| match link.downcast_ref::<std::io::Error>() {
+        Some(io) => io.get_ref().map(|inner| inner as &(dyn Error + 'static)),
+        None => link.source(),
+    })
+}
+
+/// A TLS failure as wasi:http's `TLS-alert-received`, whose payload is the only one of the
+/// TLS error codes with room for a reason (`TLS-certificate-error` and
+/// `TLS-protocol-error` carry none): the alert is the one rustls sent for a refused
+/// certificate (48 unknown_ca, 42 bad_certificate, 45 certificate_expired, …) or the one
+/// the server sent; the message says what failed.
+fn tls_error(e: &rustls::Error) -> HttpError {
+    let (alert, message) = match e {
+        rustls::Error::InvalidCertificate(c) => (
+            Some(AlertDescription::from(c.clone())),
+            format!("the server's certificate was refused: {}", certificate_reason(c)),
+        ),
+        rustls::Error::AlertReceived(a) => (Some(*a), format!("the server refused the connection: {a:?}")),
+        other => (None, format!("handshake failed: {other}")),
+    };
+    HttpError::TlsAlertReceived {
+        alert_id: alert.map(u8::from),
+        alert_message: Some(message),
+    }
+}
+
+/// What is wrong with a certificate, in words.
+fn certificate_reason(e: &CertificateError) -> String {
+    use CertificateError as C;
+    match e {
+        C::UnknownIssuer => "unknown issuer (no trusted CA signed it)".into(),
+        C::NotValidForName => "name mismatch".into(),
+        C::NotValidForNameContext { .. } => format!("name mismatch ({e})"),
+        C::Expired => "expired".into(),
+        C::ExpiredContext { .. } => format!("expired ({e})"),
+        C::NotValidYet => "not valid yet".into(),
+        C::NotValidYetContext { .. } => format!("not valid yet ({e})"),
+        C::Other(o) if matches!(o.0.downcast_ref(), Some(webpki::Error::CaUsedAsEndEntity)) => {
+            "CA used as end entity (the server presents a CA certificate as its own)".into()
+        }
+        other => other.to_string(),
     }
 }
