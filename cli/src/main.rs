@@ -185,6 +185,9 @@ impl Ctx {
         for secret in &src.secrets {
             out.note_secret(secret);
         }
+        if let Some(why) = loaded.as_ref().ok().and_then(Host::cache_warning) {
+            out.print(&format!("warning: not using the artifact cache: {why}"));
+        }
         // Captured even with `--debug`: it is shown through the masker (see `show_log`).
         let mut host = loaded
             .map_err(|e| CliError::new("trap", format!("loading the component: {e}")))?
@@ -256,8 +259,12 @@ impl Ctx {
     }
 }
 
-/// Where the compiled component is kept between runs: `$XDG_CACHE_HOME` or `~/.cache`.
+/// Where the compiled component is kept between runs: `$XDG_CACHE_HOME` or `~/.cache`;
+/// nowhere with `IBS_NO_CACHE` set (to anything but empty).
 fn cache_dir() -> Option<PathBuf> {
+    if std::env::var_os("IBS_NO_CACHE").is_some_and(|v| !v.is_empty()) {
+        return None;
+    }
     let base = std::env::var_os("XDG_CACHE_HOME")
         .filter(|d| !d.is_empty())
         .map(PathBuf::from)

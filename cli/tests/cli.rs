@@ -1948,3 +1948,41 @@ fn names_with_terminal_controls_print_escaped() {
         );
     }
 }
+
+#[test]
+fn an_untrusted_artifact_cache_is_not_used_and_said_once() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("untrusted-cache");
+    let base = dir.join("cache");
+    let cache = base.join("infomaniak-block-storage");
+    std::fs::create_dir_all(&cache).expect("cache dir");
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let r = run_in(
+        &dir,
+        &[("XDG_CACHE_HOME", base.display().to_string())],
+        &["--mock", "volume", "list"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let warnings: Vec<&str> = r.stderr.lines().filter(|l| l.starts_with("warning: ")).collect();
+    assert_eq!(warnings.len(), 1, "{}", r.stderr);
+    assert!(
+        warnings[0].contains("not using the artifact cache") && warnings[0].contains("writable"),
+        "{}",
+        warnings[0]
+    );
+    assert_eq!(
+        std::fs::read_dir(&cache).expect("cache dir").count(),
+        0,
+        "nothing written"
+    );
+
+    // IBS_NO_CACHE: no cache read or made.
+    let fresh = dir.join("fresh");
+    let env = [
+        ("XDG_CACHE_HOME", fresh.display().to_string()),
+        ("IBS_NO_CACHE", "1".into()),
+    ];
+    let r = run_in(&dir, &env, &["--mock", "volume", "list"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!fresh.exists() && !r.stderr.contains("warning"), "{}", r.stderr);
+}

@@ -71,6 +71,8 @@ pub struct Host {
 struct Inner {
     engine: Engine,
     pre: BlockStoragePre<State>,
+    /// Why the artifact cache was not used, when it could not be trusted.
+    cache_warning: Option<String>,
 }
 
 impl Host {
@@ -84,12 +86,18 @@ impl Host {
         Host::load(wasm, None)
     }
 
+    /// Why [`Host::from_bytes_cached`] compiled in memory instead of trusting its cache
+    /// (`<dir> is group-writable`, `<file> is not a regular file`, …), if it did.
+    pub fn cache_warning(&self) -> Option<&str> {
+        self.inner.cache_warning.as_deref()
+    }
+
     /// Like [`Host::from_bytes`], keeping the compiled artifact in `dir` (keyed by the
     /// component's SHA-256 and the engine's settings), so the next process start skips
     /// Cranelift. Artifacts are native code, so `dir` (created 0700) and the artifact
     /// (0600) are used only when owned by the current user and writable by no one else;
-    /// otherwise the component is compiled in memory, nothing is written, and one
-    /// `warning:` line on stderr says why.
+    /// otherwise the component is compiled in memory, nothing is written, and
+    /// [`Host::cache_warning`] says why (for the caller to show once).
     pub fn from_bytes_cached(wasm: &[u8], dir: &std::path::Path) -> Result<Host> {
         Host::load(wasm, Some(dir))
     }
@@ -100,22 +108,20 @@ impl Host {
         cfg.epoch_interruption(true);
         let engine = Engine::new(&cfg)?;
         sandbox::start_ticker(&engine);
-        let component = match cache {
-            Some(dir) => {
-                let (component, untrusted) = cache::component(&engine, wasm, dir)?;
-                if let Some(why) = untrusted {
-                    eprintln!("warning: not using the artifact cache: {why}");
-                }
-                component
-            }
-            None => Component::new(&engine, wasm)?,
+        let (component, cache_warning) = match cache {
+            Some(dir) => cache::component(&engine, wasm, dir)?,
+            None => (Component::new(&engine, wasm)?, None),
         };
         let mut linker = Linker::<State>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
         let pre = BlockStoragePre::new(linker.instantiate_pre(&component)?)?;
         Ok(Host {
-            inner: Arc::new(Inner { engine, pre }),
+            inner: Arc::new(Inner {
+                engine,
+                pre,
+                cache_warning,
+            }),
             log: Log::Inherit,
             limits: Limits::default(),
             transport: transport::Transport::new(None).map_err(|e| wasmtime::format_err!("{e}"))?,
