@@ -87,8 +87,13 @@ fn server_statuses_cannot_forge_log_lines_or_grow_errors() {
 
 /// A server that answers every page with one more volume and a fresh next marker.
 fn endless(fake: Fake, pages: usize) -> Fake {
+    linked(fake, pages, |i| i)
+}
+
+/// Pages `0..pages`: page `i` holds volume `m<i>` and links to marker `m<next(i)>`.
+fn linked(fake: Fake, pages: usize, next: impl Fn(usize) -> usize) -> Fake {
     (0..pages).fold(fake, |f, i| {
-        let next = format!("https://bs.example/volume/v3/p1/volumes/detail?marker=m{i}");
+        let next = format!("https://bs.example/volume/v3/p1/volumes/detail?marker=m{}", next(i));
         f.expect(
             Method::Get,
             "/volumes/detail",
@@ -153,18 +158,12 @@ fn base_urls_with_a_query_or_fragment_are_refused() {
 #[test]
 fn a_circle_after_a_prefix_is_found_within_twice_its_length() {
     // m0 → m1 → … → m5 → back to m2: a circle of four pages after a prefix of two.
-    let fake = (0..12).fold(connected(Fake::default()), |f, i| {
-        let next = format!(
-            "https://bs.example/volume/v3/p1/volumes/detail?marker=m{}",
-            if i < 5 { i + 1 } else { 2 + (i - 5) % 4 }
-        );
-        f.expect(
-            Method::Get,
-            "/volumes/detail",
-            200,
-            &[],
-            volume_page(&[&format!("m{i}")], Some(&next)),
-        )
+    let fake = linked(connected(Fake::default()), 12, |i| {
+        if i < 5 {
+            i + 1
+        } else {
+            2 + (i - 5) % 4
+        }
     });
     let c = Client::connect(&fake, cfg()).unwrap();
     let e = resource::list::<Volume, _>(&c, &crate::pagination::tests::all()).unwrap_err();
