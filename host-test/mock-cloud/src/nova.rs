@@ -34,7 +34,8 @@ pub async fn handle(sh: &Shared, r: &Req) -> Resp {
         resp = resp
             .header("OpenStack-API-Version", format!("compute {v}"))
             .header("X-OpenStack-Nova-API-Version", v)
-            .header("Vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version");
+            .header("Vary", "OpenStack-API-Version")
+            .header("Vary", "X-OpenStack-Nova-API-Version");
     }
     resp
 }
