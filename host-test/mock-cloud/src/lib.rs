@@ -21,6 +21,13 @@
 //! (`available`). With [`MockOptions::cinder_url`] the same Nova fronts another
 //! Cinder, e.g. a real one (`../shared/real-cinder`): the catalog then points at
 //! it, and Nova forwards the caller's token without checking it itself.
+//!
+//! Nova's answers (status codes, bodies, messages, headers, device names, the
+//! statuses Cinder shows meanwhile) follow a real Nova 34.0.0 with the fake virt
+//! driver: `host-test/fixtures/real-nova-transcript.txt`, replayed against the mock
+//! by `tests/mock/nova_transcript.rs`. Device names are Nova's generic ones (root
+//! `/dev/sda`, volumes `/dev/sdb` and up; a requested name keeps its letter and takes
+//! the root's prefix); libvirt would say `/dev/vdb`.
 
 #![cfg(not(target_arch = "wasm32"))]
 

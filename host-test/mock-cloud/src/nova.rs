@@ -1,6 +1,7 @@
 //! Nova `os-volume_attachments` under `/compute/v2.1`. Attach and detach talk to
 //! Cinder over HTTP through its attachments API, as a real Nova (Queens+) does,
 //! so the same Nova can front the mock's Cinder or another one.
+//! Answers as a real Nova 34.0.0 (`host-test/fixtures/real-nova-transcript.txt`).
 
 use crate::cinder::{bad, fault, not_found};
 use crate::cinderclient::{Cinder, Reply};
@@ -9,13 +10,23 @@ use crate::state::{Bdm, Resp};
 use crate::util::{is_uuid_like, parse_version, pyrepr, pystr, req_id, uuid4};
 use serde_json::{json, Value};
 
-const MAX: (u32, u32) = (2, 96);
+const MAX: (u32, u32) = (2, 104);
 /// The compute host every server runs on.
 const COMPUTE_HOST: &str = "mock-compute-01";
 
 pub async fn handle(sh: &Shared, r: &Req) -> Resp {
     let rid = req_id();
-    let (resp, ver) = route(sh, r).await;
+    let (mut resp, ver) = route(sh, r).await;
+    // Nova's own faults (webob) say their charset; keystonemiddleware's 401 does not.
+    if resp.status >= 400 && resp.status != 401 {
+        for h in resp
+            .headers
+            .iter_mut()
+            .filter(|h| h.0 == "Content-Type" && h.1 == "application/json")
+        {
+            h.1 = "application/json; charset=UTF-8".into();
+        }
+    }
     let mut resp = resp
         .header("x-openstack-request-id", rid.clone())
         .header("x-compute-request-id", rid);
@@ -23,13 +34,26 @@ pub async fn handle(sh: &Shared, r: &Req) -> Resp {
         resp = resp
             .header("OpenStack-API-Version", format!("compute {v}"))
             .header("X-OpenStack-Nova-API-Version", v)
-            .header("Vary", "OpenStack-API-Version, X-OpenStack-Nova-API-Version");
+            .header("Vary", "OpenStack-API-Version")
+            .header("Vary", "X-OpenStack-Nova-API-Version");
     }
     resp
 }
 
 fn no_instance(sid: &str) -> Resp {
     not_found(&format!("Instance {sid} could not be found."))
+}
+
+fn not_attached(sid: &str, vid: &str) -> Resp {
+    not_found(&format!("Instance {sid} is not attached to volume {vid}"))
+}
+
+/// What the routes mapper answers for a path it does not know (webob's plain
+/// 404, without version headers).
+fn no_route() -> Resp {
+    let mut resp = Resp::empty(404, "text/plain; charset=UTF-8");
+    resp.body = crate::state::RespBody::Bytes(b"404 Not Found\n\nThe resource could not be found.\n\n   ".to_vec());
+    resp
 }
 
 fn microversion(r: &Req) -> Result<(u32, u32), (Resp, Option<String>)> {
@@ -101,7 +125,7 @@ async fn route(sh: &Shared, r: &Req) -> (Resp, Option<String>) {
         ("DELETE", ["servers", sid, "os-volume_attachments", vid]) => detach(sh, r, sid, vid).await,
         (m, segs) => match read(sh, m, segs, mv) {
             Some(resp) => resp,
-            None => return (not_found("The resource could not be found."), ver),
+            None => return (no_route(), None),
         },
     };
     (resp, ver)
@@ -114,9 +138,12 @@ fn read(sh: &Shared, method: &str, segs: &[&str], mv: (u32, u32)) -> Option<Resp
     let resp = match (method, segs) {
         ("GET", []) => Resp::json(
             200,
-            &json!({"version": {"id": "v2.1", "status": "CURRENT", "version": "2.96", "min_version": "2.1",
-                "updated": "2013-07-23T11:33:21Z",
-                "links": [{"rel": "self", "href": format!("{}/compute/v2.1/", st.bases.compute)}]}}),
+            &json!({"version": {"id": "v2.1", "status": "CURRENT", "version": format!("{}.{}", MAX.0, MAX.1),
+                "min_version": "2.1", "updated": "2013-07-23T11:33:21Z",
+                "links": [{"rel": "self", "href": format!("{}/compute/v2.1/", st.bases.compute)},
+                    {"rel": "describedby", "type": "text/html", "href": "http://docs.openstack.org/"}],
+                "media-types": [{"base": "application/json",
+                    "type": "application/vnd.openstack.compute+json;version=2.1"}]}}),
         ),
         ("GET", ["servers", sid]) => match server(sid) {
             Some(s) => Resp::json(
@@ -138,7 +165,7 @@ fn read(sh: &Shared, method: &str, segs: &[&str], mv: (u32, u32)) -> Option<Resp
             None => no_instance(sid),
             Some(s) => match s.bdms.iter().find(|b| b.volume_id == *vid) {
                 Some(b) => Resp::json(200, &json!({"volumeAttachment": view(b, sid, mv, false)})),
-                None => not_found(&format!("Instance {sid} is not attached to volume {vid}.")),
+                None => not_attached(sid, vid),
             },
         },
         _ => return None,
@@ -146,9 +173,11 @@ fn read(sh: &Shared, method: &str, segs: &[&str], mv: (u32, u32)) -> Option<Resp
     Some(resp)
 }
 
+/// An attachment as Nova shows it; `create`: the attach answer, which keeps the
+/// volume id as `id` at every version and has no Cinder attachment id yet.
 fn view(b: &Bdm, server_id: &str, mv: (u32, u32), create: bool) -> Value {
     let mut o = json!({"device": b.device, "serverId": server_id, "volumeId": b.volume_id});
-    if mv < (2, 89) {
+    if mv < (2, 89) || create {
         o["id"] = json!(b.volume_id);
     }
     if mv >= (2, 70) {
@@ -195,7 +224,13 @@ fn attach_body(r: &Req, mv: (u32, u32)) -> Result<AttachBody, Resp> {
     };
     let device = match va.get("device") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::String(s)) if match_device(s).is_some() => Some(s.clone()),
+        Some(v @ Value::String(s)) => {
+            return Err(bad(&format!(
+                "Invalid input for field/attribute device. Value: {s}. {} does not match '{DEVICE_PATTERN}'",
+                pyrepr(v)
+            )))
+        }
         Some(other) => {
             return Err(bad(&format!(
                 "Invalid input for field/attribute device. Value: {}. {} is not of type 'string', 'null'",
@@ -220,6 +255,78 @@ fn attach_body(r: &Req, mv: (u32, u32)) -> Result<AttachBody, Resp> {
         tag,
         delete_on_termination,
     })
+}
+
+/// The schema's pattern for a device name, as Nova's `block_device.match_device`.
+const DEVICE_PATTERN: &str = "(^/dev/x{0,1}[a-z]{0,1}d{0,1})([a-z]+)[0-9]*$";
+
+/// `DEVICE_PATTERN`'s groups (prefix, letters) for `device`, as Python's `re`
+/// finds them (each optional character greedy first).
+fn match_device(device: &str) -> Option<(String, String)> {
+    let rest = device.strip_prefix("/dev/")?;
+    let b = rest.as_bytes();
+    let opt = |i: usize, ok: fn(u8) -> bool| -> Vec<usize> {
+        if b.get(i).copied().is_some_and(ok) {
+            vec![1, 0]
+        } else {
+            vec![0]
+        }
+    };
+    for x in opt(0, |c| c == b'x') {
+        for a in opt(x, |c| c.is_ascii_lowercase()) {
+            for d in opt(x + a, |c| c == b'd') {
+                let start = x + a + d;
+                let letters = b[start..].iter().take_while(|c| c.is_ascii_lowercase()).count();
+                if letters > 0 && b[start + letters..].iter().all(|c| c.is_ascii_digit()) {
+                    let prefix = format!("/dev/{}", &rest[..start]);
+                    return Some((prefix, rest[start..start + letters].to_string()));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Nova's `generate_device_letter`: a..z, aa..az, ba...
+fn device_letter(index: usize) -> String {
+    let mut i = index + 1;
+    let mut out = Vec::new();
+    while i > 0 {
+        i -= 1;
+        out.push(b'a' + (i % 26) as u8);
+        i /= 26;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The root disk of every mock server (the fake driver's generic naming: SCSI).
+const ROOT_DEVICE: &str = "/dev/sda";
+
+/// Nova's `get_next_device_name`: the root's prefix with the requested letters,
+/// or the first letters no disk of the server uses. Err: those are in use.
+fn next_device(used: &[&str], requested: Option<&str>) -> Result<String, Resp> {
+    let letters = |d: &str| match_device(d).map(|(_, l)| l);
+    let (prefix, _) = match_device(ROOT_DEVICE).unwrap_or_default();
+    let used: Vec<String> = std::iter::once(ROOT_DEVICE)
+        .chain(used.iter().copied())
+        .filter_map(letters)
+        .collect();
+    let letter = match requested {
+        Some(d) => letters(d).unwrap_or_default(),
+        None => (0..).map(device_letter).find(|l| !used.contains(l)).unwrap_or_default(),
+    };
+    if used.contains(&letter) {
+        return Err(fault(
+            409,
+            "conflictingRequest",
+            &format!(
+                "The supplied device path ({}) is in use.",
+                requested.unwrap_or_default()
+            ),
+        ));
+    }
+    Ok(format!("{prefix}{letter}"))
 }
 
 /// Cinder as the caller, once server `sid` is known to exist.
@@ -290,24 +397,37 @@ async fn attach(sh: &Shared, r: &Req, sid: &str, mv: (u32, u32)) -> Resp {
         Err(e) => return e,
     };
     let vid = body.volume_id;
-    if let Err(e) = cinder.call(200, "GET", &format!("/volumes/{vid}"), None, false).await {
-        return cinder_failure(sh, &vid, e);
-    }
+    let volume = match cinder.call(200, "GET", &format!("/volumes/{vid}"), None, false).await {
+        Ok(reply) => reply.body,
+        Err(e) => return cinder_failure(sh, &vid, e),
+    };
+    let multiattach = volume["volume"]["multiattach"].as_bool().unwrap_or(false);
     let bdm = {
         let mut st = lock(sh);
+        // `_check_volume_already_attached`: Nova's own BDMs of the volume, on any server.
+        let holders: Vec<String> = st
+            .servers
+            .iter()
+            .filter(|s| s.bdms.iter().any(|b| b.volume_id == vid))
+            .map(|s| s.id.clone())
+            .collect();
+        if !holders.is_empty() && !multiattach {
+            return bad(&format!(
+                "Invalid volume: volume {vid} is already attached to instances: {}",
+                holders.join(" ")
+            ));
+        }
+        if holders.iter().any(|h| h == sid) {
+            return bad(&format!("Invalid volume: volume {vid} already attached"));
+        }
         let Some(server) = st.servers.iter_mut().find(|s| s.id == sid) else {
             return no_instance(sid);
         };
-        if server.bdms.iter().any(|b| b.volume_id == vid) {
-            return bad(&format!("Invalid volume: volume {vid} already attached"));
-        }
-        let device = body.device.unwrap_or_else(|| {
-            let used: Vec<&str> = server.bdms.iter().map(|b| b.device.as_str()).collect();
-            (b'b'..=b'z')
-                .map(|c| format!("/dev/vd{}", c as char))
-                .find(|d| !used.contains(&d.as_str()))
-                .unwrap_or_else(|| "/dev/vdz".into())
-        });
+        let used: Vec<&str> = server.bdms.iter().map(|b| b.device.as_str()).collect();
+        let device = match next_device(&used, body.device.as_deref()) {
+            Ok(d) => d,
+            Err(e) => return e,
+        };
         let bdm = Bdm {
             volume_id: vid.clone(),
             device,
@@ -392,7 +512,7 @@ async fn detach(sh: &Shared, r: &Req, sid: &str, vid: &str) -> Resp {
         server.and_then(|s| s.bdms.iter().find(|b| b.volume_id == vid)).cloned()
     };
     let Some(bdm) = bdm else {
-        return not_found(&format!("Instance {sid} is not attached to volume {vid}."));
+        return not_attached(sid, vid);
     };
     let action = format!("/volumes/{vid}/action");
     let begin = json!({"os-begin_detaching": null});
@@ -422,4 +542,42 @@ async fn finish_detach(sh: Shared, cinder: Cinder, sid: String, bdm: Bdm) {
     let action = format!("/volumes/{}/action", bdm.volume_id);
     let roll = json!({"os-roll_detaching": null});
     let _ = cinder.call(202, "POST", &action, Some(&roll), false).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_names_as_nova_makes_them() {
+        let m = |d: &str| match_device(d).map(|(p, l)| format!("{p}|{l}"));
+        assert_eq!(m("/dev/vdc").as_deref(), Some("/dev/vd|c"));
+        assert_eq!(m("/dev/xvdb1").as_deref(), Some("/dev/xvd|b"));
+        assert_eq!(m("/dev/sdaa").as_deref(), Some("/dev/sd|aa"));
+        assert_eq!(m("/dev/b").as_deref(), Some("/dev/|b"));
+        assert_eq!(m("/dev/dd").as_deref(), Some("/dev/d|d"));
+        assert_eq!(m("/dev/sd1").as_deref(), Some("/dev/s|d"));
+        for bad in ["foo", "/dev/", "/dev/SDB", "dev/sdb", "/dev/sdb1x"] {
+            assert_eq!(m(bad), None, "{bad}");
+        }
+        assert_eq!(
+            (0..28).map(device_letter).collect::<Vec<_>>().join(","),
+            "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z,aa,ab"
+        );
+        assert_eq!(device_letter(26 * 27), "aaa");
+        assert_eq!(next_device(&[], None).ok().as_deref(), Some("/dev/sdb"));
+        assert_eq!(next_device(&["/dev/sdb"], None).ok().as_deref(), Some("/dev/sdc"));
+        assert_eq!(
+            next_device(&["/dev/sdb"], Some("/dev/vdf")).ok().as_deref(),
+            Some("/dev/sdf")
+        );
+        assert_eq!(
+            next_device(&["/dev/sdb"], Some("/dev/vdb"))
+                .map(|_| ())
+                .unwrap_err()
+                .status,
+            409
+        );
+        assert_eq!(next_device(&[], Some("/dev/vda")).map(|_| ()).unwrap_err().status, 409);
+    }
 }

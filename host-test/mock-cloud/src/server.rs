@@ -270,7 +270,8 @@ pub fn keystonemiddleware_401(st: &State) -> Resp {
     )
     .header(
         "WWW-Authenticate",
-        format!("Keystone uri=\"{}/identity/v3\"", st.base),
+        // keystonemiddleware's `www_authenticate_uri`: Keystone's unversioned base.
+        format!("Keystone uri=\"{}/identity\"", st.base),
     )
 }
 

@@ -2,7 +2,7 @@
 //! drives it.
 
 use super::actions::action_name;
-use super::faults::{bad, conflict, no_such_action, not_found, server_error};
+use super::faults::{bad, conflict, fault, no_such_action, not_found, server_error};
 use super::paging::{page, Col, ListRules, Listed};
 use super::resource::find;
 use super::schema::{additional_properties, invalid_field, missing_property, parse_body, required_object, uuid_value};
@@ -292,12 +292,28 @@ fn status_from_attachments(st: &State, vid: &str) -> &'static str {
 pub(super) fn delete_attachment(st: &mut State, r: &Req, id: &str) -> Result<Resp, Resp> {
     let a = find(&st.attachments, id)?;
     // Bug #2004555: only a service may delete an attachment still connected to a
-    // server; for anyone else Cinder asks Nova, and without a Nova that fails.
+    // server; for anyone else Cinder asks Nova (`GET /servers/{id}/os-volume_attachments/
+    // {volume}` at 2.89): 409 when Nova still uses this very attachment, allowed when
+    // Nova does not (another attachment id, or no such BDM). A server the mock's Nova
+    // does not know stands for a Cinder that cannot reach Nova: 500.
     let service = r
         .header("X-Service-Roles")
         .is_some_and(|h| h.split(',').any(|role| role.trim() == "service"));
-    if !service && a.instance.is_some() && !a.connection_info.is_empty() {
-        return Err(server_error());
+    if let (false, Some(sid), false) = (service, &a.instance, a.connection_info.is_empty()) {
+        let Some(server) = st.servers.iter().find(|s| &s.id == sid) else {
+            return Err(server_error());
+        };
+        if server
+            .bdms
+            .iter()
+            .any(|b| b.volume_id == a.volume_id && b.attachment_id == id)
+        {
+            return Err(fault(
+                409,
+                "conflictingRequest",
+                &format!("ConflictNovaUsingAttachment: Detach volume from instance {sid} using the Compute API"),
+            ));
+        }
     }
     let vid = a.volume_id.clone();
     st.attachments.retain(|x| x.id != id);

@@ -23,6 +23,7 @@ mod harness;
 mod keystone;
 mod nova;
 mod nova_cinder_url;
+mod nova_transcript;
 
 use common::{request, wait_for, Client, Response};
 use mock_cloud::*;

@@ -50,7 +50,7 @@ fn nova_attach_detach_both_shapes() {
     assert!(r.header("x-compute-request-id").is_some());
     assert_eq!(
         r.json(),
-        json!({"volumeAttachment": {"device": "/dev/vdb", "id": v1, "serverId": server, "volumeId": v1}})
+        json!({"volumeAttachment": {"device": "/dev/sdb", "id": v1, "serverId": server, "volumeId": v1}})
     );
     // Nova answered once Cinder reserved the volume; the compute host then puts
     // its connector (attaching) and completes the attachment (in-use).
@@ -64,7 +64,7 @@ fn nova_attach_detach_both_shapes() {
     let vj = c.get(&format!("{base}/volumes/{v1}")).json();
     let a = &vj["volume"]["attachments"][0];
     assert_eq!(a["server_id"], server.as_str());
-    assert_eq!(a["device"], "/dev/vdb");
+    assert_eq!(a["device"], "/dev/sdb");
     assert_eq!(a["volume_id"], v1.as_str());
     assert_eq!(a["id"], v1.as_str());
     // New shape.
@@ -76,8 +76,10 @@ fn nova_attach_detach_both_shapes() {
     );
     assert_eq!(r.status, 200);
     let j = r.json()["volumeAttachment"].clone();
-    assert_eq!(j["device"], "/dev/vdc");
-    assert!(j.get("id").is_none());
+    // The attach answer keeps `id` (the volume) at 2.89 too, and has no attachment id yet.
+    assert_eq!(j["device"], "/dev/sdc");
+    assert_eq!(j["id"], v2.as_str());
+    assert!(j.get("attachment_id").is_none());
     assert_eq!(j["delete_on_termination"], false);
     let l = nova(Some("2.89"), "GET", &att, None).json();
     let list = l["volumeAttachments"].as_array().unwrap();
@@ -118,8 +120,10 @@ fn nova_attach_detach_both_shapes() {
         &format!("/servers/{other}/os-volume_attachments"),
         Some(json!({"volumeAttachment": {"volumeId": v2}})),
     );
-    assert_eq!(r.status, 400);
-    assert!(message(&r, "badRequest").is_string());
+    assert_eq!(
+        message(&r, "badRequest"),
+        format!("Invalid volume: volume {v2} is already attached to instances: {server}")
+    );
     let r = nova(
         None,
         "DELETE",
@@ -134,8 +138,11 @@ fn nova_attach_detach_both_shapes() {
     wait_status(&m, &c, "volumes", &v1, Some("available"));
     let vj = c.get(&format!("{base}/volumes/{v1}")).json();
     assert_eq!(vj["volume"]["attachments"], json!([]));
-    let r = nova(Some("2.97"), "GET", &att, None);
-    assert_eq!(r.status, 406);
+    let r = nova(Some("2.105"), "GET", &att, None);
+    assert_eq!(
+        message(&r, "computeFault"),
+        "Version 2.105 is not supported by the API. Minimum is 2.1 and maximum is 2.104."
+    );
 }
 
 /// Nova attaches and detaches through Cinder's attachments API over HTTP, as the
@@ -160,7 +167,8 @@ fn nova_attaches_through_cinder_over_http() {
     assert_eq!(v["status"], "in-use");
     let a = v["attachments"][0].clone();
     assert_eq!(a["server_id"], server.as_str());
-    assert_eq!(a["device"], "/dev/vdc");
+    // The root's prefix with the requested letter.
+    assert_eq!(a["device"], "/dev/sdc");
     assert_eq!(a["host_name"], "mock-compute-01");
     let aid = a["attachment_id"].as_str().unwrap().to_string();
     let listed = nova_call(&m, &c, Some("2.89"), "GET", &att, None).json();
@@ -204,7 +212,7 @@ fn nova_attaches_through_cinder_over_http() {
     let connector = body(2)["attachment"]["connector"].clone();
     assert_eq!(
         (&connector["host"], &connector["mountpoint"], &connector["mode"]),
-        (&json!("mock-compute-01"), &json!("/dev/vdc"), &json!("rw"))
+        (&json!("mock-compute-01"), &json!("/dev/sdc"), &json!("rw"))
     );
     for k in ["initiator", "ip", "platform", "os_type"] {
         assert!(connector[k].is_string(), "{k}");
@@ -314,9 +322,20 @@ fn nova_answers_first_and_reports_cinder_refusals() {
     let r = detach();
     assert_eq!(r.status, 400);
     nova_400(&r, "Invalid volume: Invalid input received: Invalid volume: Unable to detach volume. Volume status must be 'in-use' and attach_status must be 'attached' to detach.");
-    // Another server: Cinder refuses the reservation.
+    // Another server: Nova's own BDM of the volume refuses it (before Cinder).
     let r = attach(&other, &vid);
-    nova_400(&r, &format!("Invalid input received: Invalid volume: Volume {vid} status must be available or downloading to reserve, but the current status is reserved."));
+    assert_eq!(
+        message(&r, "badRequest"),
+        format!("Invalid volume: volume {vid} is already attached to instances: {server}")
+    );
+    // A volume reserved in Cinder without Nova: Cinder refuses the reservation.
+    let held = create_volume(&m, &c, json!({"volume": {"size": 1}}));
+    wait_status(&m, &c, "volumes", &held, Some("available"));
+    let reserve = json!({"attachment": {"volume_uuid": held, "instance_uuid": ZERO_UUID}});
+    let atts = format!("{}/attachments", m.block_storage_url());
+    assert_eq!(client(&m, "3.44").post_json(&atts, &reserve).status, 200);
+    let r = attach(&other, &held);
+    nova_400(&r, &format!("Invalid input received: Invalid volume: Volume {held} status must be available or downloading to reserve, but the current status is reserved."));
     let r = attach(&other, ZERO_UUID);
     assert_eq!(
         message(&r, "itemNotFound"),
@@ -339,14 +358,15 @@ fn nova_answers_first_and_reports_cinder_refusals() {
     // Detach: `detaching` while the hypervisor lets go, then `available`.
     assert_eq!(detach().status, 202);
     assert_eq!(status_of(&m, &c, "volumes", &vid).as_deref(), Some("detaching"));
-    assert_eq!(m.counts().attachments, 1);
+    // (and the one reserved without Nova)
+    assert_eq!(m.counts().attachments, 2);
     wait_status(&m, &c, "volumes", &vid, Some("available"));
-    assert_eq!(m.counts().attachments, 0);
+    assert_eq!(m.counts().attachments, 1);
     // A completion failing after the answer is rolled back too.
     m.inject(Fault::new(Some("POST"), "/attachments/", status_500()));
     assert_eq!(attach(&server, &vid).status, 200);
     wait_status(&m, &c, "volumes", &vid, Some("attaching"));
     wait_status(&m, &c, "volumes", &vid, Some("available"));
     wait_for(|| nova_call(&m, &c, None, "GET", &att, None).json() == json!({"volumeAttachments": []}));
-    assert_eq!(m.counts().attachments, 0);
+    assert_eq!(m.counts().attachments, 1);
 }

@@ -100,14 +100,14 @@ fn nova_in_front_of_real_cinder() {
     let att = format!("/servers/{server}/os-volume_attachments");
     let r = nova_attach(&nova, &c, &server, &vid);
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    assert_eq!(r.json()["volumeAttachment"]["device"], "/dev/vdb");
+    assert_eq!(r.json()["volumeAttachment"]["device"], "/dev/sdb");
     wait_status(&nova, &c, "volumes", &vid, Some("in-use"));
     let vol_url = format!("{}/volumes/{vid}", nova.block_storage_url());
     let a = c.get(&vol_url).json()["volume"]["attachments"][0].clone();
-    assert_eq!((&a["server_id"], &a["device"]), (&json!(server), &json!("/dev/vdb")));
+    assert_eq!((&a["server_id"], &a["device"]), (&json!(server), &json!("/dev/sdb")));
     let listed = nova_call(&nova, &c, Some("2.89"), "GET", &att, None).json();
     assert_eq!(listed["volumeAttachments"][0]["attachment_id"], a["attachment_id"]);
-    // Attached: real Cinder refuses another server and a plain delete.
+    // Attached: Nova refuses another server (its own BDM), real Cinder a plain delete.
     let other = nova.add_server("vm2");
     let r = nova_attach(&nova, &c, &other, &vid);
     assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
