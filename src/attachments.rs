@@ -1,6 +1,7 @@
 //! Nova volume attachments (`/servers/{server}/os-volume_attachments`): attach and
-//! detach. Both answer shapes are decoded: before 2.89 `id`
-//! is the volume id; from 2.89 Cinder's `attachment_id` is given.
+//! detach. Both answer shapes are decoded: the attach answer's `id` is the volume id (at
+//! every microversion, as the real Nova 34 answers); from 2.89 reads of one attachment
+//! carry Cinder's `attachment_id` (and `bdm_uuid`) instead.
 
 use crate::client::{decode, Client, Service};
 use crate::http::{Io, Method};
@@ -88,13 +89,13 @@ mod tests {
     #[test]
     fn both_nova_shapes() {
         let old =
-            one(r#"{"volumeAttachment": {"device": "/dev/vdb", "id": "vol", "serverId": "srv", "volumeId": "vol"}}"#);
+            one(r#"{"volumeAttachment": {"device": "/dev/sdb", "id": "vol", "serverId": "srv", "volumeId": "vol"}}"#);
         assert_eq!(
             (old.attachment_id, old.server_id.as_deref(), old.device.as_deref()),
-            (None, Some("srv"), Some("/dev/vdb"))
+            (None, Some("srv"), Some("/dev/sdb"))
         );
         let new = one(
-            r#"{"volumeAttachment": {"device": "/dev/vdb", "serverId": "srv", "volumeId": "vol", "tag": null, "delete_on_termination": false, "attachment_id": "att", "bdm_uuid": "b"}}"#,
+            r#"{"volumeAttachment": {"device": "/dev/sdb", "serverId": "srv", "volumeId": "vol", "tag": null, "delete_on_termination": false, "attachment_id": "att", "bdm_uuid": "b"}}"#,
         );
         assert_eq!(new.attachment_id.as_deref(), Some("att"));
     }

@@ -241,20 +241,20 @@ fn volume_lifecycle_through_the_component() {
     // Attach, then detach with osc's `server remove volume` spelling.
     let att = env
         .run(&[
-            "volume", "attach", "data", &server, "--device", "/dev/vdc", "--wait", "-f", "json",
+            "volume", "attach", "data", &server, "--device", "/dev/sdc", "--wait", "-f", "json",
         ])
         .ok()
         .json();
     assert_eq!(att["Server ID"], server.as_str());
     assert_eq!(att["Volume ID"], id.as_str());
-    assert_eq!(att["Device"], "/dev/vdc");
+    assert_eq!(att["Device"], "/dev/sdc");
     assert!(att["ID"].is_string(), "attachment id after --wait: {att}");
     let shown = env.run(&["volume", "show", "data", "-f", "json"]).ok().json();
     assert_eq!(shown["status"], "in-use");
     assert_eq!(shown["attachments"][0]["server_id"], server.as_str());
     let table = env.run(&["volume", "list"]).ok();
     assert!(
-        table.stdout.contains(&format!("Attached to {server} on /dev/vdc")),
+        table.stdout.contains(&format!("Attached to {server} on /dev/sdc")),
         "{}",
         table.stdout
     );
@@ -815,7 +815,7 @@ fn mock_flag_runs_single_commands_and_scripts_on_one_session() {
         volume list -f json\n";
     let run = run_script(&dir, &[], &["--mock"], script).failed();
     assert_eq!(
-        run.stdout, "my data\n/dev/vdb\nmy data in-use\n[]\n",
+        run.stdout, "my data\n/dev/sdb\nmy data in-use\n[]\n",
         "stderr:\n{}",
         run.stderr
     );

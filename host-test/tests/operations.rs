@@ -399,10 +399,10 @@ fn attach_and_detach_through_nova() {
     let mut s = connect(&cloud);
     let v = ok(s.volume_create(&vol(1, "disk")));
     ok(s.volume_wait_for(&v.id, "available", 30));
-    let a = ok(s.volume_attach(&v.id, &server, Some("/dev/vdc")));
-    assert_eq!(a.device.as_deref(), Some("/dev/vdc"));
+    let a = ok(s.volume_attach(&v.id, &server, Some("/dev/sdc")));
+    assert_eq!(a.device.as_deref(), Some("/dev/sdc"));
     assert_eq!(a.server_id.as_deref(), Some(server.as_str()));
-    // Nova's attach answer has no attachment id (2.89 dropped `id` and adds
+    // Nova's attach answer has no attachment id (its `id` is the volume's; 2.89 adds
     // `attachment_id` only to reads); the volume's attachments carry it.
     assert!(a.attachment_id.is_none());
     let post = cloud.requests().into_iter().rfind(|r| r.method == "POST").unwrap();
