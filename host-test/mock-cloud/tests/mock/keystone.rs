@@ -156,3 +156,135 @@ fn services_on_ports_of_their_own() {
     assert_eq!(request("GET", &identity_on_nova, &[], None).unwrap().status, 404);
     assert_eq!(request("GET", &m.auth_url(), &[], None).unwrap().status, 200);
 }
+
+/// `POST /auth/tokens` with `body` and a JSON content type.
+fn auth(m: &MockCloud, body: &serde_json::Value) -> crate::common::Response {
+    post_unauthenticated(&format!("{}/auth/tokens", m.auth_url()), &body.to_string())
+}
+
+fn app_cred_auth(id: &str, secret: &str) -> serde_json::Value {
+    json!({"auth": {"identity": {"methods": ["application_credential"],
+        "application_credential": {"id": id, "secret": secret}}}})
+}
+
+/// Keystone's `{"error": …}` body: (code, message).
+fn keystone_error(r: &crate::common::Response) -> (u16, String) {
+    let e = &r.json()["error"];
+    (
+        e["code"].as_u64().unwrap() as u16,
+        e["message"].as_str().unwrap().to_string(),
+    )
+}
+
+const CLIENT_ERROR: &str = "The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.";
+
+/// Token requests answered as the real Keystone 30.0.0 answers them (observed on
+/// `../shared/real-keystone`): its 400 messages, 404 for an unknown application credential,
+/// a 401 whose `WWW-Authenticate` names the versioned URL, `expires_at` in whole seconds.
+#[test]
+fn token_requests_answer_as_the_real_keystone() {
+    let m = fast();
+    let url = format!("{}/auth/tokens", m.auth_url());
+    let r = request("POST", &url, &[], Some("{}")).unwrap();
+    let no_type = format!("Expecting to find application/json in Content-Type header. {CLIENT_ERROR}");
+    assert_eq!(keystone_error(&r), (400, no_type));
+    let r = post_unauthenticated(&url, "{nope");
+    assert_eq!(
+        keystone_error(&r),
+        (
+            400,
+            format!("Expecting to find valid JSON in request body. {CLIENT_ERROR}")
+        )
+    );
+    let r = post_unauthenticated(&url, "{}");
+    assert_eq!(
+        keystone_error(&r),
+        (400, format!("Expecting to find auth in request body. {CLIENT_ERROR}"))
+    );
+    let r = auth(&m, &app_cred_auth("nope", APP_CRED_SECRET));
+    assert_eq!(
+        keystone_error(&r),
+        (404, "Could not find Application Credential: nope.".into())
+    );
+    assert!(r.header("WWW-Authenticate").is_none());
+    let r = auth(&m, &app_cred_auth(APP_CRED_ID, "wrong"));
+    assert_eq!(r.status, 401);
+    assert_eq!(
+        r.header("WWW-Authenticate").unwrap(),
+        format!("Keystone uri=\"{}\"", m.auth_url())
+    );
+    let r = auth(&m, &app_cred_auth(APP_CRED_ID, APP_CRED_SECRET));
+    let expires = r.json()["token"]["expires_at"].as_str().unwrap().to_string();
+    assert!(expires.ends_with(".000000Z"), "{expires}");
+}
+
+/// A token is refused from the second its `expires_at` names (Keystone truncates the
+/// expiry), not a moment later.
+#[test]
+fn a_token_expires_at_its_truncated_expiry() {
+    let m = MockCloud::start_with(MockOptions {
+        token_ttl: Duration::from_millis(1500),
+        ..Default::default()
+    });
+    let r = auth(&m, &app_cred_auth(APP_CRED_ID, APP_CRED_SECRET));
+    let token = r.header("X-Subject-Token").unwrap().to_string();
+    let expires = r.json()["token"]["expires_at"].as_str().unwrap().to_string();
+    let since_epoch = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+    };
+    // `YYYY-MM-DDTHH:MM:SS.000000Z`: only the seconds matter within the next two.
+    let exp_s: u64 = expires[17..19].parse().unwrap();
+    while since_epoch().as_secs() % 60 != exp_s {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    let c = Client {
+        token,
+        mv: "3.71".into(),
+    };
+    assert_eq!(
+        c.get(&format!("{}/volumes", m.block_storage_url())).status,
+        401,
+        "accepted past {expires}"
+    );
+}
+
+/// `GET`/`DELETE /auth/tokens` and the `token` method with the messages the real Keystone
+/// gives: a token it issued that expired or was revoked fails to validate, one it cannot read
+/// is not recognised; a token-method token keeps the old one's expiry.
+#[test]
+fn token_validation_answers_as_the_real_keystone() {
+    let m = fast();
+    let url = format!("{}/auth/tokens", m.auth_url());
+    let r = auth(&m, &app_cred_auth(APP_CRED_ID, APP_CRED_SECRET));
+    let subject = r.header("X-Subject-Token").unwrap().to_string();
+    let expires = r.json()["token"]["expires_at"].clone();
+    let caller = m.issue_token();
+    let check = |method: &str, subject: Option<&str>| {
+        let mut h = vec![("X-Auth-Token", caller.as_str())];
+        h.extend(subject.map(|s| ("X-Subject-Token", s)));
+        request(method, &url, &h, None).unwrap()
+    };
+    let r = check("GET", Some(&subject));
+    assert_eq!((r.status, r.header("X-Subject-Token")), (200, Some(subject.as_str())));
+    assert_eq!(r.json()["token"]["expires_at"], expires);
+    assert_eq!(
+        keystone_error(&check("GET", None)),
+        (404, "No token in the request".into())
+    );
+    let garbage = keystone_error(&check("GET", Some("garbage")));
+    assert_eq!(garbage, (404, "Could not recognize Fernet token".into()));
+    let by_token = json!({"auth": {"identity": {"methods": ["token"], "token": {"id": subject}}}});
+    let r = post_unauthenticated(&url, &by_token.to_string());
+    assert_eq!((r.status, &r.json()["token"]["expires_at"]), (201, &expires));
+    assert_ne!(r.header("X-Subject-Token"), Some(subject.as_str()));
+    assert_eq!(check("DELETE", Some(&subject)).status, 204);
+    for method in ["GET", "DELETE"] {
+        let refused = keystone_error(&check(method, Some(&subject)));
+        assert_eq!(refused, (404, "Failed to validate token".into()), "{method}");
+    }
+    let r = post_unauthenticated(&url, &by_token.to_string());
+    assert_eq!(keystone_error(&r), (404, "Failed to validate token".into()));
+}
