@@ -466,7 +466,12 @@ fn authenticate(
     // Asking for a token twice only yields two tokens: safe to repeat.
     let resp = retry::send_as(io, &mut req, true, jitter)?;
     if resp.status != 201 && resp.status != 200 {
-        return Err(error::from_response(&resp));
+        // Keystone answers an unknown application credential with 404: still a refusal of
+        // the credentials, not a missing resource of the caller's.
+        return Err(match error::from_response(&resp) {
+            Error::NotFound(a) => Error::Unauthorized(a),
+            e => e,
+        });
     }
     auth::decode_token(&resp)
 }

@@ -317,11 +317,9 @@ mod real_keystone {
         }
     }
 
-    /// Fails until the component change its `ignore` names (run it with `--ignored`): an
-    /// application credential id Keystone does not know is a refused credential too, though
+    /// An application credential id Keystone does not know is a refused credential too, though
     /// Keystone answers it with a 404.
     #[test]
-    #[ignore = "needs the component change: a 404 from POST /auth/tokens is unauthorized"]
     fn unknown_application_credential_is_unauthorized() {
         let Some(stack) = stack("unknown app cred") else { return };
         let vars = with(
@@ -399,14 +397,12 @@ mod real_keystone {
         ok(s.volume_wait_for(&v.id, "deleted", 60));
     }
 
-    /// Fails until the component change its `ignore` names (run it with `--ignored`): a revocation
-    /// in the same second as the re-authentication it causes. Keystone truncates times to the
+    /// A revocation in the same second as the re-authentication it causes. Keystone truncates times to the
     /// second, so the token the 401 makes the component fetch is revoked too; one second later a
     /// new one is good. The call must not fail where a retry a moment later would succeed, and must
     /// not take much more than that second. The revocation (the user disabled and enabled again) is
     /// early in a second, so the re-authentication falls in it.
     #[test]
-    #[ignore = "needs the component change: a second re-authentication in the next second"]
     fn revocation_in_the_same_second_as_the_reauthentication() {
         let Some(stack) = stack("same-second revocation") else {
             return;
@@ -490,11 +486,9 @@ mod real_keystone {
         (low, high)
     }
 
-    /// Fails until the component change its `ignore` names (run it with `--ignored`): a token
-    /// credential cannot be renewed, so when it expires mid-session the call is `unauthorized` with
+    /// A token credential cannot be renewed, so when it expires mid-session the call is `unauthorized` with
     /// a message that says so.
     #[test]
-    #[ignore = "needs the component change: the token-credential 401 message"]
     fn expired_token_credential_says_it_cannot_be_renewed() {
         if stack("token credential").is_none() {
             return;

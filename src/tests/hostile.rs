@@ -171,3 +171,20 @@ fn a_circle_after_a_prefix_is_found_within_twice_its_length() {
     let pages = fake.sent.borrow().len() - 2;
     assert!(pages <= 2 + 2 * 4 + 1, "{pages} pages");
 }
+
+#[test]
+fn an_unknown_application_credential_is_unauthorized() {
+    // Keystone's answer to an application credential id it does not know is a 404.
+    let fake = Fake::default().expect(
+        Method::Post,
+        "/auth/tokens",
+        404,
+        &[],
+        r#"{"error": {"code": 404, "message": "Could not find Application Credential: ac.", "title": "Not Found"}}"#,
+    );
+    let e = Client::connect(&fake, cfg()).unwrap_err();
+    assert!(
+        matches!(&e, Error::Unauthorized(a) if a.status == 404 && a.message == "Could not find Application Credential: ac."),
+        "{e:?}"
+    );
+}
