@@ -48,7 +48,7 @@ pub fn from_env(tier: &str) -> Option<RealStack> {
         // Past the test harness's capture, so the skip shows in CI's log.
         let _ = writeln!(
             std::io::stderr(),
-            "{tier} real_stack: SKIPPED: REAL_STACK_ENV is not set (start \\
+            "{tier} real_stack: SKIPPED: REAL_STACK_ENV is not set (start \
              ../shared/real-stack/run-stack.sh up PORT and point it at the stack.env it writes)"
         );
         return None;
