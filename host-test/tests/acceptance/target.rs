@@ -151,11 +151,13 @@ impl Admin {
     }
 
     /// Sets some of the project's quotas (`volumes`, `snapshots`, `backups`, …; -1 = none).
-    fn set_quotas(&self, project: &str, limits: &[(&str, i64)]) {
+    fn set_quotas(&self, project: &str, limits: &[(&str, i64)]) -> Result<(), String> {
         let set: serde_json::Map<_, _> = limits.iter().map(|(k, v)| (k.to_string(), (*v).into())).collect();
         let body = serde_json::json!({ "quota_set": set }).to_string();
-        let (status, body) = self.call("PUT", &format!("os-quota-sets/{project}"), &body);
-        assert_eq!(status, 200, "quota update refused: {body}");
+        match self.call("PUT", &format!("os-quota-sets/{project}"), &body) {
+            (200, _) => Ok(()),
+            (status, body) => Err(format!("quota update refused ({status}): {body}")),
+        }
     }
 
     /// `os-reset_status` on a volume.
@@ -166,21 +168,6 @@ impl Admin {
             &format!(r#"{{"os-reset_status": {{"status": "{status}"}}}}"#),
         );
         assert_eq!(code, 202, "reset-status refused: {body}");
-    }
-}
-
-/// A quota changed for one scenario, set back to what it was when dropped (also when the
-/// scenario fails), so that a shared project keeps its quotas.
-pub struct QuotaChange {
-    admin: Admin,
-    project: String,
-    resource: String,
-    before: i64,
-}
-
-impl Drop for QuotaChange {
-    fn drop(&mut self) {
-        self.admin.set_quotas(&self.project, &[(&self.resource, self.before)]);
     }
 }
 
@@ -321,7 +308,9 @@ impl Target {
         static ROOMY: OnceLock<()> = OnceLock::new();
         ROOMY.get_or_init(|| {
             let none = [("volumes", -1), ("snapshots", -1), ("backups", -1), ("gigabytes", -1)];
-            admin.set_quotas(&stack.demo_project_id, &none);
+            admin
+                .set_quotas(&stack.demo_project_id, &none)
+                .unwrap_or_else(|e| panic!("{e}"));
         });
         Ok(Target {
             kind,
@@ -416,6 +405,8 @@ pub struct Ctx {
     pub s: Session,
     scenario: String,
     made: Vec<Made>,
+    /// Quotas to set back after the clean-up, as (resource, limit before the scenario).
+    quotas: Vec<(String, i64)>,
     hold: Option<Hold>,
 }
 
@@ -429,6 +420,7 @@ impl Ctx {
             s,
             scenario: scenario.to_string(),
             made: Vec::new(),
+            quotas: Vec::new(),
             hold,
         }
     }
@@ -444,20 +436,20 @@ impl Ctx {
         }
     }
 
-    /// Sets one of the project's quotas (-1 = none) until the returned change is dropped,
-    /// with the project to itself; None where the suite is not admin.
-    pub fn set_quota(&mut self, resource: &str, limit: i64) -> Option<QuotaChange> {
-        let admin = self.t.admin.clone()?;
+    /// Sets one of the project's quotas (-1 = none) for the rest of the scenario, with the
+    /// project to itself; false where the suite is not admin. Set back after the clean-up
+    /// (Cinder refuses a quota below what the project uses).
+    pub fn set_quota(&mut self, resource: &str, limit: i64) -> bool {
+        let Some(admin) = self.t.admin.clone() else {
+            return false;
+        };
         self.quiet_project();
-        let project = self.t.project.clone();
-        let before = admin.quota(&project, resource);
-        admin.set_quotas(&project, &[(resource, limit)]);
-        Some(QuotaChange {
-            admin,
-            project,
-            resource: resource.to_string(),
-            before,
-        })
+        let project = &self.t.project;
+        self.quotas.push((resource.to_string(), admin.quota(project, resource)));
+        admin
+            .set_quotas(project, &[(resource, limit)])
+            .unwrap_or_else(|e| panic!("{e}"));
+        true
     }
 
     pub fn connect(cfg: &Config) -> Result<Session, Error> {
@@ -641,6 +633,11 @@ fn settle<A: std::fmt::Debug, B: std::fmt::Debug>(
 impl Drop for Ctx {
     fn drop(&mut self) {
         let mut leaks = self.clean_up();
+        if let Some(admin) = &self.t.admin {
+            for (resource, before) in self.quotas.drain(..).rev() {
+                leaks.extend(admin.set_quotas(&self.t.project, &[(&resource, before)]).err());
+            }
+        }
         // Where the suite owns the whole project, nothing at all may remain; in a shared
         // one, nothing named by this scenario.
         if let Ok(mut s) = Ctx::connect(&self.t.cfg) {
