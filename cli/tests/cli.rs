@@ -3,9 +3,8 @@
 //! clouds.yaml), its real stdout, stderr and exit code.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::path::Path;
+use std::process::Stdio;
 use std::time::Duration;
 
 use mock_cloud::{
@@ -13,123 +12,8 @@ use mock_cloud::{
 };
 use serde_json::Value;
 
-/// What a run printed and how it exited.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn ok(self) -> Run {
-        assert_eq!(
-            self.code, 0,
-            "exit code; stdout:\n{}\nstderr:\n{}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-    fn failed(self) -> Run {
-        assert_eq!(
-            self.code, 1,
-            "exit code; stdout:\n{}\nstderr:\n{}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
-    }
-    fn line(&self) -> &str {
-        self.stdout.trim_end_matches('\n')
-    }
-}
-
-/// A directory of its own for one test (HOME and working directory of the child), removed
-/// when the test ends.
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn scratch(name: &str) -> Scratch {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    Scratch(dir)
-}
-
-/// The child's environment: nothing of ours (no OS_* of the developer), a HOME and working
-/// directory without clouds.yaml, and a shared cache of the compiled component.
-fn command(dir: &Path, env: &[(&str, String)], args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ibs"));
-    cmd.env_clear()
-        .env("HOME", dir)
-        .env(
-            "XDG_CACHE_HOME",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-cache"),
-        )
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd
-}
-
-fn finish(out: std::process::Output) -> Run {
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-/// Compiles the component into the shared cache once, before the tests' first real run.
-fn warm_up() {
-    static WARM: OnceLock<()> = OnceLock::new();
-    WARM.get_or_init(|| {
-        let dir = scratch("warm-up");
-        let out = command(&dir, &[], &["--mock", "volume", "list"])
-            .output()
-            .expect("spawn");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    });
-}
-
-fn run_in(dir: &Path, env: &[(&str, String)], args: &[&str]) -> Run {
-    warm_up();
-    finish(command(dir, env, args).output().expect("spawn ibs"))
-}
-
-/// Runs with `script` on stdin (the shell mode: one command a line).
-fn run_script(dir: &Path, env: &[(&str, String)], args: &[&str], script: &str) -> Run {
-    warm_up();
-    let mut child = command(dir, env, args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn ibs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(script.as_bytes())
-        .expect("write script");
-    finish(child.wait_with_output().expect("wait"))
-}
+mod common;
+use common::*;
 
 /// The variables of an application-credential openrc for `cloud`.
 fn openrc(cloud: &MockCloud) -> Vec<(&'static str, String)> {
@@ -713,22 +597,6 @@ fn a_plain_openrc_reaches_services_on_their_own_ports() {
         attach_round_trip(&dir, &env, &server, "ports");
     }
     assert_eq!(cloud.counts().volumes, 0);
-}
-
-/// The real Keystone, Cinder (keystone mode) and Nova of `../shared/real-stack`, each on its
-/// own port, with the openrc files Keystone's seed wrote: `. $OPENRC && ibs volume create
-/// --size 1 --wait v && ibs server add volume $SERVER_ID v`.
-#[test]
-fn a_plain_openrc_works_against_the_real_stack() {
-    let Some(stack) = host_test::real_stack::from_env("cli") else {
-        return;
-    };
-    let dir = scratch("real-stack");
-    for (i, rc) in [&stack.openrc, &stack.openrc_appcred].into_iter().enumerate() {
-        let vars: Vec<(&'static str, String)> = rc.iter().map(|(k, v)| (&*k.clone().leak(), v.clone())).collect();
-        let name = format!("cli-real-stack-{i}-{}", std::process::id());
-        attach_round_trip(&dir, &vars, &stack.server_id, &name);
-    }
 }
 
 #[test]

@@ -24,6 +24,19 @@ pub struct RealStack {
     pub openrc: Vec<(String, String)>,
     /// The `OS_*` variables of the demo user's application-credential openrc.
     pub openrc_appcred: Vec<(String, String)>,
+    /// The `OS_*` variables of the cloud admin's password openrc (project admin): for the
+    /// calls a member may not make (quotas, reset-state, volume types).
+    pub openrc_admin: Vec<(String, String)>,
+    /// Keystone's v3 URL (`…/v3`).
+    pub keystone_url: String,
+    /// Cinder's root URL, without version or project.
+    pub cinder_url: String,
+    /// Nova's URL (`…/v2.1`).
+    pub nova_url: String,
+    /// Project `demo`, the members' project (the openrc and the application credential).
+    pub demo_project_id: String,
+    /// Project `admin`, which the admin's token is scoped to.
+    pub admin_project_id: String,
     /// The seeded ACTIVE server of project demo.
     pub server_id: String,
 }
@@ -35,7 +48,7 @@ pub fn from_env(tier: &str) -> Option<RealStack> {
         // Past the test harness's capture, so the skip shows in CI's log.
         let _ = writeln!(
             std::io::stderr(),
-            "{tier} real_stack: SKIPPED: REAL_STACK_ENV is not set (start \\
+            "{tier} real_stack: SKIPPED: REAL_STACK_ENV is not set (start \
              ../shared/real-stack/run-stack.sh up PORT and point it at the stack.env it writes)"
         );
         return None;
@@ -46,9 +59,16 @@ pub fn from_env(tier: &str) -> Option<RealStack> {
         env_file(std::path::Path::new(&path))
     };
     let os_only = |vars: Vec<(String, String)>| vars.into_iter().filter(|(k, _)| k.starts_with("OS_")).collect();
+    let ids = file("IDS_ENV");
     Some(RealStack {
         openrc: os_only(file("OPENRC")),
         openrc_appcred: os_only(file("OPENRC_APPCRED")),
+        openrc_admin: os_only(file("OPENRC_ADMIN")),
+        keystone_url: value(&stack, "KEYSTONE_URL"),
+        cinder_url: value(&stack, "CINDER_URL"),
+        nova_url: value(&stack, "NOVA_URL"),
+        demo_project_id: value(&ids, "DEMO_PROJECT_ID"),
+        admin_project_id: value(&ids, "ADMIN_PROJECT_ID"),
         server_id: value(&file("NOVA_IDS_ENV"), "SERVER_ID"),
     })
 }

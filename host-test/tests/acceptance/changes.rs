@@ -2,7 +2,7 @@
 
 use host_test::{spec, BackupCreate, Error, ImageUpload, ListOptions, SnapshotCreate, VolumeCreate};
 
-use crate::target::{all, fails, ok, say, Ctx, Kind};
+use crate::target::{all, fails, fresh_project, ok, say, Ctx, Kind};
 
 /// The server's message inside an error.
 fn message(e: &Error) -> String {
@@ -57,14 +57,15 @@ pub fn flags_and_revert(cx: &mut Ctx) {
     cx.wait_snapshot(&latest.id);
 }
 
-/// Two volume types to retype between: the mock's, two made as admin on the real Cinder
-/// (types are global there; each run's Cinder is fresh), or the cloud's first two.
+/// Two volume types to retype between: the mock's, two made as admin on a real Cinder
+/// (types are global there, so their names are unique to the run), or the cloud's first two.
 fn two_types(cx: &mut Ctx) -> Option<(String, String)> {
     match cx.t.kind {
         Kind::Mock => Some(("acc-tier-a".into(), "acc-tier-b".into())),
-        Kind::RealCinder => {
+        Kind::RealCinder | Kind::RealKeystone | Kind::RealStack => {
             let admin = cx.t.admin.as_ref()?;
-            let names = [0, 1].map(|i| format!("acc-{}-{i}", &cx.t.project[20..]));
+            let run = fresh_project(&cx.name("types"));
+            let names = [0, 1].map(|i| format!("acc-{}-{i}", &run[20..]));
             for n in &names {
                 let (status, body) = admin.call("POST", "types", &format!(r#"{{"volume_type": {{"name": "{n}"}}}}"#));
                 assert_eq!(status, 200, "creating type {n}: {body}");
@@ -99,8 +100,8 @@ pub fn retype(cx: &mut Ctx) {
     );
 }
 
-/// Upload to an image: the mock's Glance takes it; the real test Cinder has no Glance and
-/// its answer is the error path.
+/// Upload to an image: the mock's Glance takes it; the real test Cinders (noauth and in the
+/// real stack) have no Glance and their answer is the error path.
 pub fn upload_to_image(cx: &mut Ctx) {
     let v = cx.volume(spec::volume(1, &cx.name("image-source")));
     let upload = ImageUpload {
@@ -121,7 +122,7 @@ pub fn upload_to_image(cx: &mut Ctx) {
             assert!(!image.image_id.is_empty());
             cx.wait_volume(&v.id, "available");
         }
-        Kind::RealCinder => {
+        Kind::RealCinder | Kind::RealKeystone | Kind::RealStack => {
             let e = fails(
                 "upload without Glance",
                 "bad-request",

@@ -1,10 +1,13 @@
-//! Where the acceptance suite runs: the mock cloud, a real Cinder, or a real cloud, and
-//! the per-scenario context that cleans up whatever a scenario created.
+//! Where the acceptance suite runs: the mock cloud, a real Cinder, the real stack (Keystone,
+//! Cinder, Nova) or a real cloud, and the per-scenario context that cleans up whatever a
+//! scenario created.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::sync::{OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use host_test::real_stack::{self, openrc_config, RealStack};
 use host_test::{
     spec, ApplicationCredential, Backup, BackupCreate, Config, Credentials, Error, PasswordCredential, Session,
     Snapshot, SnapshotCreate, Volume, VolumeCreate,
@@ -14,7 +17,7 @@ use mock_cloud::{MockCloud, MockOptions, MockVolumeType};
 use crate::common::host;
 pub use crate::common::{all, say};
 
-/// The three kinds of target, chosen by environment.
+/// The kinds of target, chosen by environment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// The project's mock cloud (always available).
@@ -22,12 +25,38 @@ pub enum Kind {
     /// The real Cinder of `../shared/real-cinder` at `REAL_CINDER_URL`, with the mock's Nova
     /// in front of it for attachments.
     RealCinder,
+    /// The real Keystone and Cinder of `../shared/real-stack` (`REAL_STACK_ENV`), as the
+    /// seeded member with its password openrc; no server.
+    RealKeystone,
+    /// The whole real stack (`REAL_STACK_ENV`): Keystone, Cinder and Nova, as the seeded
+    /// member with its application credential, attaching to the seeded server.
+    RealStack,
     /// A real OpenStack cloud from the usual `OS_*` variables.
     Cloud,
 }
 
-/// Raw admin calls the contract does not offer (quotas, reset-status), sent straight to the
-/// block storage endpoint. Only targets where the suite is admin have one.
+impl Kind {
+    /// Whether each scenario gets a project of its own, so that it may expect to be alone
+    /// there; the others share one project with every scenario running beside them.
+    pub fn owns_project(self) -> bool {
+        matches!(self, Kind::Mock | Kind::RealCinder)
+    }
+
+    /// Put in names, so that the targets sharing one project never see each other's.
+    fn tag(self) -> &'static str {
+        match self {
+            Kind::Mock => "mock",
+            Kind::RealCinder => "cinder",
+            Kind::RealKeystone => "keystone",
+            Kind::RealStack => "stack",
+            Kind::Cloud => "cloud",
+        }
+    }
+}
+
+/// Raw admin calls the contract does not offer (quotas, reset-status, volume types), sent
+/// straight to the block storage endpoint. Only targets where the suite can be admin have one.
+#[derive(Clone)]
 pub struct Admin {
     authority: String,
     base_path: String,
@@ -45,16 +74,51 @@ impl Admin {
         }
     }
 
-    /// Sends one request and returns the status and body.
-    pub fn call(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+    /// The real stack's seeded admin: a password token scoped to project `admin`, at Cinder's
+    /// URL of that project (Cinder wants the URL's project to be the token's; an admin then
+    /// reaches any project's quotas and volumes by id).
+    fn of_stack(stack: &RealStack) -> Admin {
+        let get = |k: &str| real_stack::value(&stack.openrc_admin, k);
+        let auth = serde_json::json!({"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": get("OS_USERNAME"),
+                "domain": {"name": get("OS_USER_DOMAIN_NAME")},
+                "password": get("OS_PASSWORD"),
+            }}},
+            "scope": {"project": {"name": get("OS_PROJECT_NAME"), "domain": {"name": get("OS_PROJECT_DOMAIN_NAME")}}},
+        }});
+        let keystone = Admin::new(&stack.keystone_url, String::new());
+        let (status, head, body) = keystone.send("POST", "auth/tokens?nocatalog", &auth.to_string());
+        assert_eq!(status, 201, "admin token refused: {body}");
+        let token = head
+            .lines()
+            .find_map(|l| {
+                l.split_once(':')
+                    .filter(|(k, _)| k.eq_ignore_ascii_case("x-subject-token"))
+            })
+            .map(|(_, v)| v.trim().to_string())
+            .expect("X-Subject-Token");
+        let cinder = format!(
+            "{}/v3/{}",
+            stack.cinder_url.trim_end_matches('/'),
+            stack.admin_project_id
+        );
+        Admin::new(&cinder, token)
+    }
+
+    /// Sends one request and returns the status, the head and the body.
+    fn send(&self, method: &str, path: &str, body: &str) -> (u16, String, String) {
         let mut stream = TcpStream::connect(&self.authority).expect("admin: connect");
         stream.set_read_timeout(Some(Duration::from_secs(60))).ok();
+        let token = match self.token.as_str() {
+            "" => String::new(),
+            t => format!("X-Auth-Token: {t}\r\n"),
+        };
         let req = format!(
-            "{method} {}/{path} HTTP/1.1\r\nHost: {}\r\nX-Auth-Token: {}\r\nContent-Type: application/json\r\n\
+            "{method} {}/{path} HTTP/1.1\r\nHost: {}\r\n{token}Content-Type: application/json\r\n\
              OpenStack-API-Version: volume 3.0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             self.base_path,
             self.authority,
-            self.token,
             body.len()
         );
         stream.write_all(req.as_bytes()).expect("admin: send");
@@ -66,21 +130,34 @@ impl Admin {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .unwrap_or_else(|| panic!("admin: no status in {text:?}"));
-        let body = text
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_string())
-            .unwrap_or_default();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        (status, head.to_string(), body.to_string())
+    }
+
+    /// Sends one request and returns the status and body.
+    pub fn call(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+        let (status, _, body) = self.send(method, path, body);
         (status, body)
     }
 
-    /// Sets one of the project's quotas (`volumes`, `snapshots`, `backups`, …; -1 = none).
-    pub fn set_quota(&self, project: &str, resource: &str, limit: i64) {
-        let (status, body) = self.call(
-            "PUT",
-            &format!("os-quota-sets/{project}"),
-            &format!(r#"{{"quota_set": {{"{resource}": {limit}}}}}"#),
-        );
-        assert_eq!(status, 200, "quota update refused: {body}");
+    /// One of the project's quotas.
+    fn quota(&self, project: &str, resource: &str) -> i64 {
+        let (status, body) = self.call("GET", &format!("os-quota-sets/{project}"), "");
+        assert_eq!(status, 200, "quota read refused: {body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("quota set ({e}): {body}"));
+        v["quota_set"][resource]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no {resource} quota in {body}"))
+    }
+
+    /// Sets some of the project's quotas (`volumes`, `snapshots`, `backups`, …; -1 = none).
+    fn set_quotas(&self, project: &str, limits: &[(&str, i64)]) -> Result<(), String> {
+        let set: serde_json::Map<_, _> = limits.iter().map(|(k, v)| (k.to_string(), (*v).into())).collect();
+        let body = serde_json::json!({ "quota_set": set }).to_string();
+        match self.call("PUT", &format!("os-quota-sets/{project}"), &body) {
+            (200, _) => Ok(()),
+            (status, body) => Err(format!("quota update refused ({status}): {body}")),
+        }
     }
 
     /// `os-reset_status` on a volume.
@@ -117,7 +194,7 @@ fn env(name: &str) -> Option<String> {
 
 /// A project id of 32 hex digits, unique to this scenario and run, so scenarios running in
 /// parallel on one real Cinder never see each other's volumes or quotas.
-fn fresh_project(scenario: &str) -> String {
+pub fn fresh_project(scenario: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in scenario.bytes() {
         h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
@@ -141,6 +218,7 @@ impl Target {
                 )?;
                 Ok(Target::real_cinder(url.trim_end_matches('/'), scenario))
             }
+            Kind::RealKeystone | Kind::RealStack => Target::real_stack(kind),
             Kind::Cloud => Target::cloud(),
         }
     }
@@ -210,6 +288,45 @@ impl Target {
         }
     }
 
+    /// The real stack's project `demo`, where the scenarios of both its targets run side by
+    /// side: `real_keystone` with the password openrc, `real_stack` with the application
+    /// credential (so each kind of session runs every scenario that needs no Nova). Admin
+    /// calls go through the seeded admin; the admin's own project receives transfers.
+    fn real_stack(kind: Kind) -> Result<Target, String> {
+        env("REAL_STACK_ENV").ok_or(
+            "REAL_STACK_ENV is not set (start ../shared/real-stack/run-stack.sh up PORT and point it at the \
+             stack.env it writes)",
+        )?;
+        let stack = real_stack::from_env("acceptance").ok_or("REAL_STACK_ENV is not set")?;
+        let (rc, server) = match kind {
+            Kind::RealStack => (&stack.openrc_appcred, Some(stack.server_id.clone())),
+            _ => (&stack.openrc, None),
+        };
+        let admin = Admin::of_stack(&stack);
+        // Cinder's default quotas (10 volumes) would fail scenarios that run side by side in
+        // one project; raised once per run, before any scenario starts.
+        static ROOMY: OnceLock<()> = OnceLock::new();
+        ROOMY.get_or_init(|| {
+            let none = [("volumes", -1), ("snapshots", -1), ("backups", -1), ("gigabytes", -1)];
+            admin
+                .set_quotas(&stack.demo_project_id, &none)
+                .unwrap_or_else(|e| panic!("{e}"));
+        });
+        Ok(Target {
+            kind,
+            cfg: Config {
+                timeout_ms: Some(30_000),
+                ..openrc_config(rc)
+            },
+            project: stack.demo_project_id.clone(),
+            mock: None,
+            admin: Some(admin),
+            server,
+            wait_s: 180,
+            other: Some(openrc_config(&stack.openrc_admin)),
+        })
+    }
+
     fn cloud() -> Result<Target, String> {
         let auth_url = env("OS_AUTH_URL").ok_or("OS_AUTH_URL is not set (source an openrc to run against a cloud)")?;
         let credentials = if let (Some(id), Some(secret)) = (
@@ -270,25 +387,69 @@ enum Made {
     Attached { volume: String, server: String },
 }
 
+/// Scenarios in a shared project run side by side (each holds this for reading), except one
+/// that needs the project to itself (it holds it for writing): quota changes, usage counts.
+static SHARED_PROJECT: RwLock<()> = RwLock::new(());
+
+/// A scenario's hold on the shared project.
+enum Hold {
+    Beside(#[allow(dead_code)] RwLockReadGuard<'static, ()>),
+    Alone(#[allow(dead_code)] RwLockWriteGuard<'static, ()>),
+}
+
 /// A scenario's session on its target. Everything made through it is removed when it is
-/// dropped, also when the scenario panics, and a target where the suite owns the project
-/// must then be empty.
+/// dropped, also when the scenario panics; then a project the scenario owns must be empty,
+/// and a shared one must hold nothing under the scenario's names.
 pub struct Ctx {
     pub t: Target,
     pub s: Session,
     scenario: String,
     made: Vec<Made>,
+    /// Quotas to set back after the clean-up, as (resource, limit before the scenario).
+    quotas: Vec<(String, i64)>,
+    hold: Option<Hold>,
 }
 
 impl Ctx {
     pub fn new(t: Target, scenario: &str) -> Ctx {
+        let hold = (!t.kind.owns_project())
+            .then(|| Hold::Beside(SHARED_PROJECT.read().unwrap_or_else(PoisonError::into_inner)));
         let s = Ctx::connect(&t.cfg).unwrap_or_else(|e| panic!("connect to {:?}: {}", t.kind, e));
         Ctx {
             t,
             s,
             scenario: scenario.to_string(),
             made: Vec::new(),
+            quotas: Vec::new(),
+            hold,
         }
+    }
+
+    /// Waits until no other scenario of this run works in the shared project, and keeps it
+    /// so until this one ends (nothing to do in a project of its own).
+    pub fn quiet_project(&mut self) {
+        if matches!(self.hold, Some(Hold::Beside(_))) {
+            self.hold = None;
+            self.hold = Some(Hold::Alone(
+                SHARED_PROJECT.write().unwrap_or_else(PoisonError::into_inner),
+            ));
+        }
+    }
+
+    /// Sets one of the project's quotas (-1 = none) for the rest of the scenario, with the
+    /// project to itself; false where the suite is not admin. Set back after the clean-up
+    /// (Cinder refuses a quota below what the project uses).
+    pub fn set_quota(&mut self, resource: &str, limit: i64) -> bool {
+        let Some(admin) = self.t.admin.clone() else {
+            return false;
+        };
+        self.quiet_project();
+        let project = &self.t.project;
+        self.quotas.push((resource.to_string(), admin.quota(project, resource)));
+        admin
+            .set_quotas(project, &[(resource, limit)])
+            .unwrap_or_else(|e| panic!("{e}"));
+        true
     }
 
     pub fn connect(cfg: &Config) -> Result<Session, Error> {
@@ -304,9 +465,9 @@ impl Ctx {
         Ctx::connect(&cfg).unwrap_or_else(|e| panic!("connect at {mv}: {}", e))
     }
 
-    /// A name that marks what this scenario made.
+    /// A name that marks what this scenario made on this target.
     pub fn name(&self, what: &str) -> String {
-        format!("acc-{}-{what}", self.scenario)
+        format!("acc-{}-{}-{what}", self.t.kind.tag(), self.scenario)
     }
 
     pub fn wait_s(&self) -> u32 {
@@ -471,20 +632,37 @@ fn settle<A: std::fmt::Debug, B: std::fmt::Debug>(
 
 impl Drop for Ctx {
     fn drop(&mut self) {
-        let left = self.clean_up();
-        let mut leaks = left;
-        // Where the suite owns the whole project, nothing at all may remain.
-        if self.t.kind != Kind::Cloud {
-            if let Ok(mut s) = Ctx::connect(&self.t.cfg) {
-                let count = |n: usize, what: &str, leaks: &mut Vec<String>| {
-                    if n > 0 {
-                        leaks.push(format!("{n} {what} left in the project"));
-                    }
-                };
-                count(s.volume_list(&all()).map_or(0, |v| v.len()), "volumes", &mut leaks);
-                count(s.snapshot_list(&all()).map_or(0, |v| v.len()), "snapshots", &mut leaks);
-                count(s.backup_list(&all()).map_or(0, |v| v.len()), "backups", &mut leaks);
+        let mut leaks = self.clean_up();
+        if let Some(admin) = &self.t.admin {
+            for (resource, before) in self.quotas.drain(..).rev() {
+                leaks.extend(admin.set_quotas(&self.t.project, &[(&resource, before)]).err());
             }
+        }
+        // Where the suite owns the whole project, nothing at all may remain; in a shared
+        // one, nothing named by this scenario.
+        if let Ok(mut s) = Ctx::connect(&self.t.cfg) {
+            let (every, prefix) = (self.t.kind.owns_project(), self.name(""));
+            let mine = |name: &Option<String>| every || name.as_deref().is_some_and(|n| n.starts_with(&prefix));
+            let mut count = |n: usize, what: &str| {
+                if n > 0 {
+                    leaks.push(format!("{n} {what} left in the project"));
+                }
+            };
+            count(
+                s.volume_list(&all())
+                    .map_or(0, |l| l.iter().filter(|x| mine(&x.name)).count()),
+                "volumes",
+            );
+            count(
+                s.snapshot_list(&all())
+                    .map_or(0, |l| l.iter().filter(|x| mine(&x.name)).count()),
+                "snapshots",
+            );
+            count(
+                s.backup_list(&all())
+                    .map_or(0, |l| l.iter().filter(|x| mine(&x.name)).count()),
+                "backups",
+            );
         }
         if let Some(mock) = &self.t.mock {
             if self.t.kind == Kind::Mock && mock.counts().attachments > 0 {
