@@ -132,7 +132,7 @@ fn no_response_is_transport() {
 }
 
 #[test]
-fn reauthenticates_once_on_401() {
+fn reauthenticates_on_401_at_most_twice() {
     let cloud = cloud();
     let mut s = connect(&cloud);
     ok(s.volume_list(&all()));
@@ -144,14 +144,20 @@ fn reauthenticates_once_on_401() {
         "one re-authentication"
     );
 
-    // 401 again after the re-authentication: unauthorized, not a loop.
+    // A fresh token refused too (revoked in its own second): one more, a second later.
     cloud.clear_requests();
     cloud.inject(Fault::new(Some("GET"), "/volumes/detail", FaultKind::Unauthorized).times(2));
+    ok(s.volume_list(&all()));
+    assert_eq!(matching(&cloud.requests(), "POST", "/auth/tokens"), 2);
+
+    // 401 again after that: unauthorized, not a loop.
+    cloud.clear_requests();
+    cloud.inject(Fault::new(Some("GET"), "/volumes/detail", FaultKind::Unauthorized).times(3));
     let e = err(s.volume_list(&all()));
     assert_eq!((kind(&e), api(&e).status), ("unauthorized", 401));
     let reqs = cloud.requests();
-    assert_eq!(matching(&reqs, "POST", "/auth/tokens"), 1);
-    assert_eq!(matching(&reqs, "GET", "/volumes/detail"), 2);
+    assert_eq!(matching(&reqs, "POST", "/auth/tokens"), 2);
+    assert_eq!(matching(&reqs, "GET", "/volumes/detail"), 3);
     ok(s.volume_list(&all()));
 }
 
