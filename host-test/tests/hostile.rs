@@ -9,9 +9,10 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use common::*;
-use host_test::{spec, Config, Credentials, Host, Log, PasswordCredential};
+use host_test::{spec, Config, Credentials, Host, Limits, Log, PasswordCredential};
 
 /// An answer: status, headers, body.
 type Answer = (u16, Vec<(String, String)>, String);
@@ -261,9 +262,13 @@ fn endless_pagination_ends_typed_at_the_page_cap() {
         assert!(p.contains("/volumes/detail"), "{p}");
         (200, vec![], body)
     });
-    let mut s = plain_host()
-        .connect(&token_cfg(&server, "a-long-enough-token"))
-        .unwrap();
+    // The cap is under test, not the host's CPU budget: a debug build of the host's HTTP
+    // stack spends about a millisecond of the call's CPU per request.
+    let roomy = plain_host().with_limits(Limits {
+        cpu_per_call: Duration::from_secs(120),
+        ..Limits::default()
+    });
+    let mut s = roomy.connect(&token_cfg(&server, "a-long-enough-token")).unwrap();
     let before = server.requests();
     let e = err(s.volume_list(&all()));
     assert_eq!(kind(&e), "invalid-response", "{e}");
