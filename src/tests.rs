@@ -381,7 +381,7 @@ fn list_follows_next_links_on_our_own_endpoint() {
 }
 
 #[test]
-fn wait_polls_with_growing_interval_and_fails_fast() {
+fn wait_polls_on_the_schedule_and_fails_fast() {
     let one = |s: &str| Box::leak(format!(r#"{{"volume": {}}}"#, volume("v1", s)).into_boxed_str()) as &'static str;
     let fake = connected(Fake::default())
         .expect(Method::Get, "/volumes/v1", 200, &[], one("creating"))
@@ -404,13 +404,16 @@ fn wait_polls_with_growing_interval_and_fails_fast() {
             r#"{"itemNotFound": {"code": 404, "message": "gone"}}"#,
         )
         .expect(Method::Get, "/volumes/v1", 200, &[], one("creating"))
+        .expect(Method::Get, "/volumes/v1", 200, &[], one("creating"))
+        .expect(Method::Get, "/volumes/v1", 200, &[], one("creating"))
+        .expect(Method::Get, "/volumes/v1", 200, &[], one("creating"))
         .expect(Method::Get, "/volumes/v1", 200, &[], one("creating"));
     let c = Client::connect(&fake, cfg()).unwrap();
     let v = resource::wait_for::<Volume, _>(&c, "v1", "available", 60)
         .unwrap()
         .unwrap();
     assert_eq!(v.status, "available");
-    assert_eq!(fake.clock_ms.get(), 1000 + 2000 + 4000);
+    assert_eq!(fake.clock_ms.get(), 3 * 250, "polls every 250 ms in the first second");
     let e = resource::wait_for::<Volume, _>(&c, "v1", "available", 60).unwrap_err();
     assert!(
         matches!(&e, Error::ResourceFailed(f) if f.status == "error_extending" && f.resource_id == "v1" && f.reason.is_none()),
@@ -422,7 +425,8 @@ fn wait_polls_with_growing_interval_and_fails_fast() {
     let before = fake.clock_ms.get();
     let e = resource::wait_for::<Volume, _>(&c, "v1", "available", 1).unwrap_err();
     assert!(matches!(&e, Error::WaitTimeout(m) if m.contains("creating")), "{e:?}");
-    assert_eq!(fake.clock_ms.get() - before, 1000);
+    assert_eq!(fake.clock_ms.get() - before, 1000, "the last poll is at the deadline");
+    assert!(fake.script.borrow().is_empty(), "five polls in the one second");
 }
 
 #[test]
@@ -1246,3 +1250,4 @@ fn a_failure_reason_is_cleaned_like_every_server_text() {
 }
 mod changes;
 mod hostile;
+mod schedule;

@@ -8,17 +8,37 @@ use crate::http::Io;
 use crate::prelude::*;
 use crate::{project, validate, Error, Failure};
 
-/// First polling interval; doubled after each poll up to [`MAX_INTERVAL_MS`].
-pub const FIRST_INTERVAL_MS: u64 = 1_000;
-/// Longest polling interval.
-pub const MAX_INTERVAL_MS: u64 = 10_000;
+/// Polling interval during the first second, where most Cinder transitions land (a volume
+/// is `available` about 0.5 s after its create).
+pub const FAST_INTERVAL_MS: u64 = 250;
+/// How long polls stay [`FAST_INTERVAL_MS`] apart.
+const FAST_PHASE_MS: u64 = 1_000;
+/// The first minute, which may hold at most 12 polls.
+const FIRST_MINUTE_MS: u64 = 60_000;
+/// After the first minute, polls are at least this far apart (at most 6 a minute)...
+const MIN_LATER_MS: u64 = 10_000;
+/// ... and at most this far apart, so a long wait still notices within half a minute.
+pub const MAX_INTERVAL_MS: u64 = 30_000;
 /// Longest status kept in an error (Cinder's longest, `awaiting-transfer`, has 17).
 const MAX_STATUS: usize = 64;
 
-/// The interval after `interval`: the one poll schedule (1, 2, 4, 8, then 10 s), which hosts
-/// that draw their own progress take from here too.
-pub fn next_interval_ms(interval: u64) -> u64 {
-    interval.saturating_mul(2).min(MAX_INTERVAL_MS)
+/// The one poll schedule: how long to sleep before the next poll, given the time already
+/// waited (hosts that draw their own progress take it from here too).
+///
+/// A change is seen within 250 ms during the first second and within 20 % of the time
+/// waited from the first minute on; the first minute holds at most 12 polls and each later
+/// minute at most 6. Between 1 s and 60 s both cannot hold (20 % would take about 26 polls
+/// in the first minute), so there the request bound wins: each poll comes at 1.8 times the
+/// time waited (a change is seen within 80 % of it), and one lands at 60 s.
+pub fn delay_ms(waited_ms: u64) -> u64 {
+    let w = waited_ms;
+    if w < FAST_PHASE_MS {
+        FAST_INTERVAL_MS
+    } else if w < FIRST_MINUTE_MS {
+        (w * 4 / 5).min((FIRST_MINUTE_MS - w).max(w / 5))
+    } else {
+        (w / 5).clamp(MIN_LATER_MS, MAX_INTERVAL_MS)
+    }
 }
 
 /// Polls `get` until the status is `target` (returns the resource), or until it is gone
@@ -59,9 +79,10 @@ fn poll<I: Io>(
 ) -> Result<(), Error> {
     validate::status("status", target)?;
     let io = c.io();
-    let deadline = io.now_ms().saturating_add(u64::from(timeout_s) * 1000);
-    let mut interval = FIRST_INTERVAL_MS;
+    let start = io.now_ms();
+    let deadline = start.saturating_add(u64::from(timeout_s) * 1000);
     loop {
+        let sent = io.now_ms();
         let Some(last) = status()? else {
             return Ok(());
         };
@@ -83,7 +104,8 @@ fn poll<I: Io>(
                 "{what} {id} is still {last} after {timeout_s} s (waiting for {target})"
             )));
         }
-        io.sleep_ms(interval.min(deadline - now));
-        interval = next_interval_ms(interval);
+        // The schedule counts from when each poll was sent, so slow answers do not stretch it.
+        let next = sent.saturating_add(delay_ms(sent.saturating_sub(start)));
+        io.sleep_ms(next.saturating_sub(now).min(deadline - now));
     }
 }

@@ -169,8 +169,8 @@ pub fn wait_until<R: Resource>(
     let progress = Progress::start(label, target);
     let started = Instant::now();
     // The component's own schedule: this loop only exists to draw progress between polls.
-    let mut pause = poll::FIRST_INTERVAL_MS;
     loop {
+        let sent = started.elapsed();
         match R::get(s, id) {
             Ok(r) => {
                 let status = r.status().to_ascii_lowercase();
@@ -201,8 +201,8 @@ pub fn wait_until<R: Resource>(
                 format!("{} {id} did not reach {target} within {timeout_s} s", R::KIND),
             ));
         }
-        std::thread::sleep(Duration::from_millis(pause).min(limit - waited));
-        pause = poll::next_interval_ms(pause);
+        let next = sent + Duration::from_millis(poll::delay_ms(sent.as_millis() as u64));
+        std::thread::sleep(next.saturating_sub(waited).min(limit - waited));
     }
 }
 

@@ -64,10 +64,11 @@ pub use host::{Host, Log};
 pub use sandbox::{Limits, Next, SendFuture, Sent, Tap};
 pub use session::Session;
 
-/// The poll schedule of the component's `wait-for` (1, 2, 4, 8, then 10 s): a host that
-/// polls by itself to draw progress (the CLI's `--wait`) takes it from here.
+/// The poll schedule of the component's `wait-for` (every 250 ms for a second, then
+/// sparser: at most 12 polls in the first minute, 6 a minute after): a host that polls by
+/// itself to draw progress (the CLI's `--wait`) takes it from here.
 pub mod poll {
-    pub use infomaniak_block_storage::wait::{next_interval_ms, FIRST_INTERVAL_MS, MAX_INTERVAL_MS};
+    pub use infomaniak_block_storage::wait::{delay_ms, FAST_INTERVAL_MS, MAX_INTERVAL_MS};
 }
 
 /// The published component (see the `component-dist` crate), embedded at build time.

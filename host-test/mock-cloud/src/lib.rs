@@ -192,6 +192,8 @@ pub struct RecordedRequest {
     pub query: Option<String>,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// When it was received (a waiter's polls are timed by it).
+    pub at: std::time::Instant,
 }
 
 /// A fault to inject into matching requests.

@@ -170,6 +170,7 @@ fn record(st: &mut State, r: &Req) -> bool {
         query: r.query.clone(),
         headers: r.headers.clone(),
         body: r.body.clone(),
+        at: std::time::Instant::now(),
     };
     let from_nova = crate::cinderclient::from_nova(r);
     if from_nova {
