@@ -98,9 +98,11 @@ begin "pytest"
 check pytest "$VPY" -m pytest -v --durations=5
 end "pytest" "$status: $(grep -E '^=+ .*(passed|failed).* in ' "$LOG" | tail -1 | tr -d '=' | xargs)"
 
-begin "mypy --strict example.py"
+begin "mypy --strict example.py, then the installed package"
 check mypy "$VPY" -m mypy --strict --no-incremental example.py
-end "mypy --strict" "$status"
+end "mypy --strict example" "$status"
+check mypy-package "$VPY" -m mypy --strict --no-incremental -p infomaniak_block_storage
+end "mypy --strict package" "$status"
 
 # ---- no secret in what the suites printed: the mock's application credential secret
 secret=$("$VPY" -c 'from harness import Mock

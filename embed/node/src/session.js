@@ -3,7 +3,7 @@
 // thrown as BlockStorageError.
 import * as wit from '../gen/block-storage.js';
 import { guard } from './errors.js';
-import { limitsAsNumbers, pairs, witConfig, withMetadata } from './config.js';
+import { limitsAsNumbers, pairs, u32, witConfig, withMetadata } from './config.js';
 
 /** Calls of one WIT interface, bound to a session handle. */
 class Bound {
@@ -21,10 +21,10 @@ class Volumes extends Bound {
   get(id) { return this.call(wit.volumes.get, id); }
   create(spec) { return this.call(wit.volumes.create, withMetadata(spec)); }
   delete(id, { force = false, cascade = false } = {}) { return this.call(wit.volumes.delete, id, force, cascade); }
-  extend(id, newSize) { return this.call(wit.volumes.extend, id, newSize); }
+  extend(id, newSize) { return this.call(wit.volumes.extend, id, u32('new-size', newSize)); }
   attach(id, serverId, device) { return this.call(wit.volumes.attach, id, serverId, device); }
   detach(id, serverId) { return this.call(wit.volumes.detach, id, serverId); }
-  waitFor(id, status, timeoutS) { return this.call(wit.volumes.waitFor, id, status, timeoutS); }
+  waitFor(id, status, timeoutS) { return this.call(wit.volumes.waitFor, id, status, u32('timeout-s', timeoutS)); }
   update(id, changes) { return this.call(wit.volumes.update, id, changes); }
   setMetadata(id, items) { return this.call(wit.volumes.setMetadata, id, pairs(items)); }
   unsetMetadata(id, keys) { return this.call(wit.volumes.unsetMetadata, id, keys); }
@@ -40,7 +40,7 @@ class Snapshots extends Bound {
   get(id) { return this.call(wit.snapshots.get, id); }
   create(spec) { return this.call(wit.snapshots.create, withMetadata(spec)); }
   delete(id, { force = false } = {}) { return this.call(wit.snapshots.delete, id, force); }
-  waitFor(id, status, timeoutS) { return this.call(wit.snapshots.waitFor, id, status, timeoutS); }
+  waitFor(id, status, timeoutS) { return this.call(wit.snapshots.waitFor, id, status, u32('timeout-s', timeoutS)); }
   update(id, changes) { return this.call(wit.snapshots.update, id, changes); }
   setMetadata(id, items) { return this.call(wit.snapshots.setMetadata, id, pairs(items)); }
   unsetMetadata(id, keys) { return this.call(wit.snapshots.unsetMetadata, id, keys); }
@@ -52,7 +52,7 @@ class Backups extends Bound {
   create(spec) { return this.call(wit.backups.create, withMetadata(spec)); }
   restore(id, { volumeId, name } = {}) { return this.call(wit.backups.restore, id, volumeId, name); }
   delete(id, { force = false } = {}) { return this.call(wit.backups.delete, id, force); }
-  waitFor(id, status, timeoutS) { return this.call(wit.backups.waitFor, id, status, timeoutS); }
+  waitFor(id, status, timeoutS) { return this.call(wit.backups.waitFor, id, status, u32('timeout-s', timeoutS)); }
   update(id, changes) { return this.call(wit.backups.update, id, changes); }
   setMetadata(id, items) { return this.call(wit.backups.setMetadata, id, pairs(items)); }
   unsetMetadata(id, keys) { return this.call(wit.backups.unsetMetadata, id, keys); }

@@ -74,6 +74,26 @@ describe('the installed package', () => {
     }
   });
 
+  it('a u32 out of range (which jco would wrap) is invalid-input naming the field, before any request', () => {
+    const message = (field) => `${field}: must be an integer from 0 to 4294967295`;
+    const refused = (fn, field) => assert.equal(expectError(fn, 'invalid-input').message, message(field));
+    // Port 9 of localhost: a request would be `transport`.
+    const closed = { credentials: { token: 'a-token' }, blockStorageUrl: 'http://127.0.0.1:9/v3/p', microversion: '3.0' };
+    refused(() => connect({ ...closed, timeoutMs: -1 }), 'timeout-ms');
+    refused(() => connect({ ...closed, maxResponseBytes: 2 ** 32 }), 'max-response-bytes');
+    const s = connect(mockConfig(mock.info));
+    try {
+      for (const size of [-1, 1.5, 2 ** 32, NaN]) refused(() => s.volumes.create({ size }), 'size');
+      refused(() => s.volumes.list({ limit: -1 }), 'limit');
+      refused(() => s.snapshots.list({ pageSize: 2 ** 32 }), 'page-size');
+      refused(() => s.volumes.extend('vol', -1), 'new-size');
+      refused(() => s.backups.waitFor('b', 'available', -1), 'timeout-s');
+      assert.deepEqual(s.volumes.list(), []); // nothing was created
+    } finally {
+      s.close();
+    }
+  });
+
   it('metadata may be a plain object or left out; limits are numbers', () => {
     const s = connect(mockConfig(mock.info));
     try {

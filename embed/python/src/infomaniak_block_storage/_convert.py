@@ -6,11 +6,11 @@ from __future__ import annotations
 import dataclasses
 import types
 from collections.abc import Mapping
-from functools import cache
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from wasmtime.component import Record, Variant
 
+from .errors import InvalidInputError
 from .types import ApplicationCredential, Config, Credentials, MetadataInput, PasswordCredential, Token
 
 T = TypeVar("T")
@@ -41,7 +41,22 @@ def lower(value: Any) -> Any:
 
 
 def _lower_field(name: str, value: Any) -> Any:
-    return pairs(value) if name == "metadata" else lower(value)
+    if name == "metadata":
+        return pairs(value)
+    if isinstance(value, int) and not isinstance(value, bool):  # every int field is a u32
+        return u32(_wit_name(name), value)
+    return lower(value)
+
+
+U32_MAX = 2**32 - 1
+
+
+def u32(field: str, value: int) -> int:
+    """`value` as a WIT `u32`, or InvalidInputError naming `field`: wasmtime-py would wrap
+    it silently (2**32 becomes 0)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= U32_MAX:
+        raise InvalidInputError(f"{field}: must be an integer from 0 to {U32_MAX}")
+    return value
 
 
 def lower_credentials(credentials: Credentials) -> Variant:
@@ -55,14 +70,19 @@ def lower_credentials(credentials: Credentials) -> Variant:
 
 
 def lower_config(config: Config) -> Record:
-    values = {_wit_name(f.name): getattr(config, f.name) for f in dataclasses.fields(config)}
+    values = {_wit_name(f.name): _lower_field(f.name, getattr(config, f.name)) for f in dataclasses.fields(config)}
     values["credentials"] = lower_credentials(config.credentials)
     return _Fields(values)
 
 
-@cache
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
 def _hints(cls: type) -> dict[str, Any]:
-    return get_type_hints(cls)
+    """The dataclass's field types, evaluated once (the annotations are strings)."""
+    if cls not in _HINTS:
+        _HINTS[cls] = get_type_hints(cls)
+    return _HINTS[cls]
 
 
 def lift(cls: type[T], record: Any) -> T:

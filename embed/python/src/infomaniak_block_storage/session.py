@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from wasmtime.component import ResourceAny
 
 from . import types as t
-from ._convert import lift, lower, lower_config, pairs
+from ._convert import lift, lower, lower_config, pairs, u32
 from ._runtime import Instance
 
 Pairs = builtins.list[tuple[str, str]]
@@ -45,7 +45,7 @@ class Volumes(_Interface):
         self._call("delete", id, force, cascade)
 
     def extend(self, id: str, new_size: int) -> None:
-        self._call("extend", id, new_size)
+        self._call("extend", id, u32("new-size", new_size))
 
     def attach(self, id: str, server_id: str, device: str | None = None) -> t.Attachment:
         return lift(t.Attachment, self._call("attach", id, server_id, device))
@@ -55,7 +55,7 @@ class Volumes(_Interface):
 
     def wait_for(self, id: str, status: str, timeout_s: int) -> t.Volume | None:
         """With status `deleted`: waits until the volume is gone and returns None."""
-        v = self._call("wait-for", id, status, timeout_s)
+        v = self._call("wait-for", id, status, u32("timeout-s", timeout_s))
         return None if v is None else lift(t.Volume, v)
 
     def update(self, id: str, changes: t.ResourceUpdate) -> t.Volume:
@@ -99,7 +99,7 @@ class Snapshots(_Interface):
         self._call("delete", id, force)
 
     def wait_for(self, id: str, status: str, timeout_s: int) -> t.Snapshot | None:
-        v = self._call("wait-for", id, status, timeout_s)
+        v = self._call("wait-for", id, status, u32("timeout-s", timeout_s))
         return None if v is None else lift(t.Snapshot, v)
 
     def update(self, id: str, changes: t.ResourceUpdate) -> t.Snapshot:
@@ -132,7 +132,7 @@ class Backups(_Interface):
         self._call("delete", id, force)
 
     def wait_for(self, id: str, status: str, timeout_s: int) -> t.Backup | None:
-        v = self._call("wait-for", id, status, timeout_s)
+        v = self._call("wait-for", id, status, u32("timeout-s", timeout_s))
         return None if v is None else lift(t.Backup, v)
 
     def update(self, id: str, changes: t.ResourceUpdate) -> t.Backup:

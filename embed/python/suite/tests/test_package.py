@@ -16,6 +16,7 @@ from infomaniak_block_storage import (
     BlockStorageError,
     Config,
     ErrorKind,
+    InvalidInputError,
     ListOptions,
     PasswordCredential,
     Token,
@@ -64,6 +65,26 @@ def test_secrets_are_not_in_the_repr_of_credentials_and_transfers():
 def test_credentials_of_another_type_are_refused_naming_the_field():
     with pytest.raises(TypeError, match="^credentials: "):
         ibs.connect(Config(credentials=SECRET))  # type: ignore[arg-type]
+
+
+def test_a_u32_out_of_range_is_invalid_input_naming_the_field_before_any_request(mock):
+    def refused(field, f, *args, **kwargs):
+        with pytest.raises(InvalidInputError) as e:
+            f(*args, **kwargs)
+        assert e.value.message == f"{field}: must be an integer from 0 to 4294967295"
+
+    # Port 9 of localhost: a request would be `transport`.
+    closed = dict(credentials=Token("a-token"), block_storage_url="http://127.0.0.1:9/v3/p", microversion="3.0")
+    refused("timeout-ms", ibs.connect, Config(**closed, timeout_ms=-1))
+    refused("max-response-bytes", ibs.connect, Config(**closed, max_response_bytes=2**32))
+    with Client().connect(mock_config(mock.info)) as s:
+        for size in (-1, 2**32):
+            refused("size", s.volumes.create, VolumeCreate(size=size))
+        refused("limit", s.volumes.list, ListOptions(limit=-1))
+        refused("page-size", s.snapshots.list, ListOptions(page_size=2**32))
+        refused("new-size", s.volumes.extend, "vol", -1)
+        refused("timeout-s", s.backups.wait_for, "b", "available", -1)
+        assert s.volumes.list() == []  # nothing was created
 
 
 def test_metadata_as_a_mapping_limits_as_ints_and_the_session_as_a_context_manager(mock):
