@@ -78,7 +78,7 @@ begin "wheel"
 "$PY" -m venv "$WORK/build-venv"
 "$WORK/build-venv/bin/pip" install --quiet --disable-pip-version-check -r "$EMBED/python/requirements-build.txt"
 mkdir "$WORK/wheel-src"
-cp -r "$EMBED/python/pyproject.toml" "$EMBED/python/src" "$WORK/wheel-src/"
+cp -r "$EMBED/python/pyproject.toml" "$EMBED/python/README.md" "$EMBED/python/src" "$WORK/wheel-src/"
 cp "$WASM" "$WORK/wheel-src/src/infomaniak_block_storage/"
 "$WORK/build-venv/bin/pip" wheel --quiet --disable-pip-version-check --no-build-isolation --no-deps \
     -w "$WORK" "$WORK/wheel-src"

@@ -48,7 +48,7 @@ export const ERROR_CLASSES = Object.freeze({
 
 /** The exception for a WIT error `{ tag, val }`. */
 export function fromWitError({ tag, val }) {
-  const Class = ERROR_CLASSES[tag] ?? BlockStorageError;
+  const Class = ERROR_CLASSES[tag];
   if (typeof val === 'string') return new Class(tag, val);
   if (tag === 'resource-failed') {
     const failure = { resourceId: val.resourceId, status: val.status, reason: val.reason };
@@ -63,9 +63,10 @@ export function guard(call) {
   try {
     return call();
   } catch (e) {
-    // jco throws a ComponentError whose `payload` is the WIT error; anything else (a
-    // TypeError for a bad argument or a dropped session) is the caller's and passes through.
-    if (e?.constructor?.name === 'ComponentError' && typeof e.payload?.tag === 'string') throw fromWitError(e.payload);
+    // jco throws a ComponentError whose `payload` is the WIT error (its class name does not
+    // survive --minify); anything else (a TypeError for a bad argument or a dropped session)
+    // is the caller's and passes through.
+    if (e instanceof Error && Object.hasOwn(ERROR_CLASSES, e.payload?.tag)) throw fromWitError(e.payload);
     throw e;
   }
 }
