@@ -5,7 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness import ROOT, WASM, Rec, assert_no_secret, mock_config
+from infomaniak_block_storage import ListOptions, VolumeCreate
+
+from harness import ROOT, Client, assert_no_secret, mock_config
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "example.py"
 
@@ -35,9 +37,8 @@ def run_example(info: dict, secret: str, *args: str) -> subprocess.CompletedProc
         "OS_APPLICATION_CREDENTIAL_ID": info["app_cred_id"],
         "OS_APPLICATION_CREDENTIAL_SECRET": secret,
     }
-    # The snippet opens infomaniak_block_storage.wasm from the current directory.
     return subprocess.run(
-        [sys.executable, str(EXAMPLE), *args], cwd=WASM.parent, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, str(EXAMPLE), *args], env=env, capture_output=True, text=True, timeout=60
     )
 
 
@@ -48,16 +49,15 @@ def test_readme_shows_example_verbatim():
     assert same, "the README's ```python block differs from embed/python/example.py: paste the file into README.md"
 
 
-def test_example_shows_quota_and_five_newest_then_renames_and_tags_a_volume(host, mock):
-    assert WASM.name == "infomaniak_block_storage.wasm"
-    bs = host.instance()
+def test_example_shows_quota_and_five_newest_then_renames_and_tags_a_volume(mock):
+    bs = Client()
     s = bs.connect(mock_config(mock.info))
     # Six volumes of 1 GiB, the oldest with metadata of its own; the example lists five.
     ids = []
     for n in range(1, 7):
         metadata = [("team", "storage")] if n == 1 else []
-        ids.append(bs.volumes.create(s, Rec(size=1, name=f"readme-python-{n}", metadata=metadata)).id)
-    bs.volumes.wait_for(s, ids[5], "available", 60)  # the newest: the others are available before it
+        ids.append(s.volumes.create(VolumeCreate(size=1, name=f"readme-python-{n}", metadata=metadata)).id)
+    s.volumes.wait_for(ids[5], "available", 60)  # the newest: the others are available before it
     shown = "volumes 6/10, GiB 6/1000\n" + "".join(f"{ids[i]} available 1 GiB readme-python-{i + 1}\n" for i in range(5, 0, -1))
 
     out = run_example(mock.info, mock.info["app_cred_secret"])
@@ -70,15 +70,15 @@ def test_example_shows_quota_and_five_newest_then_renames_and_tags_a_volume(host
     assert renamed.returncode == 0, renamed.stderr
     assert renamed.stdout == f"{shown}{ids[0]} is now readme-python-renamed: renamed-by=example.py team=storage\n"
     assert renamed.stderr == ""
-    v = bs.volumes.get(s, ids[0])
+    v = s.volumes.get(ids[0])
     assert v.name == "readme-python-renamed"
     assert v.metadata == [("renamed-by", "example.py"), ("team", "storage")]
 
     for id_ in ids:
-        bs.volumes.delete(s, id_, False, False)
-    bs.volumes.wait_for(s, ids[5], "deleted", 60)  # the last one: the others are gone before it
-    assert bs.volumes.list(s, Rec(metadata=[])) == []
-    bs.drop(s)
+        s.volumes.delete(id_)
+    s.volumes.wait_for(ids[5], "deleted", 60)  # the last one: the others are gone before it
+    assert s.volumes.list(ListOptions()) == []
+    s.close()
 
 
 def test_example_reports_wrong_secret_without_echoing_it(mock):
@@ -86,6 +86,6 @@ def test_example_reports_wrong_secret_without_echoing_it(mock):
     out = run_example(mock.info, wrong)
     assert out.returncode == 1
     assert out.stdout == ""
-    assert "connect: unauthorized: {'status': 401" in out.stderr
+    assert "\nUnauthorizedError: unauthorized 401: The request you have made requires authentication. (request req-" in out.stderr
     assert "session.connect failed: unauthorized status=401" in out.stderr  # the component's log line
     assert_no_secret(out.stderr, wrong, "the example's output")

@@ -5,12 +5,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness import Host, Mock  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def host() -> Host:
-    return Host()
+from harness import Mock  # noqa: E402
 
 
 @pytest.fixture(scope="module")

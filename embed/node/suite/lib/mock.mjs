@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const ROOT = path.resolve(here, '../../..');
+// The suite runs from a copy in an empty project: run.sh sets REPO_ROOT and MOCK_CLOUD_BIN.
+export const ROOT = process.env.REPO_ROOT ?? path.resolve(here, '../../../..');
 const TARGET = process.env.EMBED_TARGET_DIR ?? path.join(ROOT, 'target/embed');
 export const MOCK_BIN = process.env.MOCK_CLOUD_BIN ?? path.join(TARGET, 'release/mock-cloud');
 

@@ -2,37 +2,35 @@
 // the component writes to stderr (jco's shim forwards it from its I/O worker thread, so it
 // reaches process.stderr asynchronously, after the call has returned).
 import assert from 'node:assert/strict';
+import { BlockStorageError, ERROR_CLASSES } from 'infomaniak-block-storage';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A config for the mock, with application credentials; `extra` overrides fields. */
 export function mockConfig(info, extra = {}) {
   return {
     authUrl: info.auth_url,
-    credentials: {
-      tag: 'application-credential',
-      val: { id: info.app_cred_id, secret: info.app_cred_secret },
-    },
+    credentials: { applicationCredential: { id: info.app_cred_id, secret: info.app_cred_secret } },
     ...extra,
   };
 }
 
 /**
- * Calls `fn`, which must throw jco's ComponentError carrying the WIT error `tag`; returns
- * the error's payload `val`. Assertion messages never include the payload's secrets: the
- * payload is checked for them separately (`assertNoSecret`).
+ * Calls `fn`, which must throw the BlockStorageError subclass of the WIT error `kind`;
+ * returns it. Assertion messages never include the error's text: it is checked for secrets
+ * separately (`assertNoSecret`).
  */
-export function expectError(fn, tag) {
+export function expectError(fn, kind) {
   let err;
   try {
     fn();
   } catch (e) {
     err = e;
   }
-  assert.ok(err, `expected a ${tag} error, the call succeeded`);
-  assert.equal(err.constructor.name, 'ComponentError', `not a ComponentError: ${err}`);
-  assert.ok(err.payload && typeof err.payload.tag === 'string', 'ComponentError without a {tag, val} payload');
-  assert.equal(err.payload.tag, tag);
-  return err.payload.val;
+  assert.ok(err, `expected a ${kind} error, the call succeeded`);
+  assert.ok(err instanceof BlockStorageError, `not a BlockStorageError: ${err?.constructor?.name}`);
+  assert.equal(err.kind, kind);
+  assert.ok(err instanceof ERROR_CLASSES[kind], `${err.name} is not the class of ${kind}`);
+  return err;
 }
 
 /** Fails (without printing it) if `secret` occurs in `text`. */
