@@ -44,7 +44,10 @@ fn main() {
 /// Creates a volume on a mock whose `creating` lasts `transition`, waits for it through the
 /// component, and times the polls of the volume as the mock received them.
 fn measure(host: &Host, transition: Duration) -> Seen {
-    let cloud = MockCloud::start_with(MockOptions { transition, ..MockOptions::default() });
+    let cloud = MockCloud::start_with(MockOptions {
+        transition,
+        ..MockOptions::default()
+    });
     let mut s = host.connect(&host_test::mock_config(&cloud)).expect("connect");
     let v = s.volume_create(&spec::volume(1, "waited")).expect("create");
     let created = Instant::now();
@@ -58,7 +61,11 @@ fn measure(host: &Host, transition: Duration) -> Seen {
         .collect();
     s.volume_delete(&v.id, false, false).expect("delete");
     let first_minute = polls.iter().filter(|t| **t <= Duration::from_secs(60)).count();
-    Seen { late: seen.saturating_sub(transition), polls: polls.len(), first_minute }
+    Seen {
+        late: seen.saturating_sub(transition),
+        polls: polls.len(),
+        first_minute,
+    }
 }
 
 /// The schedule before (polls at 0, 1, 3, 7, 15 s, then every 10 s), on instant answers:

@@ -47,7 +47,11 @@ impl Io for &Transition {
             (vec![], VERSIONS.to_string())
         };
         let status = if req.url.ends_with("/auth/tokens") { 201 } else { 200 };
-        Ok(Response { status, headers, body: body.into_bytes() })
+        Ok(Response {
+            status,
+            headers,
+            body: body.into_bytes(),
+        })
     }
     fn now_ms(&self) -> u64 {
         self.clock_ms.get()
@@ -90,7 +94,10 @@ fn a_change_is_seen_within_the_promised_time_whatever_the_transition_time() {
             let late = seen - at_ms;
             // A poll already under way when the change happens costs one more answer time.
             let allowed = promised_ms(at_ms) + answer_ms;
-            assert!(late <= allowed, "change at {at_ms} ms, answers {answer_ms} ms: seen {late} ms late > {allowed}");
+            assert!(
+                late <= allowed,
+                "change at {at_ms} ms, answers {answer_ms} ms: seen {late} ms late > {allowed}"
+            );
         }
     }
 }
@@ -102,14 +109,23 @@ fn the_first_minute_holds_at_most_12_polls_and_each_later_minute_6() {
             let (r, polls) = Transition::new(u64::MAX, answer_ms).wait(timeout_s);
             assert!(matches!(r, Err(Error::WaitTimeout(_))), "{r:?}");
             let first_minute = polls.iter().filter(|t| **t <= 60_000).count();
-            assert!(first_minute <= 12, "{first_minute} polls in the first minute: {polls:?}");
+            assert!(
+                first_minute <= 12,
+                "{first_minute} polls in the first minute: {polls:?}"
+            );
             for (i, start) in polls.iter().enumerate().filter(|(_, t)| **t >= 60_000) {
                 let in_minute = polls[i..].iter().take_while(|t| **t < start + 60_000).count();
-                assert!(in_minute <= 6, "{in_minute} polls in the minute from {start} ms: {polls:?}");
+                assert!(
+                    in_minute <= 6,
+                    "{in_minute} polls in the minute from {start} ms: {polls:?}"
+                );
             }
             let answered = polls.last().unwrap() + answer_ms;
             let deadline = u64::from(timeout_s) * 1_000;
-            assert!(answered >= deadline, "gave up at {answered} ms, before its {deadline} ms");
+            assert!(
+                answered >= deadline,
+                "gave up at {answered} ms, before its {deadline} ms"
+            );
         }
     }
 }
@@ -121,7 +137,10 @@ fn a_later_poll_never_comes_sooner() {
     let mut last_next = 0;
     for waited in (0..4_000_000).step_by(7) {
         let next = waited + delay_ms(waited);
-        assert!(next >= last_next, "after {waited} ms the next poll comes at {next}, before {last_next}");
+        assert!(
+            next >= last_next,
+            "after {waited} ms the next poll comes at {next}, before {last_next}"
+        );
         assert!(delay_ms(waited) >= 250 && delay_ms(waited) <= 30_000);
         last_next = next;
     }
