@@ -39,6 +39,8 @@ struct Sample {
 }
 
 impl Sample {
+    /// Both together: the processes' own wall times add up (a sequence with pauses between
+    /// them measures its own), the peak is the larger one.
     fn and(self, other: Sample) -> Sample {
         Sample {
             wall: self.wall + other.wall,
