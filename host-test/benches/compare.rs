@@ -401,34 +401,6 @@ impl Drop for Sdk {
     }
 }
 
-/// Creates `target/bench-venv` with the latest openstacksdk (once).
-fn sdk_venv() -> Res<std::path::PathBuf> {
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let venv = target.join("bench-venv");
-    if !venv.join("bin/python").exists() {
-        let ok = Command::new("python3").args(["-m", "venv"]).arg(&venv).status();
-        if !ok.is_ok_and(|s| s.success()) {
-            return Err("python3 -m venv failed".into());
-        }
-    }
-    let has_sdk = Command::new(venv.join("bin/python"))
-        .args(["-c", "import openstack"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has_sdk {
-        eprintln!("installing openstacksdk into {} …", venv.display());
-        let ok = Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "--upgrade", "openstacksdk"])
-            .status();
-        if !ok.is_ok_and(|s| s.success()) {
-            return Err("pip install openstacksdk failed".into());
-        }
-    }
-    Ok(venv)
-}
-
 // ---------------------------------------------------------------- measuring
 
 #[derive(Default)]
@@ -1082,18 +1054,14 @@ fn run() -> Res<()> {
     let mut native_client = Native(n(native::client::Client::connect(KeepAlive::default(), ncfg))?);
 
     // (3)
-    let venv = sdk_venv()?;
+    let venv = host_test::bench_venv::bench_venv(&["openstacksdk"])?;
     let mut sdk = Sdk::start(&venv)?;
     let (first, sdk_first_use) = counted(&cloud, || {
         sdk.ask(serde_json::json!({"op": "connect", "auth_url": cloud.auth_url(),
             "id": mock_cloud::APP_CRED_ID, "secret": mock_cloud::APP_CRED_SECRET, "region": "dc3-a",
             "server": server}))
     })?;
-    let sdk_version = Command::new(venv.join("bin/python"))
-        .args(["-c", "import importlib.metadata as m; print(m.version('openstacksdk'))"])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .unwrap_or_default();
+    let sdk_version = host_test::bench_venv::version(&venv, "openstacksdk").unwrap_or_default();
 
     let mut table: Vec<(String, [Stats; 3])> = Vec::new();
     let mut peak_list_memory = 0;
