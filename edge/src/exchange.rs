@@ -75,6 +75,11 @@ impl Reply {
         if !self.body.is_empty() {
             let _ = headers.set("content-type", &[b"application/json".to_vec()]);
         }
+        // A known length: no chunked encoding, and an empty 202 says it has no body.
+        if self.status != 204 {
+            let length = alloc::format!("{}", self.body.len());
+            let _ = headers.set("content-length", &[length.into_bytes()]);
+        }
         let response = OutgoingResponse::new(headers);
         let _ = response.set_status_code(self.status);
         let Ok(body) = response.body() else { return };

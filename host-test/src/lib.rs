@@ -7,6 +7,7 @@
 pub use infomaniak_block_storage_host::*;
 
 pub mod demo;
+pub mod edge;
 pub mod lifecycle;
 pub mod real_stack;
 
