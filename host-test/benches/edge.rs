@@ -35,7 +35,11 @@ fn show(what: &str, (median, p95): (Duration, Duration)) {
 }
 
 fn main() {
-    let n = if std::env::var_os("BENCH_QUICK").is_some() { 100 } else { 1_000 };
+    let n = if std::env::var_os("BENCH_QUICK").is_some() {
+        100
+    } else {
+        1_000
+    };
     let cloud = MockCloud::start_with(MockOptions {
         transition: Duration::ZERO,
         ..MockOptions::default()
@@ -52,7 +56,10 @@ fn main() {
 
     cloud.clear_requests();
     let mut session = host.connect(&cfg).expect("connect");
-    println!("cold path: connect with token, block-storage-url and microversion {MICROVERSION} sent {} requests", cloud.requests().len());
+    println!(
+        "cold path: connect with token, block-storage-url and microversion {MICROVERSION} sent {} requests",
+        cloud.requests().len()
+    );
 
     let wasm = function(&url);
     println!("composed edge function: {} bytes", wasm.len());
@@ -64,13 +71,25 @@ fn main() {
     get(&mut client);
     cloud.clear_requests();
     get(&mut client);
-    println!("Cinder requests per GET /volumes/{{id}} through the function: {}", cloud.requests().len());
+    println!(
+        "Cinder requests per GET /volumes/{{id}} through the function: {}",
+        cloud.requests().len()
+    );
 
-    show("1. component, one session: get", timed(n, || {
-        session.volume_get(&id).expect("get");
-    }));
-    show("2. component, new store + connect per call: get", timed(n, || {
-        host.connect(&cfg).expect("connect").volume_get(&id).expect("get");
-    }));
-    show("3. edge function, host serve: GET /volumes/{id}", timed(n, || get(&mut client)));
+    show(
+        "1. component, one session: get",
+        timed(n, || {
+            session.volume_get(&id).expect("get");
+        }),
+    );
+    show(
+        "2. component, new store + connect per call: get",
+        timed(n, || {
+            host.connect(&cfg).expect("connect").volume_get(&id).expect("get");
+        }),
+    );
+    show(
+        "3. edge function, host serve: GET /volumes/{id}",
+        timed(n, || get(&mut client)),
+    );
 }
