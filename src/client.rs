@@ -129,7 +129,7 @@ fn check_config(cfg: Config) -> Result<Checked, Error> {
         None => None,
         Some(s) => match Microversion::parse(s) {
             // Above the newest this client knows is allowed: the server's version document
-            // decides at connect.
+            // decides at connect (Cinder itself on the first call, when none is read).
             Some(v) if v.major == 3 => Some(v),
             _ => return Err(invalid("microversion", "must be 3.x, e.g. 3.60")),
         },
@@ -292,14 +292,25 @@ impl<I: Io> Client<I> {
             jitter,
             secrets: secrets.clone(),
         };
+        // A token (which needs the block storage URL) and a pinned microversion: nothing
+        // to ask, so connect sends no request (a serverless function connects per call).
+        // An unsupported pin then fails on the first call, with Cinder's own 406.
+        client.microversion = match c.pinned {
+            Some(pinned) if client.renew.is_none() => pinned,
+            pinned => client.negotiate(pinned)?,
+        };
+        Ok(client)
+    }
+
+    /// Reads the server's version document and picks the session's microversion.
+    fn negotiate(&self, pinned: Option<Microversion>) -> Result<Microversion, Error> {
         let doc_url = version::version_doc_url(
-            &Url::parse(&client.block_storage_url).map_err(|e| invalid("block-storage-url", e))?,
+            &Url::parse(&self.block_storage_url).map_err(|e| invalid("block-storage-url", e))?,
         );
-        let doc = client.send_url(Service::BlockStorage, Method::Get, &doc_url, None, |s| {
+        let doc = self.send_url(Service::BlockStorage, Method::Get, &doc_url, None, |s| {
             s == 200 || s == 300
         })?;
-        client.microversion = version::negotiate(&doc.body, c.pinned)?;
-        Ok(client)
+        version::negotiate(&doc.body, pinned)
     }
 
     pub fn io(&self) -> &I {

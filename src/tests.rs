@@ -258,6 +258,28 @@ fn token_credentials_make_no_keystone_call_and_are_not_renewed() {
 }
 
 #[test]
+fn a_token_with_url_and_pinned_microversion_connects_without_a_request() {
+    // The cold path of a serverless function: connect sends nothing, the first call
+    // carries the pinned version as is (an application credential still negotiates).
+    let fake = Fake::default().get_volume_v1("available");
+    let mut cfg = cfg();
+    cfg.credentials = Credentials::Token("user:0123".into());
+    cfg.block_storage_url = Some("https://bs.example/volume/v3/p1".into());
+    cfg.microversion = Some("3.99".into());
+    let c = Client::connect(&fake, cfg).unwrap();
+    assert_eq!(fake.sent.borrow().len(), 0, "connect sent a request");
+    assert_eq!(c.microversion().to_string(), "3.99");
+    resource::get::<Volume, _>(&c, "v1").unwrap();
+    let sent = fake.sent.borrow();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(header(&sent[0], "openstack-api-version"), Some("volume 3.99"));
+
+    let (fake, pinned) = connected_at(Fake::default(), "3.60");
+    Client::connect(&fake, pinned).unwrap();
+    assert_eq!(fake.sent.borrow().len(), 2, "token + version document");
+}
+
+#[test]
 fn bad_config_sends_nothing() {
     type Mutate = fn(&mut Config);
     let cases: Vec<(Mutate, &str)> = vec![

@@ -14,6 +14,7 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub mod edge;
 mod shrink;
 
 /// File name of the published component.
@@ -30,41 +31,42 @@ pub fn artifact(target_root: &Path) -> PathBuf {
 /// Builds the component of the workspace at `root` into `target_root/component/` and
 /// returns the path of the stamped artifact.
 pub fn build(root: &Path, target_root: &Path) -> Result<PathBuf, String> {
-    ensure_wasm_target();
     let target_dir = target_root.join("component");
+    let bytes = cargo_wasm(root, &target_dir, "infomaniak-block-storage", FILE_NAME)?;
+    let shrunk = shrink::shrink(&bytes, &target_dir)?;
+    let stamped = with_metadata(&shrunk, root)?;
+    let out = artifact(target_root);
+    std::fs::write(&out, stamped).map_err(|e| format!("writing {}: {e}", out.display()))?;
+    Ok(out)
+}
+
+/// `cargo build --release --target wasm32-wasip2 -p package` with LTO and a clean flag
+/// environment into `target_dir`; returns the bytes of the built `file`.
+fn cargo_wasm(root: &Path, target_dir: &Path, package: &str, file: &str) -> Result<Vec<u8>, String> {
+    ensure_wasm_target();
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(root)
-        .args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-            "-p",
-            "infomaniak-block-storage",
-        ])
+        .args(["build", "--release", "--target", "wasm32-wasip2", "-p", package])
         .arg("--target-dir")
-        .arg(&target_dir)
+        .arg(target_dir)
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("CARGO_BUILD_RUSTFLAGS")
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("CARGO_BUILD_TARGET")
         .env_remove("RUSTC_WORKSPACE_WRAPPER")
-        // The shipped component is built with LTO; host builds keep fast release builds.
+        // The shipped components are built with LTO; host builds keep fast release builds.
         .env("CARGO_PROFILE_RELEASE_LTO", "true")
         .status()
-        .map_err(|e| format!("running cargo for the wasm32-wasip2 component: {e}"))?;
+        .map_err(|e| format!("running cargo for the wasm32-wasip2 component {package}: {e}"))?;
     if !status.success() {
-        return Err("building the component failed; is the target installed? (rustup target add wasm32-wasip2)".into());
+        return Err(format!(
+            "building {package} failed; is the target installed? (rustup target add wasm32-wasip2)"
+        ));
     }
-    let built = target_dir.join("wasm32-wasip2/release").join(FILE_NAME);
-    let bytes = std::fs::read(&built).map_err(|e| format!("reading {}: {e}", built.display()))?;
-    let shrunk = shrink::shrink(&bytes, &target_dir)?;
-    let stamped = with_metadata(&shrunk, root)?;
-    let out = artifact(target_root);
-    std::fs::write(&out, stamped).map_err(|e| format!("writing {}: {e}", out.display()))?;
-    Ok(out)
+    let built = target_dir.join("wasm32-wasip2/release").join(file);
+    std::fs::read(&built).map_err(|e| format!("reading {}: {e}", built.display()))
 }
 
 /// Stamps the component with its package metadata (name, version, description, licence,

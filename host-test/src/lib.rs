@@ -8,6 +8,7 @@ pub use infomaniak_block_storage_host::*;
 
 pub mod bench_venv;
 pub mod demo;
+pub mod edge;
 pub mod lifecycle;
 pub mod real_stack;
 

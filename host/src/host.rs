@@ -103,19 +103,12 @@ impl Host {
     }
 
     fn load(wasm: &[u8], cache: Option<&std::path::Path>) -> Result<Host> {
-        let mut cfg = EngineConfig::new();
-        cfg.wasm_component_model(true);
-        cfg.epoch_interruption(true);
-        let engine = Engine::new(&cfg)?;
-        sandbox::start_ticker(&engine);
+        let engine = engine()?;
         let (component, cache_warning) = match cache {
             Some(dir) => cache::component(&engine, wasm, dir)?,
             None => (Component::new(&engine, wasm)?, None),
         };
-        let mut linker = Linker::<State>::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-        let pre = BlockStoragePre::new(linker.instantiate_pre(&component)?)?;
+        let pre = BlockStoragePre::new(linker(&engine)?.instantiate_pre(&component)?)?;
         Ok(Host {
             inner: Arc::new(Inner {
                 engine,
@@ -192,42 +185,15 @@ impl Host {
 
     /// A fresh store with the sandbox's bounds for one session.
     fn store(&self, wasi: WasiCtx, allowed: AllowList, secrets: Option<sandbox::Secrets>) -> Store<State> {
-        let state = State {
-            wasi,
-            http: WasiHttpCtx::new(),
-            table: ResourceTable::new(),
-            limits: sandbox::Limiter {
-                inner: StoreLimitsBuilder::new()
-                    .memory_size(self.limits.memory_bytes)
-                    .trap_on_grow_failure(true)
-                    .build(),
-                peak_memory: 0,
-            },
-            guard: sandbox::Guard {
-                // Per session: pooled connections belong to the session's runtime.
-                transport: self.transport.fresh(),
-                allowed: Arc::new(allowed),
-                request_time: self.limits.request_time,
-                secrets,
-                debug: self.debug.clone(),
-            },
-            call_cpu_start: sandbox::thread_cpu(),
-            cpu_per_call: self.limits.cpu_per_call,
+        let guard = sandbox::Guard {
+            // Per session: pooled connections belong to the session's runtime.
+            transport: self.transport.fresh(),
+            allowed: Arc::new(allowed),
+            request_time: self.limits.request_time,
+            secrets,
+            debug: self.debug.clone(),
         };
-        let mut store = Store::new(&self.inner.engine, state);
-        store.limiter(|s| &mut s.limits);
-        store.epoch_deadline_callback(|ctx| {
-            let s = ctx.data();
-            if sandbox::thread_cpu().saturating_sub(s.call_cpu_start) > s.cpu_per_call {
-                return Err(wasmtime::format_err!(
-                    "the call used more than its CPU budget of {:?}",
-                    s.cpu_per_call
-                ));
-            }
-            Ok(UpdateDeadline::Continue(1))
-        });
-        store.set_epoch_deadline(1);
-        store
+        sandboxed_store(&self.inner.engine, &self.limits, wasi, guard)
     }
 
     /// How long instantiating the pre-compiled component in a fresh store takes (no call).
@@ -278,6 +244,59 @@ impl Host {
         }
         Ok(Session::new(store, bindings, answer?, pipe, secrets, rt))
     }
+}
+
+/// The engine every host uses: the component model, and epoch interruption for the CPU
+/// budget (its ticker started).
+pub(crate) fn engine() -> Result<Engine> {
+    let mut cfg = EngineConfig::new();
+    cfg.wasm_component_model(true);
+    cfg.epoch_interruption(true);
+    let engine = Engine::new(&cfg)?;
+    sandbox::start_ticker(&engine);
+    Ok(engine)
+}
+
+/// A linker with WASI 0.2 and wasi:http.
+pub(crate) fn linker(engine: &Engine) -> Result<Linker<State>> {
+    let mut linker = Linker::<State>::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    Ok(linker)
+}
+
+/// A fresh store under `limits` (memory cap, CPU budget per call) whose outgoing requests
+/// go through `guard`.
+pub(crate) fn sandboxed_store(engine: &Engine, limits: &Limits, wasi: WasiCtx, guard: sandbox::Guard) -> Store<State> {
+    let state = State {
+        wasi,
+        http: WasiHttpCtx::new(),
+        table: ResourceTable::new(),
+        limits: sandbox::Limiter {
+            inner: StoreLimitsBuilder::new()
+                .memory_size(limits.memory_bytes)
+                .trap_on_grow_failure(true)
+                .build(),
+            peak_memory: 0,
+        },
+        guard,
+        call_cpu_start: sandbox::thread_cpu(),
+        cpu_per_call: limits.cpu_per_call,
+    };
+    let mut store = Store::new(engine, state);
+    store.limiter(|s| &mut s.limits);
+    store.epoch_deadline_callback(|ctx| {
+        let s = ctx.data();
+        if sandbox::thread_cpu().saturating_sub(s.call_cpu_start) > s.cpu_per_call {
+            return Err(wasmtime::format_err!(
+                "the call used more than its CPU budget of {:?}",
+                s.cpu_per_call
+            ));
+        }
+        Ok(UpdateDeadline::Continue(1))
+    });
+    store.set_epoch_deadline(1);
+    store
 }
 
 /// The secrets a config holds, to search every call's output for.

@@ -40,6 +40,7 @@ mod error;
 mod host;
 mod pin;
 mod sandbox;
+mod serve;
 mod session;
 pub mod spec;
 mod transport;
@@ -62,6 +63,7 @@ pub use bindings::exports::infomaniak::block_storage::types::{
 pub use error::{Error, Result};
 pub use host::{Host, Log};
 pub use sandbox::{Limits, Next, SendFuture, Sent, Tap};
+pub use serve::Server;
 pub use session::Session;
 
 /// The poll schedule of the component's `wait-for` (every 250 ms for a second, then
