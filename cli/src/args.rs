@@ -2,7 +2,7 @@
 //! `volume snapshot …` (also `snapshot …`), `volume backup …` (also `backup …`),
 //! `volume type …`, `volume message list`, `volume transfer request …`, `image create
 //! --volume`, `availability zone list`, `limits show`, `server add|remove volume`, the
-//! `--os-*` options, `-f`/`-c`, `--wait`.
+//! `--os-*` options, `-f`/`-c`, `--wait`; and `serve`, which runs the edge function.
 //!
 //! Options whose shape alone can be wrong (`--property`, `--sort`, `--limit`) are checked
 //! here, so that a typo is a usage error naming the option before anything is sent.
@@ -144,6 +144,24 @@ pub enum Command {
     /// `limits show --absolute`.
     #[command(subcommand)]
     Limits(LimitsCmd),
+    /// Serve a wasi:http/proxy component (the edge function, `component-dist edge`) over
+    /// HTTP/1.1: a fresh sandboxed instance per request, as `wasmtime serve` does. Needs no
+    /// OS_* configuration: the function carries its own.
+    Serve(ServeArgs),
+}
+
+/// `serve FUNCTION --listen ADDR --allow URL…`.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The component to serve (it must export wasi:http/incoming-handler).
+    pub function: std::path::PathBuf,
+    /// The address to listen on (port 0: any free port; the address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// A URL whose origin the component may reach, e.g. its block storage URL (repeatable;
+    /// none: it reaches nothing).
+    #[arg(long = "allow", value_name = "URL")]
+    pub allow: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -22,6 +22,7 @@ mod nesting;
 mod output;
 mod progress;
 mod project;
+mod serve;
 mod stderr;
 mod transfer;
 
@@ -44,6 +45,16 @@ const WAIT_TIMEOUT_S: u32 = 3600;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Serve(a)) = &cli.command {
+        let out = Masker::stderr();
+        return match serve::run(a, &out) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                e.report(cli.global.debug, &out);
+                ExitCode::FAILURE
+            }
+        };
+    }
     let mut ctx = match Ctx::new(&cli.global) {
         Ok(c) => c,
         Err(e) => {
@@ -299,6 +310,10 @@ fn run_and_print(ctx: &mut Ctx, cmd: Command, g: &Global) -> bool {
         Command::Image(c) => commands::image(ctx, c),
         Command::Availability(AvailabilityCmd::Zone(c)) => project::zone(ctx, c),
         Command::Limits(c) => project::limits(ctx, c),
+        Command::Serve(_) => Err(CliError::new(
+            "invalid-input",
+            "serve runs on its own, not in a session's command stream",
+        )),
     };
     ctx.show_log();
     let format = g.format.unwrap_or(Format::Table);

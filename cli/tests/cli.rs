@@ -1854,3 +1854,74 @@ fn an_untrusted_artifact_cache_is_not_used_and_said_once() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!fresh.exists() && !r.stderr.contains("warning"), "{}", r.stderr);
 }
+
+/// A child process killed when the test ends, however it ends.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn serve_runs_the_edge_function_over_http() {
+    use host_test::edge::{function, Client};
+    use std::io::{BufRead, BufReader};
+
+    let env = Env::new("serve", 0);
+    let url = env.cloud.block_storage_url();
+    let path = env.dir.join("function.wasm");
+    std::fs::write(&path, function(&url)).expect("writing the function");
+    let args = [
+        "serve",
+        path.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+        "--allow",
+        &url,
+    ];
+    let mut child = command(&env.dir, &[], &args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ibs serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let server = Killed(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("the serving line");
+    let addr = line
+        .trim()
+        .rsplit("http://")
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}: {line}"));
+
+    let token = env.cloud.issue_token();
+    let auth = [("x-auth-token", token.as_str())];
+    let mut c = Client::connect(addr);
+    let created = c.call("POST", "/volumes", &auth, r#"{"size": 1, "name": "served"}"#);
+    assert_eq!(created.status, 202, "{}", String::from_utf8_lossy(&created.body));
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let got = c.call("GET", &format!("/volumes/{id}"), &auth, "").json();
+    assert_eq!(got["name"], "served", "{got}");
+    let refused = c.call("GET", "/volumes", &[("x-auth-token", "not-a-token-0123456789")], "");
+    assert_eq!(
+        (refused.status, refused.json()["kind"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    assert_eq!(c.call("DELETE", &format!("/volumes/{id}"), &auth, "").status, 204);
+    assert_eq!(env.cloud.counts().volumes, 0);
+    drop(server);
+
+    let missing = env.run(&["serve", "no-such-function.wasm"]).failed();
+    assert!(
+        missing
+            .stderr
+            .contains("Error: invalid-input: function: cannot read no-such-function.wasm"),
+        "{}",
+        missing.stderr
+    );
+}
