@@ -145,9 +145,14 @@ fn per(kib: i64, n: usize) -> String {
     format!("{:.1}", kib as f64 / n as f64)
 }
 
-/// Open file descriptors of this process.
+/// Open file descriptors of this process (at most `ulimit -n`).
 fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count())
+}
+
+/// Memory mappings of this process (at most `vm.max_map_count`, 65,530 by default).
+fn mappings() -> usize {
+    std::fs::read_to_string("/proc/self/maps").map_or(0, |m| m.lines().count())
 }
 
 /// Connects sessions up to each of `levels` (all kept), printing memory at each.
@@ -156,12 +161,15 @@ fn idle_sessions(host: &host_test::Host, mock: &Mock, levels: &[usize]) -> Res<(
     // Warm-up: what the first session initialises once per process is not a session's cost.
     drop(host.connect(&cfg).map_err(|e| e.to_string())?);
     let base = Rss::now();
-    let fds = open_fds();
+    let (fds, maps) = (open_fds(), mappings());
     let mut sessions = Vec::new();
     let mut connects = Vec::new();
     println!("\n### Idle sessions (connected, nothing running), one process\n");
-    println!("| sessions | RSS | per session | anonymous / file / shared per session (KiB) | open fds per session | connect median | connect p99 |");
+    println!("| sessions | RSS | per session | anonymous / file / shared per session (KiB) | open fds / mappings per session | connect median | connect p99 |");
     println!("|---|---|---|---|---|---|---|");
+    if std::env::var_os("SESSIONS_HOLD").is_some() {
+        eprintln!("pid {}", std::process::id());
+    }
     for &level in levels {
         while sessions.len() < level {
             let t = Instant::now();
@@ -177,16 +185,20 @@ fn idle_sessions(host: &host_test::Host, mock: &Mock, levels: &[usize]) -> Res<(
             }
             connects.push(t.elapsed());
         }
+        if std::env::var_os("SESSIONS_HOLD").is_some() {
+            std::thread::sleep(Duration::from_secs(5));
+        }
         let d = Rss::now().minus(base);
         let n = sessions.len();
         println!(
-            "| {n} | {:.1} MiB | **{} KiB** | {} / {} / {} | {:.1} | {} | {} |",
+            "| {n} | {:.1} MiB | **{} KiB** | {} / {} / {} | {:.1} / {:.1} | {} | {} |",
             d.total as f64 / 1024.0,
             per(d.total, n),
             per(d.anon, n),
             per(d.file, n),
             per(d.shmem, n),
             open_fds().saturating_sub(fds) as f64 / n as f64,
+            mappings().saturating_sub(maps) as f64 / n as f64,
             time(pct(&mut connects, 0.5)),
             time(pct(&mut connects, 0.99)),
         );

@@ -36,6 +36,7 @@
 
 pub mod allow;
 mod cache;
+mod driver;
 mod error;
 mod host;
 mod pin;
