@@ -9,6 +9,8 @@
 //! The mock cloud runs in a child process (this same binary, see [`MOCK_ROLE`]), so that
 //! the resident memory measured is the host's alone. `BENCH_QUICK=1` stops at 1,000 idle
 //! sessions and runs each concurrency level for a tenth of the time.
+//! `SESSIONS_PROFILE_GETS=N` only runs `N` `get`s through one session, for a profiler
+//! (`perf record -g`: see BENCHMARKS.md).
 
 mod twin;
 
@@ -289,6 +291,22 @@ fn concurrent_sessions(host: &host_test::Host, mock: &Mock, run: Duration) -> Re
     Ok(())
 }
 
+/// The calling thread's CPU time per `get` over `n` of them: unlike wall time, hardly
+/// moved by other processes on a loaded machine.
+fn cpu_per_get(mut client: impl Getter, n: usize, volume: &str) -> Res<Duration> {
+    let cpu = || {
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant.
+        unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    };
+    let start = cpu();
+    for _ in 0..n {
+        client.get(volume)?;
+    }
+    Ok((cpu() - start) / n.max(1) as u32)
+}
+
 // ---------------------------------------------------------------- report
 
 fn pct(t: &mut [Duration], p: f64) -> Duration {
@@ -316,6 +334,21 @@ fn run() -> Res<()> {
     };
     let mock = Mock::start()?;
     let host = host_test::Host::new().map_err(|e| e.to_string())?;
+    if let Some(n) = std::env::var("SESSIONS_PROFILE_GETS").ok().and_then(|n| n.parse().ok()) {
+        let session = host
+            .connect(&host_test::mock_config_at(&mock.auth_url))
+            .map_err(|e| e.to_string())?;
+        let twin = twin::connect(&mock.auth_url).map_err(|e| format!("{e:?}"))?;
+        let component = cpu_per_get(session, n, &mock.volume)?;
+        let native = cpu_per_get(twin, n, &mock.volume)?;
+        println!(
+            "{n} gets, this process's CPU per get (the mock's is not counted): component {}, native {}, (1)/(2) {:.2}",
+            time(component),
+            time(native),
+            component.as_secs_f64() / native.as_secs_f64()
+        );
+        return Ok(());
+    }
     println!("\n## Many sessions in one host process (mock cloud in a child process)");
     idle_sessions(&host, &mock, levels)?;
     concurrent_sessions(&host, &mock, run)?;
