@@ -5,8 +5,8 @@
 use wasip2::clocks::{monotonic_clock, wall_clock};
 use wasip2::http::outgoing_handler;
 use wasip2::http::types::{
-    ErrorCode, Fields, HeaderError, IncomingResponse, Method as WasiMethod, OutgoingBody,
-    OutgoingRequest, RequestOptions, Scheme as WasiScheme, TlsAlertReceivedPayload,
+    ErrorCode, Fields, HeaderError, IncomingResponse, Method as WasiMethod, OutgoingBody, OutgoingRequest,
+    RequestOptions, Scheme as WasiScheme, TlsAlertReceivedPayload,
 };
 use wasip2::io::poll::{self, Pollable};
 use wasip2::io::streams::StreamError;
@@ -69,7 +69,10 @@ fn send(req: &Request, deadline: u64) -> Result<Response, Error> {
     // A request without a body never asks for one (wasi:http then sends it empty): four
     // host calls fewer for every GET and DELETE.
     let body = match &req.body {
-        Some(bytes) => Some((out.body().map_err(|()| transport("request body", "unavailable"))?, bytes)),
+        Some(bytes) => Some((
+            out.body().map_err(|()| transport("request body", "unavailable"))?,
+            bytes,
+        )),
         None => None,
     };
     let future = outgoing_handler::handle(out, Some(request_options(req.timeout_ms))).map_err(|e| describe(&e, req))?;

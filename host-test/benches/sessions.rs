@@ -267,7 +267,10 @@ fn throughput<G: Getter>(
 }
 
 fn concurrent_sessions(host: &host_test::Host, mock: &Mock, run: Duration) -> Res<()> {
-    println!("\n### Concurrent sessions: aggregate `get` throughput ({:?} per level and client)\n", run);
+    println!(
+        "\n### Concurrent sessions: aggregate `get` throughput ({:?} per level and client)\n",
+        run
+    );
     println!("| sessions (threads) | component get/s | native get/s | (2)/(1) throughput | component p50 / p99 | native p50 / p99 |");
     println!("|---|---|---|---|---|---|");
     for threads in CONCURRENCY {

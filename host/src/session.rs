@@ -430,7 +430,10 @@ impl Session {
     ) -> Result<T> {
         self.store.data_mut().call_cpu_start = sandbox::thread_cpu();
         self.store.set_epoch_deadline(1);
-        let out = self.driver.rt.block_on(call(&self.bindings, &mut self.store, self.handle));
+        let out = self
+            .driver
+            .rt
+            .block_on(call(&self.bindings, &mut self.store, self.handle));
         if let (Err(trap), Some(s)) = (&out, &self.secrets) {
             scan(s, "trap", &format!("{trap:?}"))?;
         }
@@ -484,6 +487,9 @@ impl std::fmt::Debug for Session {
 impl Drop for Session {
     fn drop(&mut self) {
         // Release the guest's session resource; a trap here has nowhere to go.
-        let _ = self.driver.rt.block_on(self.handle.resource_drop_async(&mut self.store));
+        let _ = self
+            .driver
+            .rt
+            .block_on(self.handle.resource_drop_async(&mut self.store));
     }
 }

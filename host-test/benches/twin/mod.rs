@@ -129,4 +129,3 @@ impl Io for KeepAlive {
     }
     fn log(&self, _line: &str) {}
 }
-
