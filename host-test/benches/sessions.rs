@@ -169,9 +169,6 @@ fn idle_sessions(host: &host_test::Host, mock: &Mock, levels: &[usize]) -> Res<(
     println!("\n### Idle sessions (connected, nothing running), one process\n");
     println!("| sessions | RSS | per session | anonymous / file / shared per session (KiB) | open fds / mappings per session | connect median | connect p99 |");
     println!("|---|---|---|---|---|---|---|");
-    if std::env::var_os("SESSIONS_HOLD").is_some() {
-        eprintln!("pid {}", std::process::id());
-    }
     for &level in levels {
         while sessions.len() < level {
             let t = Instant::now();
@@ -186,9 +183,6 @@ fn idle_sessions(host: &host_test::Host, mock: &Mock, levels: &[usize]) -> Res<(
                 }
             }
             connects.push(t.elapsed());
-        }
-        if std::env::var_os("SESSIONS_HOLD").is_some() {
-            std::thread::sleep(Duration::from_secs(5));
         }
         let d = Rss::now().minus(base);
         let n = sessions.len();
