@@ -57,8 +57,45 @@ fn each_session_keeps_its_connection_alive_across_requests() {
     let requests = cloud.requests().len();
     println!("{requests} requests over {} connections", cloud.connections());
     assert_eq!(requests, 3 * (2 + 20));
-    // One pooled connection per session (its own runtime drives it), reused for all 22.
+    // One pooled connection per session, reused for all 22: each session here is the only
+    // one of its thread, and the thread's runtime and pool go with it.
     assert_eq!(cloud.connections(), 3, "connections for {requests} requests");
+}
+
+#[test]
+fn sessions_of_one_thread_share_its_kept_alive_connection() {
+    let cloud = mock_cloud::MockCloud::start();
+    let host = Host::new().unwrap();
+    let cfg = host_test::mock_config(&cloud);
+    let mut sessions: Vec<_> = (0..3).map(|_| host.connect(&cfg).expect("connect")).collect();
+    for s in &mut sessions {
+        for _ in 0..5 {
+            s.volume_list(&host_test::spec::list_all()).expect("list");
+        }
+    }
+    assert_eq!(cloud.requests().len(), 3 * (2 + 5));
+    assert_eq!(cloud.connections(), 1, "one pool for the thread's sessions");
+}
+
+#[test]
+fn a_session_works_from_another_thread_while_its_thread_runs_another() {
+    let cloud = mock_cloud::MockCloud::start();
+    let host = Host::new().unwrap();
+    let cfg = host_test::mock_config(&cloud);
+    let mut here = host.connect(&cfg).expect("connect");
+    let mut moved = host.connect(&cfg).expect("connect");
+    let id = cloud.seed_volumes("shared-", 1).remove(0);
+    // `moved` runs on another thread while this one keeps calling `here`: both drive the
+    // runtime of the thread that connected them, in turn.
+    let other = std::thread::spawn(move || {
+        for _ in 0..50 {
+            assert_eq!(moved.volume_get(&id).expect("get from another thread").id, id);
+        }
+    });
+    for _ in 0..50 {
+        here.volume_list(&host_test::spec::list_all()).expect("list");
+    }
+    other.join().expect("the other thread's calls");
 }
 
 #[test]

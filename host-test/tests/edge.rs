@@ -187,9 +187,12 @@ fn a_bad_token_is_401_with_the_typed_body_and_never_echoed() {
     assert_eq!(cloud.counts().volumes, 0);
 }
 
-/// 8 connections, each making its 25 calls with `calls` (given the connection's number),
-/// at once; every answer's status, 200 in all.
-fn burst(addr: SocketAddr, token: &str, calls: fn(&mut Client, &[(&str, &str)], usize) -> Vec<u16>) -> Vec<u16> {
+/// One connection's calls (given its headers and number), returning the answers' statuses.
+type Calls = fn(&mut Client, &[(&str, &str)], usize) -> Vec<u16>;
+
+/// 8 connections, each making its 25 calls with `calls`, at once; every answer's status,
+/// 200 in all.
+fn burst(addr: SocketAddr, token: &str, calls: Calls) -> Vec<u16> {
     let threads: Vec<_> = (0..8)
         .map(|t| {
             let token = token.to_string();

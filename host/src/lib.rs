@@ -4,7 +4,8 @@
 //! The component is compiled once per [`Host`] (a `Component` plus an `InstancePre`), each
 //! [`Session`] gets its own `Store` under the sandbox's [`Limits`] and
 //! [allow-list](allow), and calls are typed through `wasmtime::component::bindgen!`. Each
-//! session drives the component on its own single-threaded tokio runtime, so its calls
+//! session drives the component on a single-threaded tokio runtime (the connecting
+//! thread's, shared with that thread's other sessions), so its calls
 //! block: call them from plain threads (or `spawn_blocking`), not from inside a tokio
 //! runtime. Every call returns [`Result`]: the component's typed error or a trap, both an
 //! [`Error`].
@@ -36,6 +37,7 @@
 
 pub mod allow;
 mod cache;
+mod driver;
 mod error;
 mod host;
 mod pin;

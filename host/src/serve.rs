@@ -67,8 +67,8 @@ impl Server {
     pub fn serve(&self, listener: std::net::TcpListener) -> Result<()> {
         let io = |e: std::io::Error| Error::Trap(wasmtime::format_err!("serving: {e}"));
         listener.set_nonblocking(true).map_err(io)?;
-        let rt = crate::host::session_runtime()?;
-        rt.block_on(async {
+        let driver = crate::driver::Driver::current()?;
+        driver.rt.block_on(async {
             let listener = tokio::net::TcpListener::from_std(listener).map_err(io)?;
             loop {
                 let (client, _) = listener.accept().await.map_err(io)?;

@@ -6,6 +6,7 @@ use wasmtime::Store;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
 use crate::bindings::BlockStorage;
+use crate::driver::Driver;
 use crate::host::State;
 use crate::{
     sandbox, Attachment, AvailabilityZone, Backup, BackupCreate, ComponentError, Error, ImageUpload, ListOptions,
@@ -25,8 +26,8 @@ pub struct Session {
     /// How much of the log earlier calls took: a call's error carries only its own lines.
     logged: usize,
     secrets: Option<sandbox::Secrets>,
-    /// The session's own single-threaded runtime (see [`crate::host::session_runtime`]).
-    rt: tokio::runtime::Runtime,
+    /// The runtime and pool of the thread that connected it (after the store: dropped last).
+    driver: std::sync::Arc<Driver>,
 }
 
 /// A call's typed answer.
@@ -39,7 +40,7 @@ impl Session {
         handle: ResourceAny,
         pipe: MemoryOutputPipe,
         secrets: Option<sandbox::Secrets>,
-        rt: tokio::runtime::Runtime,
+        driver: std::sync::Arc<Driver>,
     ) -> Session {
         let logged = pipe.contents().len();
         Session {
@@ -49,7 +50,7 @@ impl Session {
             pipe,
             logged,
             secrets,
-            rt,
+            driver,
         }
     }
 }
@@ -429,7 +430,10 @@ impl Session {
     ) -> Result<T> {
         self.store.data_mut().call_cpu_start = sandbox::thread_cpu();
         self.store.set_epoch_deadline(1);
-        let out = self.rt.block_on(call(&self.bindings, &mut self.store, self.handle));
+        let out = self
+            .driver
+            .rt
+            .block_on(call(&self.bindings, &mut self.store, self.handle));
         if let (Err(trap), Some(s)) = (&out, &self.secrets) {
             scan(s, "trap", &format!("{trap:?}"))?;
         }
@@ -483,6 +487,9 @@ impl std::fmt::Debug for Session {
 impl Drop for Session {
     fn drop(&mut self) {
         // Release the guest's session resource; a trap here has nowhere to go.
-        let _ = self.rt.block_on(self.handle.resource_drop_async(&mut self.store));
+        let _ = self
+            .driver
+            .rt
+            .block_on(self.handle.resource_drop_async(&mut self.store));
     }
 }

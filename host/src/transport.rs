@@ -22,7 +22,10 @@ const IDLE: Duration = Duration::from_secs(90);
 /// A pooled HTTP(S) client.
 #[derive(Clone)]
 pub struct Transport {
-    tls: rustls::ClientConfig,
+    /// Tells transports apart: the same for a transport and its [`Transport::fresh`] pools.
+    id: u64,
+    /// Shared: the send hook clones its transport for every request.
+    tls: std::sync::Arc<rustls::ClientConfig>,
     client: Client<HttpsConnector<HttpConnector>, WasiBody>,
 }
 
@@ -52,25 +55,34 @@ impl Transport {
             .dangerous()
             .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
             .with_no_client_auth();
-        let client = Transport::client(tls.clone());
-        Ok(Transport { tls, client })
+        let tls = std::sync::Arc::new(tls);
+        let client = Transport::client(&tls);
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(Transport { id, tls, client })
     }
 
     /// A transport with the same trust and an empty pool (connections are driven by the
-    /// runtime that opened them, so each session keeps its own).
+    /// runtime that opened them: see [`crate::driver`]).
     pub fn fresh(&self) -> Transport {
         Transport {
+            id: self.id,
             tls: self.tls.clone(),
-            client: Transport::client(self.tls.clone()),
+            client: Transport::client(&self.tls),
         }
     }
 
-    fn client(tls: rustls::ClientConfig) -> Client<HttpsConnector<HttpConnector>, WasiBody> {
+    /// Whether `other` is this transport or one of its pools (it trusts the same roots).
+    pub fn same_trust(&self, other: &Transport) -> bool {
+        self.id == other.id
+    }
+
+    fn client(tls: &rustls::ClientConfig) -> Client<HttpsConnector<HttpConnector>, WasiBody> {
         let mut tcp = HttpConnector::new();
         tcp.enforce_http(false);
         tcp.set_nodelay(true);
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
+            .with_tls_config(tls.clone())
             .https_or_http()
             .enable_http1()
             .enable_http2()
