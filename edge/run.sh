@@ -2,7 +2,8 @@
 # The composed edge function under `jco serve` (Node.js), against the mock cloud: builds
 # the published component, the facade and the mock-cloud binary, composes the function for
 # the mock's block storage URL on a free port, installs jco (npm ci) and runs the
-# `node --test` suite (edge/test/). Exits non-zero if any step or test fails.
+# `node --test` suite (edge/test/); with REAL_CINDER_URL, also against that real Cinder.
+# Exits non-zero if any step or test fails.
 #
 # Environment: EMBED_TARGET_DIR (cargo target dir, default <repo>/target/embed, shared
 # with embed/run.sh), EDGE_MOCK_PORT (default: a free port).
@@ -25,4 +26,13 @@ cargo build -q --release -p mock-cloud --target-dir "$TARGET"
 cd "$ROOT/edge"
 npm ci --no-audit --no-fund --loglevel=error
 echo "jco $(node -p 'require("./node_modules/@bytecodealliance/jco/package.json").version'), $(stat -c %s "$FUNCTION") bytes of edge function"
-EDGE_FUNCTION="$FUNCTION" EDGE_MOCK_PORT="$PORT" MOCK_CLOUD_BIN="$TARGET/release/mock-cloud" node --test test/
+# With REAL_CINDER_URL, a second function for a fresh project of that Cinder (noauth).
+REAL_FUNCTION= PROJECT=
+if [[ -n "${REAL_CINDER_URL:-}" ]]; then
+    PROJECT="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+    REAL_FUNCTION="$TARGET/edge/function-real-cinder.wasm"
+    (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET" cargo run -q -p component-dist -- edge \
+        --block-storage-url "${REAL_CINDER_URL%/}/v3/$PROJECT" --microversion 3.70 -o "$REAL_FUNCTION")
+fi
+EDGE_FUNCTION="$FUNCTION" EDGE_MOCK_PORT="$PORT" MOCK_CLOUD_BIN="$TARGET/release/mock-cloud" \
+    EDGE_REAL_FUNCTION="$REAL_FUNCTION" EDGE_REAL_PROJECT="$PROJECT" node --test test/

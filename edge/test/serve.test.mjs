@@ -3,77 +3,18 @@
 // composes EDGE_FUNCTION for the mock's block storage URL on EDGE_MOCK_PORT.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import http from 'node:http';
-import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startMock } from '../../embed/node/lib/mock.mjs';
+import { startMock } from '../../embed/node/suite/lib/mock.mjs';
+import { burst, serve, typedError } from '../lib/jco.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const FUNCTION = process.env.EDGE_FUNCTION;
 const MOCK_PORT = process.env.EDGE_MOCK_PORT;
-const JCO = path.join(here, '../node_modules/.bin/jco');
 
 let mock;
 let jco;
-let base;
+let call;
 let token;
-const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-
-/** A free local port. */
-async function freePort() {
-  const s = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => s.once('listening', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/** `jco serve FUNCTION`, resolved once it says it listens. */
-async function startJco(port) {
-  const child = spawn(JCO, ['serve', FUNCTION, '--port', String(port), '--host', '127.0.0.1'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group: stopped whole, with the server it starts
-  });
-  let output = '';
-  await new Promise((resolve, reject) => {
-    // jco says where it listens on stderr.
-    for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (l) => {
-        output += `${l}\n`;
-        if (l.includes('listening')) resolve();
-      });
-    }
-    child.once('exit', (code) => reject(new Error(`jco serve exited with ${code}: ${output}`)));
-  });
-  return child;
-}
-
-/** One call: { status, body (parsed JSON, or null), text }. */
-function call(method, route, { headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${base}${route}`, { method, headers, agent }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode, text, body: text ? JSON.parse(text) : null }));
-    });
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
 
 const auth = () => ({ 'x-auth-token': token });
-
-function typedError(answer, kind, status) {
-  assert.equal(answer.status, status, answer.text);
-  assert.equal(answer.body.kind, kind, answer.text);
-  assert.equal(answer.body.status, status, answer.text);
-  assert.ok(answer.body.message.length > 0, answer.text);
-  assert.ok('request_id' in answer.body, answer.text);
-}
 
 before(async () => {
   assert.ok(FUNCTION && MOCK_PORT, 'EDGE_FUNCTION and EDGE_MOCK_PORT are set by edge/run.sh');
@@ -87,18 +28,12 @@ before(async () => {
   });
   token = r.headers.get('x-subject-token');
   assert.ok(token, `no token: ${r.status}`);
-  const port = await freePort();
-  jco = await startJco(port);
-  base = `http://127.0.0.1:${port}`;
+  jco = await serve(FUNCTION);
+  call = jco.call;
 });
 
 after(async () => {
-  agent.destroy();
-  if (jco) {
-    jco.stdout.destroy();
-    jco.stderr.destroy();
-    process.kill(-jco.pid, 'SIGKILL');
-  }
+  jco?.stop();
   await mock?.stop();
 });
 
@@ -148,9 +83,7 @@ test('a burst of 200 requests through 8 connections, nothing left behind', async
     }
     return statuses;
   };
-  const statuses = (await Promise.all([...Array(8).keys()].map(worker))).flat();
-  assert.equal(statuses.length, 200);
-  assert.deepEqual(statuses.filter((s) => s < 200 || s >= 300), []);
+  await burst(worker);
   const left = await call('GET', '/volumes', { headers: auth() });
   assert.deepEqual(left.body, []);
   console.log(`jco serve: 200 requests through 8 connections in ${Math.round(performance.now() - started)} ms`);

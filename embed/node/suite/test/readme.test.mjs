@@ -43,7 +43,7 @@ describe('README snippet (JavaScript)', () => {
     assert.equal(js.length, 1, 'expected one ```js block under "### Other hosts"');
     assert.ok(
       js[0].code === readFileSync(EXAMPLE, 'utf8'),
-      'the README\'s ```js block differs from embed/node/example.mjs: paste the file into README.md',
+      'the README\'s ```js block differs from embed/node/suite/example.mjs: paste the file into README.md',
     );
   });
 
