@@ -2,23 +2,16 @@
 //! tests and benchmark, which compose it with the embedded component per mock cloud.
 
 use std::env;
-use std::path::{Path, PathBuf};
 
 fn main() {
     if env::var("TARGET").is_ok_and(|t| t.starts_with("wasm32")) {
         return;
     }
-    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
-    let root = manifest
-        .parent()
-        .expect("host-test/ lives in the workspace root")
-        .to_path_buf();
-    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
-    let target_root = out_dir
-        .ancestors()
-        .find(|p| p.join("CACHEDIR.TAG").exists())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| root.join("target"));
+    let component_dist::BuildDirs {
+        root,
+        out_dir,
+        target_root,
+    } = component_dist::build_dirs();
     for p in component_dist::edge::FACADE_INPUTS {
         println!("cargo:rerun-if-changed={}", root.join(p).display());
     }

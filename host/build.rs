@@ -4,25 +4,18 @@
 //! `BLOCK_STORAGE_WASM=path` embeds a prebuilt component (e.g. a released one) instead.
 
 use std::env;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn main() {
     // `cargo build --target wasm32-wasip2` at the root compiles this crate to nothing.
     if env::var("TARGET").is_ok_and(|t| t.starts_with("wasm32")) {
         return;
     }
-    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
-    let root = manifest
-        .parent()
-        .expect("host/ lives in the workspace root")
-        .to_path_buf();
-    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("OUT_DIR"));
-    // The outer target dir is the ancestor cargo marked with CACHEDIR.TAG.
-    let target_root = out_dir
-        .ancestors()
-        .find(|p| p.join("CACHEDIR.TAG").exists())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| root.join("target"));
+    let component_dist::BuildDirs {
+        root,
+        out_dir,
+        target_root,
+    } = component_dist::build_dirs();
 
     println!("cargo:rerun-if-env-changed=BLOCK_STORAGE_WASM");
     println!("cargo:rerun-if-env-changed=BLOCK_STORAGE_SOURCE_URL");

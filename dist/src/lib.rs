@@ -23,6 +23,38 @@ pub const FILE_NAME: &str = "infomaniak_block_storage.wasm";
 /// The inputs whose change means a rebuild: the guest's sources, contract and manifests.
 pub const INPUTS: &[&str] = &["src", "wit", "build.rs", "Cargo.toml", "Cargo.lock"];
 
+/// Where a build script of this workspace works (see [`build_dirs`]).
+pub struct BuildDirs {
+    /// The workspace root: the parent of the crate's manifest directory.
+    pub root: PathBuf,
+    /// The script's `OUT_DIR`.
+    pub out_dir: PathBuf,
+    /// The outer target directory: the ancestor of `OUT_DIR` cargo marked with
+    /// `CACHEDIR.TAG` (`root/target` when none is).
+    pub target_root: PathBuf,
+}
+
+/// The directories of the calling build script, from cargo's environment.
+pub fn build_dirs() -> BuildDirs {
+    let var = |k: &str| PathBuf::from(env::var(k).unwrap_or_else(|_| panic!("{k} is not set")));
+    let manifest = var("CARGO_MANIFEST_DIR");
+    let root = manifest
+        .parent()
+        .expect("the crate lives in the workspace root")
+        .to_path_buf();
+    let out_dir = var("OUT_DIR");
+    let target_root = out_dir
+        .ancestors()
+        .find(|p| p.join("CACHEDIR.TAG").exists())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| root.join("target"));
+    BuildDirs {
+        root,
+        out_dir,
+        target_root,
+    }
+}
+
 /// The published component's path under a workspace target directory.
 pub fn artifact(target_root: &Path) -> PathBuf {
     target_root.join("component").join(FILE_NAME)

@@ -12,7 +12,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from infomaniak_block_storage import ApplicationCredential, Config, Session, connect
+import pytest
+
+from infomaniak_block_storage import ApplicationCredential, BlockStorageError, Config, Session, connect
 
 ROOT = Path(os.environ["REPO_ROOT"]) if "REPO_ROOT" in os.environ else Path(__file__).resolve().parents[3]
 TARGET = Path(os.environ.get("EMBED_TARGET_DIR", ROOT / "target" / "embed"))
@@ -66,3 +68,10 @@ def assert_no_secret(text: str, secret: str, where: str) -> None:
     assert secret
     leaked = secret in text
     assert not leaked, f"a secret appears in {where}"
+
+
+def error(f: Any, *args: Any, **kwargs: Any) -> BlockStorageError:
+    """The BlockStorageError that `f(*args, **kwargs)` raises (the test fails if none)."""
+    with pytest.raises(BlockStorageError) as e:
+        f(*args, **kwargs)
+    return e.value

@@ -5,7 +5,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness import Mock  # noqa: E402
+from harness import Client, Mock  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -13,3 +13,8 @@ def mock():
     m = Mock("--server", "web-1")
     yield m
     m.stop()
+
+
+@pytest.fixture(scope="module")
+def bs():
+    return Client()

@@ -4,18 +4,13 @@ are steps of one scenario and run in file order."""
 
 import pytest
 
-from infomaniak_block_storage import BlockStorageError, ListOptions, SnapshotCreate, VolumeCreate
+from infomaniak_block_storage import ListOptions, SnapshotCreate, VolumeCreate
 
-from harness import Client, assert_no_secret, mock_config
+from harness import error, assert_no_secret, mock_config
 
 WAIT_S = 120
 KEY_ITEM = "block-storage.idempotency-key"  # where the component keeps the key
 made: dict = {"volumes": [], "auth_keys": []}
-
-
-@pytest.fixture(scope="module")
-def bs():
-    return Client()
 
 
 @pytest.fixture(scope="module")
@@ -28,12 +23,6 @@ def s(bs, mock):
         except Exception:
             pass
     session.close()
-
-
-def error(f, *args, **kwargs) -> BlockStorageError:
-    with pytest.raises(BlockStorageError) as e:
-        f(*args, **kwargs)
-    return e.value
 
 
 def test_delete_is_refused_with_a_snapshot_and_cascade_deletes_both(bs, s):

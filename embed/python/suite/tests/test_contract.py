@@ -6,15 +6,10 @@ import pytest
 
 from infomaniak_block_storage import BackupCreate, BlockStorageError, ListOptions, ResourceUpdate, SnapshotCreate, VolumeCreate
 
-from harness import Client, mock_config
+from harness import mock_config
 
 WAIT_S = 120
 made: dict = {"volumes": []}  # what this file created, for the limits and the clean-up
-
-
-@pytest.fixture(scope="module")
-def bs():
-    return Client()
 
 
 @pytest.fixture(scope="module")

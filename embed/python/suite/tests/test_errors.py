@@ -8,17 +8,12 @@ import time
 
 import pytest
 
-from infomaniak_block_storage import ApplicationCredential, BlockStorageError, Config, ListOptions, Token, VolumeCreate
+from infomaniak_block_storage import ApplicationCredential, Config, ListOptions, Token, VolumeCreate
 
-from harness import Client, Mock, assert_no_secret, mock_config
+from harness import error, Mock, assert_no_secret, mock_config
 
 UNKNOWN = "0b7c9a42-7f0e-4c4e-9d1b-000000000000"
 WRONG_SECRET = "wrong-secret-for-the-python-tests-3f9a"
-
-
-@pytest.fixture(scope="module")
-def bs():
-    return Client()
 
 
 @pytest.fixture(scope="module")
@@ -26,12 +21,6 @@ def s(bs, mock):
     session = bs.connect(mock_config(mock.info))
     yield session
     session.close()
-
-
-def error(f, *args, **kwargs) -> BlockStorageError:
-    with pytest.raises(BlockStorageError) as e:
-        f(*args, **kwargs)
-    return e.value
 
 
 def test_not_found_carries_api_error_fields_and_is_logged(bs, s):
